@@ -2,7 +2,7 @@
 
     BanwatchError
     ├── ConfigError            a setting is missing or malformed; start-up stops with one line
-    ├── FeedError              a feed could not be fetched or read; recorded on the feed, never raised
+    ├── FeedError              a feed could not be fetched or read; recorded on the feed
     │   ├── FetchError         network, HTTP status, size or redirect limits
     │   └── ParseError         the body is not a feed feedparser can read
     ├── StoreError             the database cannot be opened, migrated or written
@@ -32,7 +32,9 @@ class FeedError(BanwatchError):
 
 
 class FetchError(FeedError):
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after

@@ -1,0 +1,103 @@
+"""Settings, read once from the environment and `.env`, then passed explicitly.
+
+Every key is listed in `.env.example` and in the README's configuration table. A bad value
+stops start-up with one line naming the key and what is wrong (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+DEFAULT_API_URL = "https://api.telegram.org"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field(default=DEFAULT_API_URL, alias="TELEGRAM_API_URL")
+    webhook_url: str | None = Field(default=None, alias="BOT_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="BOT_WEBHOOK_SECRET")
+    webhook_listen: str = Field(default="0.0.0.0", alias="BOT_WEBHOOK_LISTEN")  # noqa: S104
+    webhook_port: int = Field(default=8443, ge=1, le=65535, alias="BOT_WEBHOOK_PORT")
+
+    database: Path = Field(default=Path("data/banwatch.db"), alias="BOT_DATABASE")
+    feeds: Path | None = Field(default=None, alias="BOT_FEEDS")
+    poll_interval: int = Field(default=300, ge=1, le=7 * 24 * 3600, alias="BOT_POLL_INTERVAL")
+    admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), alias="BOT_ADMINS")
+    log_level: LogLevel = Field(default="INFO", alias="BOT_LOG_LEVEL")
+
+    fetch_timeout: float = Field(default=20.0, gt=0, le=300, alias="BOT_FETCH_TIMEOUT")
+    fetch_concurrency: int = Field(default=16, ge=1, le=256, alias="BOT_FETCH_CONCURRENCY")
+    max_feed_bytes: int = Field(default=5_000_000, ge=10_000, alias="BOT_MAX_FEED_BYTES")
+    max_failures: int = Field(default=20, ge=1, alias="BOT_MAX_FAILURES")
+    allow_private_feeds: bool = Field(default=False, alias="BOT_ALLOW_PRIVATE_FEEDS")
+
+    retention_days: int = Field(default=180, ge=1, alias="BOT_RETENTION_DAYS")
+    retention_items: int = Field(default=200_000, ge=100, alias="BOT_RETENTION_ITEMS")
+
+    ban_threshold: float = Field(default=0.6, ge=0, le=1, alias="BOT_BAN_THRESHOLD")
+    regulation_threshold: float = Field(default=0.5, ge=0, le=1, alias="BOT_REGULATION_THRESHOLD")
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            ids = [part.strip() for part in value.split(",") if part.strip()]
+            bad = [part for part in ids if not part.lstrip("-").isdigit()]
+            if bad:
+                raise ValueError("expected comma-separated numeric user ids")
+            return frozenset(ids)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @property
+    def telegram_base_url(self) -> str:
+        """Base URL as python-telegram-bot wants it: `<server>/bot` (the token is appended)."""
+        url = self.telegram_api_url
+        return url if url.endswith("/bot") else f"{url}/bot"
+
+    @property
+    def telegram_file_url(self) -> str:
+        url = self.telegram_api_url.removesuffix("/bot")
+        return f"{url}/file/bot"
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    """Read settings; raise ConfigError with one line naming the key on a bad value."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[arg-type,call-arg]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = str(first["loc"][0]) if first["loc"] else "settings"
+        field = Settings.model_fields.get(key)
+        name = field.alias if field is not None and field.alias else key
+        got = first.get("input")
+        shown = "" if isinstance(got, dict) or got is None else f" (got {str(got)[:40]!r})"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}{shown}") from None

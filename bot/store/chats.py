@@ -1,0 +1,130 @@
+"""Chats and their subscriptions."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.models import Chat, Subscription, SubscriptionKind
+from bot.store.db import Database, from_db, to_db, utcnow
+
+
+def _chat(row: aiosqlite.Row) -> Chat:
+    return Chat(
+        id=row["id"],
+        platform=row["platform"],
+        key=row["key"],
+        kind=row["kind"],
+        active=bool(row["active"]),
+        lang=row["lang"],
+    )
+
+
+class ChatRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def ensure(self, platform: str, key: str, kind: str = "private") -> Chat:
+        """The chat for (platform, key), created or re-activated: a message proves it is alive."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO chats (platform, key, kind, created) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (platform, key) DO UPDATE SET active = 1, kind = excluded.kind"
+                " RETURNING *",
+                (platform, key, kind, to_db(utcnow())),
+            )
+            row = await cur.fetchone()
+            await cur.close()
+        assert row is not None  # noqa: S101 - RETURNING always yields the row
+        return _chat(row)
+
+    async def get(self, chat_id: int) -> Chat | None:
+        row = await self.db.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
+        return _chat(row) if row else None
+
+    async def find(self, platform: str, key: str) -> Chat | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM chats WHERE platform = ? AND key = ?", (platform, key)
+        )
+        return _chat(row) if row else None
+
+    async def set_lang(self, chat_id: int, lang: str | None) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE chats SET lang = ? WHERE id = ?", (lang, chat_id))
+
+    async def deactivate(self, chat_id: int, reason: str) -> int:
+        """Stop talking to a chat (blocked, kicked, gone); drop its pending alerts."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE chats SET active = 0 WHERE id = ?", (chat_id,))
+            cur = await conn.execute(
+                "UPDATE outbox SET status = 'dropped', last_error = ?"
+                " WHERE chat_id = ? AND status = 'pending'",
+                (reason, chat_id),
+            )
+            return cur.rowcount
+
+    async def move(self, chat_id: int, new_key: str) -> None:
+        """Follow a chat to its new key (Telegram group upgraded to a supergroup)."""
+        async with self.db.transaction() as conn:
+            other = await conn.execute_fetchall(
+                "SELECT id FROM chats WHERE key = ? AND platform ="
+                " (SELECT platform FROM chats WHERE id = ?)",
+                (new_key, chat_id),
+            )
+            for (other_id,) in other:
+                # The new key already has a row (it spoke to us): fold it into this one.
+                await conn.execute(
+                    "UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_id = ?",
+                    (chat_id, other_id),
+                )
+                await conn.execute("DELETE FROM chats WHERE id = ?", (other_id,))
+            await conn.execute(
+                "UPDATE chats SET key = ?, kind = 'group', active = 1 WHERE id = ?",
+                (new_key, chat_id),
+            )
+
+    async def subscribe(self, chat_id: int, kind: SubscriptionKind, value: str = "") -> bool:
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO subscriptions (chat_id, kind, value, created) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (chat_id, kind, value) DO NOTHING",
+                (chat_id, kind.value, value, to_db(utcnow())),
+            )
+            return cur.rowcount > 0
+
+    async def unsubscribe(
+        self, chat_id: int, kind: SubscriptionKind | None = None, value: str = ""
+    ) -> int:
+        """Remove one subscription, or all of the chat's when `kind` is None."""
+        async with self.db.transaction() as conn:
+            if kind is None:
+                cur = await conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+            else:
+                cur = await conn.execute(
+                    "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?",
+                    (chat_id, kind.value, value),
+                )
+            return cur.rowcount
+
+    async def subscriptions(self, chat_id: int) -> list[Subscription]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM subscriptions WHERE chat_id = ? ORDER BY id", (chat_id,)
+        )
+        return [_subscription(r) for r in rows]
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        kind=SubscriptionKind(row["kind"]),
+        value=row["value"],
+        created=from_db(row["created"]),
+    )
+
+
+async def active_subscriptions(conn: aiosqlite.Connection) -> list[Subscription]:
+    """Every subscription of an active chat, read inside the caller's transaction."""
+    rows = await conn.execute_fetchall(
+        "SELECT s.* FROM subscriptions s JOIN chats c ON c.id = s.chat_id WHERE c.active = 1"
+    )
+    return [_subscription(r) for r in rows]

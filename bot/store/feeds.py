@@ -1,0 +1,116 @@
+"""Feeds and their health: last success, last error, consecutive failures, schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.models import Feed
+from bot.store.db import Database, from_db, to_db, utcnow
+
+
+def _feed(row: aiosqlite.Row) -> Feed:
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        lang=row["lang"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_hash=row["body_hash"],
+        last_success=from_db(row["last_success"]),
+        last_error=row["last_error"],
+        last_checked=from_db(row["last_checked"]),
+        failures=row["failures"],
+        disabled=bool(row["disabled"]),
+        next_poll=from_db(row["next_poll"]),
+    )
+
+
+class FeedRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, url: str, title: str = "", lang: str | None = None) -> tuple[Feed, bool]:
+        """Add a feed; return it and whether it is new. Re-adding a disabled feed enables it."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO feeds (url, title, lang, added) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (url) DO UPDATE SET disabled = 0, failures = 0"
+                " RETURNING id, (added = ?) AS fresh",
+                (url, title, lang, (now := to_db(utcnow())), now),
+            )
+            row = await cur.fetchone()
+        feed = await self.get(int(row[0])) if row else None
+        if feed is None:  # pragma: no cover - RETURNING always yields a row
+            raise LookupError(url)
+        return feed, bool(row and row[1])
+
+    async def add_many(self, feeds: Iterable[tuple[str, str, str | None]]) -> int:
+        """Insert (url, title, lang) rows that are not there yet; return how many were new."""
+        now = to_db(utcnow())
+        added = 0
+        async with self.db.transaction() as conn:
+            for url, title, lang in feeds:
+                cur = await conn.execute(
+                    "INSERT INTO feeds (url, title, lang, added) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (url) DO NOTHING",
+                    (url, title, lang, now),
+                )
+                added += cur.rowcount
+        return added
+
+    async def remove(self, feed_id: int) -> Feed | None:
+        feed = await self.get(feed_id)
+        if feed is not None:
+            async with self.db.transaction() as conn:
+                await conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+        return feed
+
+    async def get(self, feed_id: int) -> Feed | None:
+        row = await self.db.fetchone("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+        return _feed(row) if row else None
+
+    async def all(self) -> list[Feed]:
+        return [_feed(r) for r in await self.db.fetchall("SELECT * FROM feeds ORDER BY id")]
+
+    async def due(self, now: datetime) -> list[Feed]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM feeds WHERE disabled = 0 AND (next_poll IS NULL OR next_poll <= ?)"
+            " ORDER BY next_poll IS NOT NULL, next_poll",
+            (to_db(now),),
+        )
+        return [_feed(r) for r in rows]
+
+    async def next_due(self) -> datetime | None:
+        row = await self.db.fetchone("SELECT min(next_poll) FROM feeds WHERE disabled = 0")
+        return from_db(row[0]) if row else None
+
+    async def save_health(self, feed: Feed) -> None:
+        """Write back what a poll learned: validators, body hash, health and next poll."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE feeds SET title = ?, lang = ?, etag = ?, last_modified = ?, body_hash = ?,"
+                " last_success = ?, last_error = ?, last_checked = ?, failures = ?, disabled = ?,"
+                " next_poll = ? WHERE id = ?",
+                (
+                    feed.title,
+                    feed.lang,
+                    feed.etag,
+                    feed.last_modified,
+                    feed.body_hash,
+                    to_db(feed.last_success) if feed.last_success else None,
+                    feed.last_error,
+                    to_db(feed.last_checked) if feed.last_checked else None,
+                    feed.failures,
+                    int(feed.disabled),
+                    to_db(feed.next_poll) if feed.next_poll else None,
+                    feed.id,
+                ),
+            )
+
+    async def item_counts(self) -> dict[int, int]:
+        rows = await self.db.fetchall("SELECT feed_id, count(*) FROM items GROUP BY feed_id")
+        return {int(r[0]): int(r[1]) for r in rows}

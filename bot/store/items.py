@@ -1,0 +1,229 @@
+"""Items with their flags; storing a flagged item queues its alerts in the same transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from bot.models import Category, Entities, Flag, Item, Subscription, SubscriptionKind
+from bot.store.chats import active_subscriptions
+from bot.store.db import Database, from_db, to_db, utcnow
+from bot.text import fold, mentions
+
+ITEM_COLUMNS = (
+    "i.id, i.feed_id, i.guid, i.url, i.title, i.text, i.published, i.fetched, i.lang, i.author,"
+    " f.title AS source, g.category, g.score, g.evidence, g.entities, g.lang AS flag_lang"
+)
+ITEM_JOINS = "FROM items i JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
+
+
+def item_from_row(row: aiosqlite.Row) -> Item:
+    flag = None
+    if row["category"] is not None:
+        flag = Flag(
+            category=Category(row["category"]),
+            score=row["score"],
+            evidence=tuple(json.loads(row["evidence"])),
+            entities=Entities.from_dict(json.loads(row["entities"])),
+            lang=row["flag_lang"],
+        )
+    published = from_db(row["published"])
+    fetched = from_db(row["fetched"])
+    assert published is not None  # noqa: S101 - NOT NULL column
+    assert fetched is not None  # noqa: S101 - NOT NULL column
+    return Item(
+        id=row["id"],
+        feed_id=row["feed_id"],
+        guid=row["guid"],
+        url=row["url"],
+        title=row["title"],
+        text=row["text"],
+        published=published,
+        fetched=fetched,
+        lang=row["lang"],
+        author=row["author"],
+        flag=flag,
+        source=row["source"],
+    )
+
+
+def wants(sub: Subscription, item: Item, folded: str) -> bool:
+    """Does this subscription want an alert for this flagged item?"""
+    flag = item.flag
+    if flag is None or not flag.flagged:
+        return False
+    if sub.created is not None and item.published < sub.created:
+        return False  # alerts cover what is published after subscribing; /latest covers the past
+    match sub.kind:
+        case SubscriptionKind.ALL:
+            return True
+        case SubscriptionKind.BANS:
+            return flag.category is Category.BAN
+        case SubscriptionKind.REGULATION:
+            return flag.category is Category.REGULATION
+        case SubscriptionKind.KEYWORD:
+            return mentions(folded, sub.value)
+    return False  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    feeds: int
+    feeds_failing: int
+    feeds_disabled: int
+    items: int
+    bans: int
+    regulation: int
+    chats: int
+    subscriptions: int
+    pending_alerts: int
+    sent_alerts: int
+    newest: datetime | None
+    last_poll: datetime | None
+
+
+class ItemRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add_many(self, items: Sequence[Item]) -> list[Item]:
+        """Store new items (dedupe on feed+guid and canonical URL) with their flags, and queue
+        an alert for every matching subscription. Returns the items that were new."""
+        if not items:
+            return []
+        new: list[Item] = []
+        alerts = 0
+        async with self.db.transaction() as conn:
+            subs: list[Subscription] | None = None
+            for item in items:
+                cur = await conn.execute(
+                    "INSERT INTO items (feed_id, guid, url, title, text, published, fetched,"
+                    " lang, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+                    " RETURNING id",
+                    (
+                        item.feed_id,
+                        item.guid,
+                        item.url,
+                        item.title,
+                        item.text,
+                        to_db(item.published),
+                        to_db(item.fetched),
+                        item.lang,
+                        item.author,
+                    ),
+                )
+                row = await cur.fetchone()
+                await cur.close()
+                if row is None:
+                    continue
+                item.id = int(row[0])
+                new.append(item)
+                flag = item.flag
+                if flag is None:
+                    continue
+                await conn.execute(
+                    "INSERT INTO flags (item_id, category, score, evidence, entities, lang,"
+                    " published) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        item.id,
+                        flag.category.value,
+                        flag.score,
+                        json.dumps(list(flag.evidence), ensure_ascii=False),
+                        json.dumps(flag.entities.to_dict(), ensure_ascii=False),
+                        flag.lang,
+                        to_db(item.published),
+                    ),
+                )
+                if not flag.flagged:
+                    continue
+                if subs is None:
+                    subs = await active_subscriptions(conn)
+                folded = fold(f"{item.title}\n{item.text}")
+                chats = sorted({s.chat_id for s in subs if wants(s, item, folded)})
+                now = to_db(utcnow())
+                await conn.executemany(
+                    "INSERT INTO outbox (chat_id, item_id, not_before, created)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [(chat_id, item.id, now, now) for chat_id in chats],
+                )
+                alerts += len(chats)
+        return new
+
+    async def get(self, item_id: int) -> Item | None:
+        row = await self.db.fetchone(
+            f"SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE i.id = ?", (item_id,)
+        )
+        return item_from_row(row) if row else None
+
+    async def latest(self, limit: int, categories: Sequence[Category]) -> list[Item]:
+        """Newest flagged items of the given categories, newest first."""
+        marks = ",".join("?" * len(categories))
+        rows = await self.db.fetchall(
+            f"SELECT {ITEM_COLUMNS} FROM flags g JOIN items i ON i.id = g.item_id"
+            f" JOIN feeds f ON f.id = i.feed_id WHERE g.category IN ({marks})"
+            " ORDER BY g.published DESC, g.item_id DESC LIMIT ?",
+            (*[c.value for c in categories], limit),
+        )
+        return [item_from_row(r) for r in rows]
+
+    async def flagged_since(self, since: datetime) -> list[Item]:
+        rows = await self.db.fetchall(
+            f"SELECT {ITEM_COLUMNS} FROM flags g JOIN items i ON i.id = g.item_id"
+            " JOIN feeds f ON f.id = i.feed_id WHERE g.category <> 'none' AND g.published >= ?"
+            " ORDER BY g.published DESC",
+            (to_db(since),),
+        )
+        return [item_from_row(r) for r in rows]
+
+    async def prune(self, max_age: timedelta, max_items: int) -> int:
+        """Retention by age and by count; items with a pending alert are kept."""
+        keep_pending = "id NOT IN (SELECT item_id FROM outbox WHERE status = 'pending')"
+        async with self.db.transaction() as conn:
+            by_age = await conn.execute(
+                f"DELETE FROM items WHERE published < ? AND {keep_pending}",
+                (to_db(utcnow() - max_age),),
+            )
+            by_count = await conn.execute(
+                "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY published DESC,"
+                f" id DESC LIMIT -1 OFFSET ?) AND {keep_pending}",
+                (max_items,),
+            )
+            return by_age.rowcount + by_count.rowcount
+
+    async def stats(self) -> Stats:
+        row = await self.db.fetchone(
+            "SELECT"
+            " (SELECT count(*) FROM feeds),"
+            " (SELECT count(*) FROM feeds WHERE failures > 0 AND disabled = 0),"
+            " (SELECT count(*) FROM feeds WHERE disabled = 1),"
+            " (SELECT count(*) FROM items),"
+            " (SELECT count(*) FROM flags WHERE category = 'ban'),"
+            " (SELECT count(*) FROM flags WHERE category = 'regulation'),"
+            " (SELECT count(*) FROM chats WHERE active = 1),"
+            " (SELECT count(*) FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
+            "   WHERE c.active = 1),"
+            " (SELECT count(*) FROM outbox WHERE status = 'pending'),"
+            " (SELECT count(*) FROM outbox WHERE status = 'sent'),"
+            " (SELECT max(published) FROM items),"
+            " (SELECT max(last_checked) FROM feeds)"
+        )
+        assert row is not None  # noqa: S101 - an aggregate always yields a row
+        c = [int(v) for v in tuple(row)[:10]]
+        return Stats(
+            feeds=c[0],
+            feeds_failing=c[1],
+            feeds_disabled=c[2],
+            items=c[3],
+            bans=c[4],
+            regulation=c[5],
+            chats=c[6],
+            subscriptions=c[7],
+            pending_alerts=c[8],
+            sent_alerts=c[9],
+            newest=from_db(row[10]),
+            last_poll=from_db(row[11]),
+        )

@@ -1,0 +1,107 @@
+"""The schema as an ordered list of migrations; `PRAGMA user_version` records how far we are.
+
+Append new steps; never edit a step that has shipped.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: feeds, items with an external-content FTS5 index, flags, chats, subscriptions, outbox
+    """
+    CREATE TABLE feeds (
+        id            INTEGER PRIMARY KEY,
+        url           TEXT NOT NULL UNIQUE,
+        title         TEXT NOT NULL DEFAULT '',
+        lang          TEXT,
+        etag          TEXT,
+        last_modified TEXT,
+        body_hash     TEXT,
+        last_success  TEXT,
+        last_error    TEXT,
+        last_checked  TEXT,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        disabled      INTEGER NOT NULL DEFAULT 0,
+        next_poll     TEXT,
+        added         TEXT NOT NULL
+    );
+
+    CREATE TABLE items (
+        id        INTEGER PRIMARY KEY,
+        feed_id   INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        guid      TEXT NOT NULL,
+        url       TEXT NOT NULL,
+        title     TEXT NOT NULL,
+        text      TEXT NOT NULL,
+        published TEXT NOT NULL,
+        fetched   TEXT NOT NULL,
+        lang      TEXT,
+        author    TEXT,
+        UNIQUE (feed_id, guid)
+    );
+    CREATE UNIQUE INDEX items_url ON items(url) WHERE url <> '';
+    CREATE INDEX items_published ON items(published);
+
+    CREATE VIRTUAL TABLE items_fts USING fts5(
+        title, text,
+        content='items', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+    CREATE TRIGGER items_ad AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts(items_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+    END;
+    CREATE TRIGGER items_au AFTER UPDATE OF title, text ON items BEGIN
+        INSERT INTO items_fts(items_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+
+    CREATE TABLE flags (
+        item_id   INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        category  TEXT NOT NULL,
+        score     REAL NOT NULL,
+        evidence  TEXT NOT NULL,
+        entities  TEXT NOT NULL,
+        lang      TEXT NOT NULL,
+        published TEXT NOT NULL
+    );
+    CREATE INDEX flags_category ON flags(category, published);
+
+    CREATE TABLE chats (
+        id       INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        key      TEXT NOT NULL,
+        kind     TEXT NOT NULL DEFAULT 'private',
+        active   INTEGER NOT NULL DEFAULT 1,
+        lang     TEXT,
+        created  TEXT NOT NULL,
+        UNIQUE (platform, key)
+    );
+
+    CREATE TABLE subscriptions (
+        id      INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL,
+        value   TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        UNIQUE (chat_id, kind, value)
+    );
+
+    CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY,
+        chat_id    INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        item_id    INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        status     TEXT NOT NULL DEFAULT 'pending',
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT NOT NULL,
+        created    TEXT NOT NULL,
+        sent_at    TEXT,
+        last_error TEXT,
+        UNIQUE (chat_id, item_id)
+    );
+    CREATE INDEX outbox_due ON outbox(status, not_before);
+    """,
+]

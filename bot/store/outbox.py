@@ -1,0 +1,97 @@
+"""The outbox: one row per (chat, item) alert, written with the item, deleted never.
+
+pending → sent, or → dropped (chat gone) / dead (gave up after MAX_ATTEMPTS). A row is marked
+sent only after the platform accepted the message, so a crash can repeat at most the message
+in flight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.models import Chat, Item
+from bot.store.db import Database, to_db, utcnow
+from bot.store.items import ITEM_COLUMNS, item_from_row
+
+MAX_ATTEMPTS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    id: int
+    chat: Chat
+    item: Item
+    attempts: int
+
+
+class Outbox:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def due(self, *, limit: int = 100, now: datetime | None = None) -> list[Alert]:
+        rows = await self.db.fetchall(
+            f"SELECT o.id AS alert_id, o.attempts, o.chat_id, c.platform, c.key, c.kind,"
+            f" c.active, c.lang AS chat_lang, {ITEM_COLUMNS}"
+            " FROM outbox o JOIN chats c ON c.id = o.chat_id JOIN items i ON i.id = o.item_id"
+            " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
+            " WHERE o.status = 'pending' AND o.not_before <= ? AND c.active = 1"
+            " ORDER BY o.id LIMIT ?",
+            (to_db(now or utcnow()), limit),
+        )
+        return [
+            Alert(
+                id=r["alert_id"],
+                chat=Chat(
+                    id=r["chat_id"],
+                    platform=r["platform"],
+                    key=r["key"],
+                    kind=r["kind"],
+                    active=bool(r["active"]),
+                    lang=r["chat_lang"],
+                ),
+                item=item_from_row(r),
+                attempts=r["attempts"],
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, alert_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                (to_db(utcnow()), alert_id),
+            )
+
+    async def retry(self, alert_id: int, delay: float, error: str, *, count: bool = True) -> bool:
+        """Try again after `delay` seconds. Returns False when the alert gave up (dead).
+        `count=False` for waits the platform asked for (rate limits), which are not failures."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE outbox SET attempts = attempts + ?, not_before = ?, last_error = ?,"
+                " status = CASE WHEN attempts + ? >= ? THEN 'dead' ELSE 'pending' END"
+                " WHERE id = ? RETURNING status",
+                (
+                    int(count),
+                    to_db(utcnow() + timedelta(seconds=delay)),
+                    error[:500],
+                    int(count),
+                    MAX_ATTEMPTS,
+                    alert_id,
+                ),
+            )
+            row = await cur.fetchone()
+            await cur.close()
+        return row is not None and row[0] == "pending"
+
+    async def pending_count(self) -> int:
+        row = await self.db.fetchone("SELECT count(*) FROM outbox WHERE status = 'pending'")
+        return int(row[0]) if row else 0
+
+    async def next_due(self) -> datetime | None:
+        row = await self.db.fetchone(
+            "SELECT min(o.not_before) FROM outbox o JOIN chats c ON c.id = o.chat_id"
+            " WHERE o.status = 'pending' AND c.active = 1"
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None

@@ -1,0 +1,99 @@
+"""Full-text search over titles and texts (FTS5, diacritics folded), ranked by relevance and
+recency. Any user input is turned into a safe query: never an SQL or FTS syntax error."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.models import Item
+from bot.store.db import Database
+from bot.store.items import ITEM_COLUMNS, ITEM_JOINS, item_from_row
+from bot.text import has_cjk
+
+MAX_TERMS = 12
+MAX_TERM_CHARS = 64
+# Markers around matched words in snippets; adapters turn them into bold (after escaping).
+MARK_START = "\x02"
+MARK_END = "\x03"
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# A year-old item needs a twice better text match to rank beside today's one.
+_RANK = "bm25(items_fts, 5.0, 1.0) / (1.0 + (julianday('now') - julianday(i.published)) / 365.0)"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    item: Item
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    hits: list[SearchHit]
+    has_more: bool
+    terms: list[str]
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a user's query, at most MAX_TERMS of at most MAX_TERM_CHARS each."""
+    words = [w[:MAX_TERM_CHARS] for w in _WORD.findall(query) if w.strip("_")]
+    return words[:MAX_TERMS]
+
+
+def fts_query(terms: list[str]) -> str:
+    """Every term quoted as an FTS5 string, so `NEAR`, `*`, `"` and `(` are just text."""
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+class Searcher:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
+        terms = query_terms(query)
+        if not terms:
+            return SearchPage([], has_more=False, terms=[])
+        if any(has_cjk(t) for t in terms):
+            hits = await self._search_substring(terms, limit + 1, offset)
+        else:
+            hits = await self._search_fts(terms, limit + 1, offset)
+        return SearchPage(hits[:limit], has_more=len(hits) > limit, terms=terms)
+
+    async def _search_fts(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
+        rows = await self.db.fetchall(
+            f"SELECT {ITEM_COLUMNS},"
+            f" snippet(items_fts, 1, '{MARK_START}', '{MARK_END}', '…', 16) AS snip"
+            " FROM items_fts JOIN items i ON i.id = items_fts.rowid"
+            " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
+            f" WHERE items_fts MATCH ? ORDER BY {_RANK} LIMIT ? OFFSET ?",
+            (fts_query(terms), limit, offset),
+        )
+        return [SearchHit(item_from_row(r), r["snip"]) for r in rows]
+
+    async def _search_substring(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
+        """Chinese has no spaces, so the unicode61 tokenizer sees whole runs as one token:
+        match such queries as substrings instead (slower, and rare)."""
+        where = " AND ".join("instr(i.title || ' ' || i.text, ?) > 0" for _ in terms)
+        rows = await self.db.fetchall(
+            f"SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE {where}"
+            " ORDER BY i.published DESC LIMIT ? OFFSET ?",
+            (*terms, limit, offset),
+        )
+        hits = []
+        for row in rows:
+            item = item_from_row(row)
+            hits.append(SearchHit(item, _substring_snippet(item.text or item.title, terms[0])))
+        return hits
+
+
+def _substring_snippet(text: str, term: str, width: int = 60) -> str:
+    at = text.find(term)
+    if at < 0:
+        return text[: width * 2]
+    start = max(0, at - width)
+    end = min(len(text), at + len(term) + width)
+    head = "…" if start else ""
+    tail = "…" if end < len(text) else ""
+    marked = f"{MARK_START}{term}{MARK_END}"
+    return head + text[start:at] + marked + text[at + len(term) : end] + tail
