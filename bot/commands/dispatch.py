@@ -1,0 +1,79 @@
+"""The one entry point adapters call: `await commands.run(invocation) -> Reply`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from bot.commands import admin, news, subscriptions
+from bot.commands.catalog import ABOUT, BY_NAME, help_text
+from bot.commands.context import Context
+from bot.commands.reply import Invocation, Reply
+from bot.config import Settings
+from bot.errors import UsageError
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Context, Invocation], Awaitable[Reply]]
+MAX_ARGS = 10_000
+
+
+async def _start(ctx: Context, inv: Invocation) -> Reply:
+    return Reply(
+        f"{ABOUT}\n\nStart with /subscribe bans (or /subscribe all) to get alerts here, "
+        "/latest to see recent flags, /search wechat to look things up, /help for the rest."
+    )
+
+
+async def _help(ctx: Context, inv: Invocation) -> Reply:
+    return Reply(help_text(admin=ctx.is_admin(inv.user_id)))
+
+
+HANDLERS: dict[str, Handler] = {
+    "start": _start,
+    "help": _help,
+    "latest": news.latest,
+    "search": news.search,
+    "item": news.item,
+    "subscribe": subscriptions.subscribe,
+    "unsubscribe": subscriptions.unsubscribe,
+    "subscriptions": subscriptions.subscriptions,
+    "feeds": admin.feeds,
+    "stats": admin.stats,
+    "addfeed": admin.addfeed,
+    "removefeed": admin.removefeed,
+}
+ALIASES = {"s": "search", "sub": "subscribe", "unsub": "unsubscribe", "l": "latest"}
+
+
+class Commands:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.ctx = Context(store, settings)
+
+    async def run(self, inv: Invocation) -> Reply:
+        """Run one command. Bad arguments give a one-line hint; nothing raises to the adapter
+        except real faults (the adapter's error handler apologises and logs those)."""
+        name = ALIASES.get(inv.command.casefold(), inv.command.casefold())
+        handler = HANDLERS.get(name)
+        if handler is None:
+            return Reply(f"Unknown command /{inv.command[:32]}. /help lists them.", error=True)
+        if len(inv.args) > MAX_ARGS:
+            inv = replace(inv, args=inv.args[:MAX_ARGS])
+        try:
+            return await handler(self.ctx, inv)
+        except UsageError as exc:
+            spec = BY_NAME[name]
+            hint = f" Usage: /{spec.name} {spec.usage}".rstrip() if spec.usage else ""
+            return Reply(f"{exc}{hint}", error=True)
+
+
+def parse_command_line(line: str) -> tuple[str, str] | None:
+    """`/search wechat now` → ("search", "wechat now"); `/cmd@Bot args` keeps "cmd@Bot".
+    Returns None for a line that is not a command."""
+    line = line.strip()
+    if not line.startswith("/") or len(line) < 2:
+        return None
+    head, _, args = line[1:].partition(" ")
+    return head, args.strip()
