@@ -1,0 +1,94 @@
+"""Turn a fetched body into feed metadata and raw entries with feedparser, off the event loop.
+
+feedparser is given the bytes (never a URL: it would fetch it itself) and the response
+headers, so it picks the charset from Content-Type and resolves relative links against the
+final URL. It is pure Python and slow, so it runs in a worker thread; the poller skips it
+entirely when `body_digest` says the body has not changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import feedparser
+
+from bot.errors import ParseError
+from bot.feeds.fetch import FetchResult
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str
+    lang: str | None  # as declared by the feed ("fr-FR"); normalize reduces it
+    entries: list[Any] = field(default_factory=list)  # feedparser entries, for normalize
+    bozo: str | None = None  # why feedparser found the XML malformed, if it did
+    version: str = ""  # "rss20", "atom10", "rss10", ... ("" when feedparser could not tell)
+    link: str = ""  # the site's home page, if the feed names one
+    base_url: str = ""  # the URL the body was fetched from, after redirects
+
+
+def body_digest(body: bytes) -> str:
+    """A fingerprint of the body: equal digests mean the feed has not changed."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def _looks_like_html(result: FetchResult) -> bool:
+    head = result.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return (
+        head.startswith((b"<!doctype html", b"<html"))
+        or b"<html" in head
+        or "html" in result.content_type.lower()
+    )
+
+
+def _not_a_feed(result: FetchResult, bozo: str | None) -> ParseError:
+    if not result.body.strip():
+        return ParseError("not a feed (empty body)")
+    if _looks_like_html(result):
+        return ParseError("not a feed (looks like HTML)")
+    if result.content_type.lower().startswith(("application/json", "text/plain", "image/")):
+        return ParseError(f"not a feed (content type {result.content_type.split(';')[0]})")
+    return ParseError(f"not a feed ({bozo or 'no RSS, Atom or RDF found'})")
+
+
+def _bozo_message(parsed: Any) -> str | None:
+    if not parsed.get("bozo"):
+        return None
+    exc = parsed.get("bozo_exception")
+    text = " ".join(str(exc).split()) if exc is not None else "malformed XML"
+    return text[:200] or type(exc).__name__
+
+
+def parse_bytes(result: FetchResult) -> ParsedFeed:
+    """The synchronous parse; `parse_feed` runs it in a thread."""
+    headers = {"content-location": result.final_url}
+    if result.content_type:
+        headers["content-type"] = result.content_type
+    parsed = feedparser.parse(result.body, response_headers=headers, sanitize_html=True)
+    entries = list(parsed.get("entries") or [])
+    version = str(parsed.get("version") or "")
+    bozo = _bozo_message(parsed)
+    if not version and not entries:
+        raise _not_a_feed(result, bozo)
+    meta = parsed.get("feed") or {}
+    lang = meta.get("language") or meta.get("title_detail", {}).get("language")
+    return ParsedFeed(
+        title=" ".join(str(meta.get("title") or "").split()),
+        lang=str(lang) if lang else None,
+        entries=entries,
+        bozo=bozo,
+        version=version,
+        link=str(meta.get("link") or ""),
+        base_url=result.final_url,
+    )
+
+
+async def parse_feed(result: FetchResult) -> ParsedFeed:
+    """Parse a fetched body. Raises ParseError when it is no feed at all (an HTML page, say);
+    a malformed feed that still yields entries is returned with `bozo` set."""
+    if result.not_modified:
+        raise ParseError("nothing to parse: the server answered 304 Not Modified")
+    return await asyncio.to_thread(parse_bytes, result)

@@ -1,0 +1,120 @@
+"""HTML to plain text for titles and bodies: what a reader (and the classifier) should see.
+
+Parsed with selectolax's lexbor engine, which decodes entities the way browsers do. Script,
+style and other non-content elements are dropped; block elements become paragraph breaks and
+<br> a line break; whitespace inside a line is collapsed. Lines that are page furniture rather
+than the story ("La suite ci-dessous", "The post … appeared first on …", newsletter pitches,
+image credits) are dropped when they stand alone on their line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+DROP_TAGS = frozenset(
+    {"script", "style", "noscript", "iframe", "template", "svg", "object", "embed", "form",
+     "button", "select", "textarea", "head", "title", "meta", "link"}
+)  # fmt: skip
+BLOCK_TAGS = frozenset(
+    {"address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt",
+     "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6",
+     "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table",
+     "tbody", "tfoot", "thead", "tr", "ul", "body", "html"}
+)  # fmt: skip
+
+# Whole lines that are page furniture, in the languages of the bundled feeds.
+_FURNITURE = re.compile(
+    r"""^(?:
+        (?:la\s+)?suite\s+ci-?dessous\.?
+      | continue\s+reading.*
+      | read\s+more\.?.*
+      | (?:lire|voir)\s+la\s+suite.*
+      | the\s+post\s+.+\s+appeared\s+first\s+on\s+.+
+      | l[’']article\s+.+\s+est\s+apparu\s+en\s+premier\s+sur\s+.+
+      | (?:newsletter|infolettre)\s*:.{0,120}
+      | .{0,40}\b(?:abonnez|inscrivez|subscribe|sign\s+up|suscr[ií]b|abonnier|assine|recevez)
+        .{0,100}\b(?:newsletter|infolettre|bolet[ií]n)\b.{0,100}
+      | (?:image|photo|illustration|cr[ée]dits?(?:\s+photo)?|source\s+de\s+l[’']image)
+        \s*(?:de\s+une\s*)?(?::|by|par|via|©)\s*.{0,100}
+      | ©\s*.{0,80}
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _walk(node: LexborNode, out: list[str], keep_captions: bool) -> None:
+    """Depth-first text collection without recursion (feeds can nest deeply)."""
+    stack: list[LexborNode | str] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        if item.is_text_node:
+            out.append(item.text_content or "")
+            continue
+        tag = item.tag or ""
+        if tag in DROP_TAGS or (tag == "figcaption" and not keep_captions):
+            continue
+        if tag == "br":
+            out.append("\n")
+            continue
+        if tag == "img":
+            continue
+        children: list[LexborNode | str] = []
+        child = item.first_child
+        while child is not None:
+            children.append(child)
+            child = child.next
+        if tag in BLOCK_TAGS:
+            children = ["\n\n", *children, "\n\n"]
+        elif tag in ("td", "th"):
+            children.append(" ")
+        stack.extend(reversed(children))
+
+
+def tidy(text: str, *, drop_furniture: bool = True) -> str:
+    """Collapse whitespace inside lines, keep at most one blank line, drop furniture lines."""
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        line = " ".join(raw.split())
+        if drop_furniture and line and _FURNITURE.match(line):
+            continue
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def html_to_text(html: str, *, keep_captions: bool = False, drop_furniture: bool = True) -> str:
+    """Readable plain text from an HTML fragment or page."""
+    if "<" not in html and "&" not in html:
+        return tidy(html, drop_furniture=drop_furniture)
+    tree = LexborHTMLParser(html)
+    root = tree.body or tree.root
+    if root is None:
+        return ""
+    parts: list[str] = []
+    _walk(root, parts, keep_captions)
+    return tidy("".join(parts).replace("\xa0", " "), drop_furniture=drop_furniture)
+
+
+def plain_text(value: str, *, drop_furniture: bool = True) -> str:
+    """Text that is already plain: only whitespace is tidied."""
+    return tidy(value.replace("\xa0", " "), drop_furniture=drop_furniture)
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary near `limit` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ", max(0, limit - 200))
+    if space > 0:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
