@@ -1,0 +1,228 @@
+"""Delivering queued alerts: the outbox, paced, to whichever chat platform each chat lives on.
+
+The core writes one outbox row per (chat, item) when a flagged item is stored. `Sender.run`
+takes the due rows, paces them inside each platform's limits and hands each one to that
+platform's `Transport`. A row is marked sent only after the platform accepted the message,
+so a crash repeats at most the message in flight.
+
+    RetryLater             → wait what the platform asked (not counted as a failure), and
+                             pause the whole platform for that long
+    TransientDeliveryError → retry with exponential backoff (the outbox gives up after a while)
+    ChatGone               → deactivate the chat; its pending alerts are dropped
+    ChatMoved              → follow the chat to its new key and send again at once
+
+This module knows no chat library: adapters implement `Transport`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from aiolimiter import AsyncLimiter
+
+from bot.commands.alerts import alert_reply
+from bot.commands.reply import Reply
+from bot.errors import ChatGone, ChatMoved, DeliveryError, RetryLater, TransientDeliveryError
+from bot.models import Chat
+from bot.store import Alert, Store
+from bot.store.db import utcnow
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = 2.0  # seconds; doubled per failed attempt
+BACKOFF_MAX = 600.0
+MAX_LIMITERS = 10_000  # per-chat limiters kept (least recently used are forgotten)
+
+
+class Transport(Protocol):
+    """One chat platform's way to send a reply to a chat, raising DeliveryError subclasses."""
+
+    platform: str
+
+    async def send(self, chat: Chat, reply: Reply) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """Proactive limits, kept a little under the platform's own (Telegram's by default)."""
+
+    global_per_second: float = 25.0
+    chat_per_second: float = 1.0
+    group_per_minute: float = 19.0
+
+
+class _Limits:
+    """The limiters of one platform: one global bucket, one per chat, one per group."""
+
+    def __init__(self, pacing: Pacing) -> None:
+        self.pacing = pacing
+        self.overall = AsyncLimiter(pacing.global_per_second, 1.0)
+        self.chats: OrderedDict[int, list[AsyncLimiter]] = OrderedDict()
+        self.paused_until = 0.0  # loop time
+
+    def for_chat(self, chat: Chat) -> list[AsyncLimiter]:
+        key = chat.id or 0
+        limiters = self.chats.get(key)
+        if limiters is None:
+            # A bucket of one: at most chat_per_second, with no burst.
+            limiters = [AsyncLimiter(1, 1.0 / self.pacing.chat_per_second)]
+            if chat.kind != "private":
+                limiters.append(AsyncLimiter(self.pacing.group_per_minute, 60.0))
+            self.chats[key] = limiters
+            while len(self.chats) > MAX_LIMITERS:
+                self.chats.popitem(last=False)
+        self.chats.move_to_end(key)
+        return limiters
+
+
+class Sender:
+    """Sends due outbox rows until cancelled. `wake()` makes it look at the outbox at once."""
+
+    def __init__(
+        self,
+        store: Store,
+        transports: dict[str, Transport],
+        pacing: dict[str, Pacing] | None = None,
+        *,
+        batch: int = 200,
+        idle: float = 10.0,
+        concurrency: int = 64,
+    ) -> None:
+        self.store = store
+        self.transports = transports
+        pacing = pacing or {}
+        self._limits = {name: _Limits(pacing.get(name, Pacing())) for name in transports}
+        self.batch = batch
+        self.idle = idle
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(concurrency)
+        self.sent = 0  # counters, for /stats-like logs and tests
+        self.failed = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.send_due()
+                delay = await self._until_next_due()
+            except Exception:
+                log.exception("sender round failed; trying again shortly")
+                delay = min(self.idle, 5.0)
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def drain(self, *, within: float = 10.0) -> int:
+        """Send until nothing is due (for tests and the CLI). Returns the messages sent."""
+        before = self.sent
+        async with asyncio.timeout(within):
+            while await self.send_due():
+                pass
+        return self.sent - before
+
+    async def send_due(self) -> int:
+        """One round: every due row, chats in parallel, each chat's rows in order.
+        Returns how many rows were attempted."""
+        known = [
+            a
+            for a in await self.store.outbox.due(limit=self.batch)
+            if a.chat.platform in self.transports
+        ]
+        by_chat: dict[int, list[Alert]] = {}
+        for alert in known:
+            by_chat.setdefault(alert.chat.id or 0, []).append(alert)
+        if by_chat:
+            await asyncio.gather(*(self._send_chat(rows) for rows in by_chat.values()))
+        return len(known)
+
+    async def _until_next_due(self) -> float:
+        nxt = await self.store.outbox.next_due()
+        if nxt is None:
+            return self.idle
+        return max(0.0, min(self.idle, (nxt - utcnow()).total_seconds()))
+
+    async def _send_chat(self, alerts: list[Alert]) -> None:
+        async with self._slots:
+            chat = alerts[0].chat
+            for alert in alerts:
+                moved = await self._send_one(replace(alert, chat=chat))
+                if moved is None:
+                    return  # this chat failed or is gone: the rest wait for a later round
+                chat = moved
+
+    async def _send_one(self, alert: Alert) -> Chat | None:
+        """Deliver one alert. Returns the chat (possibly moved) to go on with, or None."""
+        chat = alert.chat
+        transport = self.transports[chat.platform]
+        limits = self._limits[chat.platform]
+        chat_id = chat.id
+        assert chat_id is not None  # noqa: S101 - outbox rows name stored chats
+        reply = alert_reply(alert.item)
+        for _ in range(3):  # a chat can move, and move back, but not forever
+            await self._pace(limits, chat)
+            try:
+                await transport.send(chat, reply)
+            except ChatMoved as exc:
+                log.info("chat %s moved to %s; following it", chat.key, exc.new_key)
+                await self.store.chats.move(chat_id, exc.new_key)
+                chat = replace(chat, key=exc.new_key, kind="group")
+                continue
+            except RetryLater as exc:
+                log.warning(
+                    "%s asked to wait %.0fs (chat %s)", chat.platform, exc.retry_after, chat.key
+                )
+                loop = asyncio.get_running_loop()
+                limits.paused_until = max(limits.paused_until, loop.time() + exc.retry_after)
+                await self.store.outbox.retry(alert.id, exc.retry_after, str(exc), count=False)
+                return None
+            except ChatGone as exc:
+                dropped = await self.store.chats.deactivate(chat_id, str(exc))
+                log.info("chat %s is gone (%s); dropped %d alerts", chat.key, exc, dropped)
+                return None
+            except TransientDeliveryError as exc:
+                await self._backoff(alert, exc)
+                return None
+            except DeliveryError as exc:  # an adapter's own subclass: treat as transient
+                await self._backoff(alert, exc)
+                return None
+            except Exception as exc:
+                log.exception("sending alert %d to chat %s failed unexpectedly", alert.id, chat.key)
+                await self._backoff(alert, exc)
+                return None
+            else:
+                await self.store.outbox.mark_sent(alert.id)
+                self.sent += 1
+                return chat
+        await self._backoff(alert, DeliveryError("chat keeps moving"))
+        return None
+
+    async def _backoff(self, alert: Alert, exc: BaseException) -> None:
+        self.failed += 1
+        delay = min(BACKOFF_MAX, BACKOFF_BASE * 2**alert.attempts) * random.uniform(0.8, 1.2)
+        alive = await self.store.outbox.retry(alert.id, delay, f"{type(exc).__name__}: {exc}")
+        if alive:
+            log.info(
+                "alert %d to chat %s: %s; retry in %.0fs", alert.id, alert.chat.key, exc, delay
+            )
+        else:
+            log.warning("alert %d to chat %s gave up: %s", alert.id, alert.chat.key, exc)
+
+    async def _pace(self, limits: _Limits, chat: Chat) -> None:
+        loop = asyncio.get_running_loop()
+        for _ in range(1000):  # a pause can be extended while we wait for it
+            wait = limits.paused_until - loop.time()
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        for limiter in limits.for_chat(chat):
+            await limiter.acquire()
+        await limits.overall.acquire()
