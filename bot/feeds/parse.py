@@ -1,9 +1,8 @@
 """Turn a fetched body into feed metadata and raw entries with feedparser, off the event loop.
 
 feedparser is given the bytes (never a URL: it would fetch it itself) and the response
-headers, so it picks the charset from Content-Type and resolves relative links against the
-final URL. It is pure Python and slow, so it runs in a worker thread; the poller skips it
-entirely when `body_digest` says the body has not changed.
+Content-Type, so it picks the charset the server declared. It is pure Python and slow, so
+it runs in a worker thread; the poller skips it when `body_digest` says nothing changed.
 """
 
 from __future__ import annotations
@@ -64,9 +63,9 @@ def _bozo_message(parsed: Any) -> str | None:
 
 def parse_bytes(result: FetchResult) -> ParsedFeed:
     """The synchronous parse; `parse_feed` runs it in a thread."""
-    headers = {"content-location": result.final_url}
-    if result.content_type:
-        headers["content-type"] = result.content_type
+    # No Content-Location: feedparser would resolve relative guids against it, so a feed
+    # that moves would change every guid. normalize resolves links against base_url instead.
+    headers = {"content-type": result.content_type} if result.content_type else {}
     parsed = feedparser.parse(result.body, response_headers=headers, sanitize_html=True)
     entries = list(parsed.get("entries") or [])
     version = str(parsed.get("version") or "")
