@@ -12,6 +12,8 @@ redirects, each hop checked by `guard.check_url`; a global and a per-host concur
 from __future__ import annotations
 
 import asyncio
+import socket
+import ssl
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -66,20 +68,33 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps (httpcore and anyio wrap the OSError that says why)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
 def _network_message(exc: httpx.TransportError, connect_timeout: float) -> str:
     """One short line for a transport failure."""
-    text = str(exc).lower()
     if isinstance(exc, httpx.ConnectTimeout):
         return f"connect timed out after {connect_timeout:g}s"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out waiting for the server"
+    causes = _causes(exc)
+    text = " ".join(str(c) for c in causes).lower()
     if isinstance(exc, httpx.ConnectError):
-        if "refused" in text:
+        if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text:
             return "connection refused"
-        if any(s in text for s in _DNS_HINTS):
+        if any(isinstance(c, socket.gaierror) for c in causes) or any(
+            s in text for s in _DNS_HINTS
+        ):
             return "DNS lookup failed"
-        if "ssl" in text or "certificate" in text:
-            return "TLS error: " + (str(exc).splitlines() or ["handshake failed"])[0][:120]
+        if any(isinstance(c, ssl.SSLError) for c in causes):
+            return "TLS error: " + " ".join(str(exc).split())[:120]
         return "connection failed"
     if isinstance(exc, httpx.RemoteProtocolError):
         return "server closed the connection or broke HTTP"
