@@ -1,0 +1,98 @@
+"""The terminal chat: type `/latest`, `/search wechat`, `/subscribe` and see replies and alerts.
+
+Reads commands from stdin (so `printf '/help\\n' | banwatch chat` works and exits on EOF) and
+prints plain-text replies to stdout. Alerts for the console's own chat are printed too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from typing import TextIO
+
+from bot.commands import Commands, Invocation, Reply, parse_command_line
+from bot.models import Chat
+from bot.store import MARK_END, MARK_START
+
+PLATFORM = "console"
+CHAT_KEY = "local"
+PROMPT = "banwatch> "
+
+
+def render_plain(reply: Reply) -> str:
+    """A reply as terminal text: entries numbered by item id, matches in «guillemets»."""
+    blocks: list[str] = []
+    if reply.text:
+        blocks.append(reply.text)
+    for e in reply.entries:
+        lines = [f"#{e.item_id} {e.title}"]
+        meta = " · ".join(p for p in (e.source, e.published.strftime("%Y-%m-%d %H:%M UTC")) if p)
+        lines.append(f"   {meta}")
+        if e.why:
+            lines.append(f"   why: {e.why}")
+        body = e.snippet or e.summary
+        if body:
+            lines.append("   " + body.replace(MARK_START, "«").replace(MARK_END, "»"))
+        if e.url:
+            lines.append(f"   {e.url}")
+        blocks.append("\n".join(lines))
+    if reply.footer:
+        blocks.append(reply.footer)
+    for b in reply.buttons:
+        blocks.append(f"[{b.label}: /{b.command} {b.args} (page {b.page})]")
+    return "\n\n".join(blocks)
+
+
+class ConsoleTransport:
+    """Delivers alerts for the console chat by printing them."""
+
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    async def send(self, chat: Chat, reply: Reply) -> None:
+        self.out.write("\n🔔 " + render_plain(reply) + "\n")
+        self.out.flush()
+
+
+async def _stdin_lines(stream: TextIO) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 20)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stream)
+    except (ValueError, OSError):  # not a pipe or tty (e.g. a regular file): read in a thread
+        while line := await asyncio.to_thread(stream.readline):
+            yield line
+        return
+    while raw := await reader.readline():
+        yield raw.decode("utf-8", errors="replace")
+
+
+async def chat_loop(
+    commands: Commands, inp: TextIO | None = None, out: TextIO | None = None
+) -> None:
+    """Answer commands typed on `inp` until EOF."""
+    inp = inp or sys.stdin
+    out = out or sys.stdout
+    interactive = inp.isatty()
+    out.write("Banwatch terminal chat. Type /help for commands, Ctrl-D to quit.\n")
+    if interactive:
+        out.write(PROMPT)
+    out.flush()
+    async for line in _stdin_lines(inp):
+        text = line.strip()
+        if text:
+            parsed = parse_command_line(text)
+            if parsed is None:
+                reply = Reply("Commands start with a slash, e.g. /latest or /search wechat.")
+            else:
+                name, args = parsed
+                reply = await commands.run(
+                    Invocation(PLATFORM, CHAT_KEY, name.split("@")[0], args, user_id="console")
+                )
+            out.write(render_plain(reply) + "\n\n")
+        if interactive:
+            out.write(PROMPT)
+        out.flush()
