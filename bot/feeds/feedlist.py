@@ -107,6 +107,8 @@ def parse_opml(text: str, *, source: str = "<opml>") -> list[FeedSpec]:
         if not _valid_url(url):
             raise ConfigError(f"{source}: not an http(s) feed URL: {url[:200]!r}")
         title = (node.get("title") or node.get("text") or "").strip()
+        if title == url:  # export_opml writes the URL as `text` for untitled feeds
+            title = ""
         feeds.append(FeedSpec(url=url, title=title, lang=lang, category="/".join(category)))
     return feeds
 
