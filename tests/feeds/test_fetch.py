@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -249,3 +250,19 @@ async def test_dns_failure_is_one_short_line() -> None:
     async with Fetcher.create(resolver=resolver) as fetcher:
         with pytest.raises(FetchError, match=r"^DNS lookup failed for nowhere\.example$"):
             await fetcher.fetch("https://nowhere.example/feed")
+
+
+async def test_per_host_concurrency_limit(feed_server: FeedServer) -> None:
+    url = feed_server.add("/slow", RSS, delay=0.1)
+    async with Fetcher.create(allow_private=True, per_host=2) as fetcher:
+        results = await asyncio.gather(*(fetcher.fetch(url) for _ in range(5)))
+    assert all(r.body == RSS for r in results)
+    assert feed_server.max_in_flight == 2
+
+
+async def test_global_concurrency_limit_across_hosts(feed_server: FeedServer) -> None:
+    feed_server.add("/slow", RSS, delay=0.1)
+    urls = [feed_server.url("/slow", host=h) for h in ("127.0.0.1", "localhost")] * 3
+    async with Fetcher.create(allow_private=True, per_host=3, max_concurrency=3) as fetcher:
+        await asyncio.gather(*(fetcher.fetch(u) for u in urls))
+    assert feed_server.max_in_flight == 3

@@ -11,7 +11,8 @@ Built-in behaviours: ETag/If-None-Match and Last-Modified/If-Modified-Since → 
 status with extra headers (Retry-After); gzip; a delay before answering; a slow drip of the
 body; redirects (`redirect`, loops by pointing two at each other); a huge body generated as it
 is sent (`huge`); a gzip bomb compressed as it is sent (`gzip_bomb`). Every request is logged
-with its path, headers and the status served. Unknown paths get 404.
+with its path, headers and the status served (`log`, `requests_for`), and `max_in_flight`
+counts the most requests answered at once. Unknown paths get 404.
 
 Like httpx's own test server: stdlib ThreadingHTTPServer on port 0, in a daemon thread.
 """
@@ -68,6 +69,8 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.log: list[LoggedRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests being answered at once: checks client limits
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _make_handler(self))
         self.port = self._httpd.server_address[1]
@@ -143,6 +146,15 @@ class FeedServer:
         with self._lock:
             self.log.append(entry)
 
+    def enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
     def requests_for(self, path: str) -> list[LoggedRequest]:
         with self._lock:
             return [r for r in self.log if r.path == path]
@@ -187,8 +199,14 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             status = 304 if route.status == 200 and _not_modified(route, headers) else route.status
             server.record(LoggedRequest("GET", self.path, headers, status))
             # The client may give up (body cap, deadline): expected in these tests.
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-                self._respond(route, status)
+            server.enter()
+            try:
+                with contextlib.suppress(
+                    BrokenPipeError, ConnectionResetError, ConnectionAbortedError
+                ):
+                    self._respond(route, status)
+            finally:
+                server.leave()
 
         def _respond(self, route: Route, status: int) -> None:
             if route.delay:
