@@ -1,0 +1,176 @@
+"""Rule-based, precision-first classifier: ban, regulation or none, with the deciding phrases.
+
+A ban needs a ban word (``bans``, ``interdit``, ``禁止``) or an action (``closes``, ``下架``)
+right next to a banned object (accounts, apps, ads, mining…), in an item about crypto, and
+neither of them inside loose usage ("bears banned", "spam bots") or ordinary business
+(a hack, maintenance). Regulation needs a regulator or rule words in an item about crypto.
+Scores add up evidence; thresholds decide, and default to precision first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.classify.detect import detect_language
+from bot.classify.entities import EntityFinder, load_entities, unique
+from bot.classify.evidence import phrase
+from bot.classify.fold import FoldedText
+from bot.classify.lexicon import LANGUAGES, Lexicon, Span, load_lexicon
+from bot.models import Category, Entities, Flag
+
+OBJECT_WINDOW = 40  # characters between a ban action and what it bans
+GUARD_WINDOW = 20  # characters between a ban word and a loose-usage guard
+DETECT_CHARS = 240  # characters of title + text given to language detection
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Minimum scores (0–1) to call an item a ban or regulation; higher means fewer alerts."""
+
+    ban: float = 0.6
+    regulation: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("ban", "regulation"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"threshold {name} must be between 0 and 1, not {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """Everything matched in one item, in original-text coordinates."""
+
+    text: FoldedText
+    title_end: int
+    crypto: bool
+    strong: list[Span]
+    weak: list[Span]
+    lifted: list[Span]
+    objects: list[Span]
+    regulation: list[Span]
+    authorities: list[Span]
+    loose: list[Span]
+    ordinary: bool  # hack, maintenance… anywhere in the item
+    platforms: list[Span]
+    regulators: list[Span]
+    countries: list[Span]
+
+
+def _nearest(span: Span, others: list[Span], window: int) -> Span | None:
+    best: Span | None = None
+    best_gap = window + 1
+    for other in others:
+        gap = 0 if span.overlaps(other) else max(other.start - span.end, span.start - other.end)
+        if gap < best_gap:
+            best, best_gap = other, gap
+    return best
+
+
+class Classifier:
+    """Classify news items; build once and reuse (word lists compile on first use)."""
+
+    def __init__(self, thresholds: Thresholds | None = None) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self._entities: EntityFinder = load_entities()
+        self._lexicons: dict[str, Lexicon] = {lang: load_lexicon(lang) for lang in LANGUAGES}
+
+    def lexicon(self, lang: str) -> Lexicon:
+        if lang not in self._lexicons:
+            self._lexicons[lang] = load_lexicon(lang)
+        return self._lexicons[lang]
+
+    def classify(self, title: str, text: str, lang: str | None = None) -> Flag:
+        title, text = title.strip(), text.strip()
+        code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
+        if not code:
+            code = detect_language(f"{title}\n{text}"[:DETECT_CHARS])
+        found = self._find(self.lexicon(code), title, text)
+        return self._decide(found, code)
+
+    def _find(self, lex: Lexicon, title: str, text: str) -> _Found:
+        full = FoldedText.of(f"{title}\n{text}" if text else title)
+        ents = self._entities
+        loose = lex.loose.find(full)
+
+        def kept(spans: list[Span]) -> list[Span]:
+            return [s for s in spans if not any(s.near(g, GUARD_WINDOW) for g in loose)]
+
+        return _Found(
+            text=full,
+            title_end=len(title),
+            crypto=bool(lex.crypto.find(full)),
+            strong=kept(lex.strong.find(full)),
+            weak=kept(lex.weak.find(full)),
+            lifted=lex.lifted.find(full),
+            objects=[s for g in lex.objects for s in g.find(full)],
+            regulation=[
+                s for g in lex.regulation for s in g.find(full) if not any(s.overlaps(x) for x in loose)
+            ],
+            authorities=lex.authorities.find(full),
+            loose=loose,
+            ordinary=bool(lex.no_ban.find(full)),
+            platforms=ents.platform_spans(full),
+            regulators=ents.regulator_spans(full),
+            countries=ents.country_spans(full),
+        )
+
+    def _ban(self, f: _Found) -> tuple[float, Span | None, Span | None]:
+        """Ban score, the deciding action and the object it acts on."""
+        if f.lifted:
+            return 0.0, None, None
+        actor = bool(f.platforms or f.regulators or f.authorities or f.countries)
+        best: tuple[float, Span | None, Span | None] = (0.0, None, None)
+        for action in f.strong:
+            target = _nearest(action, f.objects, OBJECT_WINDOW)
+            score = 0.65 + 0.1 * (target is not None) + 0.1 * actor
+            score += 0.05 * (action.start < f.title_end)
+            score -= 0.3 * f.ordinary
+            best = max(best, (score, action, target), key=lambda b: b[0])
+        if not f.ordinary:
+            for action in f.weak:
+                target = _nearest(action, f.objects, OBJECT_WINDOW)
+                if target is None or target.overlaps(action):
+                    continue
+                score = 0.55 + 0.1 * actor + 0.05 * (action.start < f.title_end)
+                best = max(best, (score, action, target), key=lambda b: b[0])
+        score = best[0] if f.crypto else min(best[0], 0.4)
+        return min(score, 1.0), best[1], best[2]
+
+    def _regulation(self, f: _Found) -> float:
+        original = f.text.original
+        terms = {original[s.start : s.end].casefold() for s in f.regulation}
+        score = 0.45 * bool(f.regulators)
+        if terms:
+            score += 0.35 + 0.1 * min(len(terms) - 1, 2)
+        score += 0.1 * bool(f.authorities) + 0.2 * bool(f.lifted)
+        score += 0.1 if f.crypto else 0.0
+        return min(score if f.crypto else min(score, 0.4), 1.0)
+
+    def _decide(self, f: _Found, lang: str) -> Flag:
+        ban, action, target = self._ban(f)
+        reg = self._regulation(f)
+        ents = self._entities
+        platforms = unique(s.group for s in f.platforms)
+        regulators = unique(s.group for s in f.regulators)
+        where = ents.jurisdictions(f.countries, f.regulators)
+        if ban >= self.thresholds.ban and action is not None:
+            label = target.group if target is not None else "ban"
+            evidence = [phrase(f.text.original, action, target)]
+            evidence += [phrase(f.text.original, s, None) for s in (*f.strong, *f.weak) if s != action]
+            entities = Entities(platforms, where, regulators, label)
+            return Flag(Category.BAN, round(ban, 3), unique(evidence)[:3], entities, lang)
+        if reg >= self.thresholds.regulation:
+            rule = f.regulation[0] if f.regulation else None
+            evidence = []
+            if rule is not None:
+                near = _nearest(rule, f.regulators, OBJECT_WINDOW)
+                evidence.append(phrase(f.text.original, rule, near))
+            elif f.regulators:
+                evidence.append(phrase(f.text.original, f.regulators[0], None))
+            evidence += [phrase(f.text.original, s, None) for s in f.regulation[1:]]
+            label = "lift of a ban" if f.lifted else (rule.group if rule is not None else None)
+            entities = Entities(platforms, where, regulators, label)
+            return Flag(Category.REGULATION, round(reg, 3), unique(evidence)[:3], entities, lang)
+        entities = Entities(platforms, where, regulators, None)
+        return Flag(Category.NONE, round(1.0 - max(ban, reg), 3), (), entities, lang)
