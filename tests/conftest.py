@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins: list[str] = ["tests.support.feedserver"]
+pytest_plugins: list[str] = ["tests.support.feedserver", "tests.support.botapi"]
 
 
 @pytest.fixture(autouse=True)

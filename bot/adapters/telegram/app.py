@@ -73,6 +73,10 @@ class TelegramAdapter:
         self.poll_timeout = poll_timeout
         token = settings.telegram_bot_token.get_secret_value()
         self._token_filter = TokenFilter(token)
+        # PTB logs its URLs (with the token) at DEBUG as soon as the bot is built.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self._token_filter)
         builder = (
             Application.builder()
             .token(token)
@@ -103,9 +107,6 @@ class TelegramAdapter:
         app.add_error_handler(h.error)
 
     async def __aenter__(self) -> Self:
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs URLs with the token
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(self._token_filter)
         await self.application.initialize()
         try:
             await self._set_menu()

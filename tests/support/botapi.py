@@ -1,0 +1,454 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for end-to-end tests of the real Application.
+
+It speaks what python-telegram-bot 22 calls (getMe, getUpdates with long polling,
+sendMessage, editMessage*, answerCallbackQuery, setMyCommands, getChatMember, webhooks …),
+checks HTML the way Telegram does, records every message per chat, and lets a test inject
+users' messages and button presses and script faults (429, 403, 400, migration, 5xx).
+
+    api = bot_api                                   # the fixture
+    settings: TELEGRAM_API_URL=api.url, TELEGRAM_BOT_TOKEN=api.token
+    ann = api.user(1001); api.send(api.private_chat(ann), ann, "/start")
+    [msg] = await api.wait_messages(1001)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+
+TOKEN = "123456:FAKE-token-for-tests-only"
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Banwatch", "username": "BanwatchTestBot"}
+MAX_POLL = 3.0  # getUpdates never holds a request longer than this
+STRING_PARAMS = {"text", "parse_mode", "callback_query_id", "url", "secret_token", "language_code"}
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre"}
+ALLOWED_TAGS |= {"span", "tg-spoiler", "blockquote", "tg-emoji"}
+ADMIN_RIGHTS = (
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+
+Json = dict[str, Any]
+
+
+@dataclass
+class Fault:
+    status: int
+    description: str
+    parameters: Json | None = None
+
+
+FAULTS = {
+    "forbidden": Fault(403, "Forbidden: bot was blocked by the user"),
+    "not_found": Fault(400, "Bad Request: chat not found"),
+    "server": Fault(500, "Internal Server Error"),
+    "bad_gateway": Fault(502, "Bad Gateway"),
+}
+
+
+class ApiError(Exception):
+    def __init__(self, fault: Fault) -> None:
+        super().__init__(fault.description)
+        self.fault = fault
+
+
+class _HtmlCheck(HTMLParser):
+    """Telegram's HTML rules: known tags only, balanced, and only its four named entities."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[str] = []
+        self.plain: list[str] = []
+
+    def finish(self) -> None:
+        self.close()
+        if self.stack:
+            raise ValueError(f"unclosed tag {self.stack[-1]!r}")
+        if self.rawdata:
+            raise ValueError("unfinished markup")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise ValueError(f"unsupported start tag {tag!r}")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            raise ValueError(f"unexpected end tag {tag!r}")
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in ("lt", "gt", "amp", "quot"):
+            raise ValueError(f"unsupported entity &{name};")
+        self.plain.append(html.unescape(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        self.plain.append(html.unescape(f"&#{name};"))
+
+    def handle_data(self, data: str) -> None:
+        if "<" in data or "&" in data:
+            raise ValueError("unescaped < or &")
+        self.plain.append(data)
+
+
+def check_html(text: str) -> str:
+    """The text Telegram would show; raises ApiError as Telegram answers bad markup."""
+    parser = _HtmlCheck()
+    try:
+        parser.feed(text)
+        parser.finish()
+    except ValueError as exc:
+        raise ApiError(Fault(400, f"Bad Request: can't parse entities: {exc}")) from exc
+    return "".join(parser.plain)
+
+
+class FakeBotAPI:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.cond = threading.Condition()
+        self.updates: list[Json] = []
+        self.next_update = 1
+        self.next_message: dict[int, int] = defaultdict(lambda: 1)
+        self.sent: dict[int, list[Json]] = defaultdict(list)
+        self.send_times: dict[int, list[float]] = defaultdict(list)
+        self.attempts: dict[int, int] = defaultdict(int)
+        self.calls: list[tuple[str, Json]] = []
+        self.faults: dict[int, deque[Fault]] = defaultdict(deque)
+        self.blocked: set[int] = set()
+        self.chats: dict[int, Json] = {}
+        self.members: dict[tuple[int, int], str] = {}
+        self.commands: dict[str, list[Json]] = {}
+        self.webhook: Json = {}
+        self.answers: list[Json] = []
+        self.closing = False
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                api._serve(self)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self.cond:
+            self.closing = True
+            self.cond.notify_all()
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+    # --- what a test does -------------------------------------------------------------
+    def user(self, user_id: int, first_name: str = "Ann", lang: str = "en") -> Json:
+        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": lang}
+
+    def private_chat(self, user: Json) -> Json:
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        self.chats[user["id"]] = chat
+        return chat
+
+    def group(
+        self, chat_id: int, *, admins: tuple[Json, ...] = (), kind: str = "supergroup"
+    ) -> Json:
+        chat = {"id": chat_id, "type": kind, "title": f"Group {chat_id}"}
+        self.chats[chat_id] = chat
+        for admin in admins:
+            self.members[(chat_id, admin["id"])] = "administrator"
+        return chat
+
+    def send(self, chat: Json, user: Json, text: str) -> Json:
+        """A user sends `text` in `chat`; returns the message as the bot will see it."""
+        with self.cond:
+            message: Json = {
+                "message_id": self._message_id(chat["id"]),
+                "date": int(time.time()),
+                "chat": chat,
+                "from": user,
+                "text": text,
+            }
+            if text.startswith("/"):
+                word = text.split()[0]
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(word)}]
+            self._push({"message": message})
+        return message
+
+    def press(self, message: Json, data: str, user: Json) -> None:
+        """`user` presses the inline button with `data` under the bot's `message`."""
+        with self.cond:
+            query = {
+                "id": f"cq{self.next_update}",
+                "from": user,
+                "message": message,
+                "chat_instance": "1",
+                "data": data,
+            }
+            self._push({"callback_query": query})
+
+    def fail(
+        self, chat_id: int, kind: str, *, times: int = 1, retry_after: int = 1, to: int = 0
+    ) -> None:
+        """The next `times` sendMessage to `chat_id` fail: retry_after | migrate | forbidden |
+        not_found | server | bad_gateway."""
+        if kind == "retry_after":
+            fault = Fault(429, f"Too Many Requests: retry after {retry_after}")
+            fault.parameters = {"retry_after": retry_after}
+        elif kind == "migrate":
+            fault = Fault(400, "Bad Request: group chat was upgraded to a supergroup chat")
+            fault.parameters = {"migrate_to_chat_id": to}
+            self.chats[to] = {"id": to, "type": "supergroup", "title": f"Group {to}"}
+        else:
+            fault = FAULTS[kind]
+        with self.cond:
+            self.faults[chat_id].extend([fault] * times)
+
+    def messages(self, chat_id: int) -> list[Json]:
+        with self.cond:
+            return list(self.sent[chat_id])
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [m["text"] for m in self.messages(chat_id)]
+
+    async def wait_messages(self, chat_id: int, count: int = 1, within: float = 5.0) -> list[Json]:
+        """At least `count` messages sent to `chat_id`, waiting at most `within` seconds."""
+        deadline = time.monotonic() + within
+        while True:
+            found = self.messages(chat_id)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"chat {chat_id}: {len(found)} of {count} messages: {found}")
+            await asyncio.sleep(0.02)
+
+    def called(self, method: str) -> list[Json]:
+        with self.cond:
+            return [params for name, params in self.calls if name == method]
+
+    # --- the server ---------------------------------------------------------------------
+    def _push(self, update: Json) -> None:
+        update["update_id"] = self.next_update
+        self.next_update += 1
+        self.updates.append(update)
+        self.cond.notify_all()
+
+    def _message_id(self, chat_id: int) -> int:
+        number = self.next_message[chat_id]
+        self.next_message[chat_id] += 1
+        return number
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        prefix = f"/bot{self.token}/"
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length).decode() if length else ""
+        if not request.path.startswith(prefix):
+            self._respond(
+                request, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            )
+            return
+        method = request.path[len(prefix) :].split("?")[0]
+        params = self._params(body, request.headers.get("Content-Type", ""))
+        with self.cond:
+            self.calls.append((method, params))
+        handler = getattr(self, f"api_{method}", None)
+        if handler is None:
+            self._respond(
+                request, 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            )
+            return
+        try:
+            result = handler(params)
+        except ApiError as exc:
+            fault = exc.fault
+            payload: Json = {
+                "ok": False,
+                "error_code": fault.status,
+                "description": fault.description,
+            }
+            if fault.parameters:
+                payload["parameters"] = fault.parameters
+            self._respond(request, fault.status, payload)
+            return
+        self._respond(request, 200, {"ok": True, "result": result})
+
+    @staticmethod
+    def _params(body: str, content_type: str) -> Json:
+        if content_type.startswith("application/json"):
+            return dict(json.loads(body or "{}"))
+        params: Json = {}
+        for key, value in parse_qsl(body, keep_blank_values=True):
+            if key in STRING_PARAMS:
+                params[key] = value
+                continue
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                params[key] = value
+        return params
+
+    @staticmethod
+    def _respond(request: BaseHTTPRequestHandler, status: int, payload: Json) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+        except (ConnectionError, OSError):
+            pass  # the client gave up (e.g. a long poll cancelled at shutdown)
+
+    # --- Bot API methods ----------------------------------------------------------------
+    def api_getMe(self, params: Json) -> Json:
+        return BOT_USER
+
+    def api_getUpdates(self, params: Json) -> list[Json]:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), MAX_POLL)
+        with self.cond:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            while not self.updates and not self.closing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.cond.wait(left)
+            return self.updates[:limit]
+
+    def api_sendMessage(self, params: Json) -> Json:
+        chat_id = int(params["chat_id"])
+        text = str(params.get("text", ""))
+        with self.cond:
+            self.attempts[chat_id] += 1
+            if self.faults[chat_id]:
+                raise ApiError(self.faults[chat_id].popleft())
+            if chat_id in self.blocked:
+                raise ApiError(FAULTS["forbidden"])
+            if chat_id not in self.chats:
+                raise ApiError(FAULTS["not_found"])
+        plain = check_html(text) if params.get("parse_mode") == "HTML" else text
+        if not plain.strip():
+            raise ApiError(Fault(400, "Bad Request: message text is empty"))
+        if len(plain.encode("utf-16-le")) // 2 > 4096:
+            raise ApiError(Fault(400, "Bad Request: message is too long"))
+        with self.cond:
+            message: Json = {
+                "message_id": self._message_id(chat_id),
+                "date": int(time.time()),
+                "chat": self.chats[chat_id],
+                "from": BOT_USER,
+                "text": text,
+                "plain": plain,
+                "link_preview_options": params.get("link_preview_options"),
+            }
+            if params.get("reply_markup"):
+                message["reply_markup"] = params["reply_markup"]
+            self.sent[chat_id].append(message)
+            self.send_times[chat_id].append(time.monotonic())
+            self.cond.notify_all()
+        return message
+
+    def _edit(self, params: Json, **changes: Any) -> Json:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        with self.cond:
+            for message in self.sent[chat_id]:
+                if message["message_id"] == message_id:
+                    message.update({k: v for k, v in changes.items() if v is not None})
+                    if "reply_markup" in changes and changes["reply_markup"] is None:
+                        message.pop("reply_markup", None)
+                    return message
+        raise ApiError(Fault(400, "Bad Request: message to edit not found"))
+
+    def api_editMessageText(self, params: Json) -> Json:
+        return self._edit(params, text=params.get("text"), reply_markup=params.get("reply_markup"))
+
+    def api_editMessageReplyMarkup(self, params: Json) -> Json:
+        return self._edit(params, reply_markup=params.get("reply_markup"))
+
+    def api_answerCallbackQuery(self, params: Json) -> bool:
+        with self.cond:
+            self.answers.append(params)
+        return True
+
+    def api_setMyCommands(self, params: Json) -> bool:
+        scope = json.dumps(params.get("scope") or {"type": "default"}, sort_keys=True)
+        with self.cond:
+            self.commands[scope] = list(params.get("commands") or [])
+        return True
+
+    def api_getChatMember(self, params: Json) -> Json:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = self.members.get((chat_id, user_id), "member")
+        member: Json = {
+            "status": status,
+            "user": {"id": user_id, "is_bot": False, "first_name": "U"},
+        }
+        if status == "administrator":
+            member.update(dict.fromkeys(ADMIN_RIGHTS, True))
+        if status == "creator":
+            member["is_anonymous"] = False
+        return member
+
+    def api_setWebhook(self, params: Json) -> bool:
+        with self.cond:
+            self.webhook = params
+        return True
+
+    def api_deleteWebhook(self, params: Json) -> bool:
+        with self.cond:
+            self.webhook = {}
+        return True
+
+    def api_getWebhookInfo(self, params: Json) -> Json:
+        return {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
+
+    def api_close(self, params: Json) -> bool:
+        return True
+
+    api_logOut = api_close
+
+
+@pytest.fixture
+def bot_api() -> Iterator[FakeBotAPI]:
+    api = FakeBotAPI()
+    api.start()
+    try:
+        yield api
+    finally:
+        api.stop()
