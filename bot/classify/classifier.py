@@ -104,9 +104,7 @@ class Classifier:
             weak=kept(lex.weak.find(full)),
             lifted=lex.lifted.find(full),
             objects=[s for g in lex.objects for s in g.find(full)],
-            regulation=[
-                s for g in lex.regulation for s in g.find(full) if not any(s.overlaps(x) for x in loose)
-            ],
+            regulation=kept([s for g in lex.regulation for s in g.find(full)]),
             authorities=lex.authorities.find(full),
             loose=loose,
             ordinary=bool(lex.no_ban.find(full)),
@@ -144,8 +142,10 @@ class Classifier:
         if terms:
             score += 0.35 + 0.1 * min(len(terms) - 1, 2)
         score += 0.1 * bool(f.authorities) + 0.2 * bool(f.lifted)
+        score += 0.1 * bool(terms and f.countries)
         score += 0.1 if f.crypto else 0.0
-        return min(score if f.crypto else min(score, 0.4), 1.0)
+        # A regulator is finance context enough; rule words alone need crypto.
+        return min(score if f.crypto or f.regulators else min(score, 0.4), 1.0)
 
     def _decide(self, f: _Found, lang: str) -> Flag:
         ban, action, target = self._ban(f)
