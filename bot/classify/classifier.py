@@ -155,9 +155,11 @@ class Classifier:
         regulators = unique(s.group for s in f.regulators)
         where = ents.jurisdictions(f.countries, f.regulators)
         if ban >= self.thresholds.ban and action is not None:
-            label = target.group if target is not None else "ban"
-            evidence = [phrase(f.text.original, action, target)]
-            evidence += [phrase(f.text.original, s, None) for s in (*f.strong, *f.weak) if s != action]
+            label: str | None = target.group if target is not None else "ban"
+            evidence: list[str] = [phrase(f.text.original, action, target)]
+            evidence += [
+                phrase(f.text.original, s, None) for s in (*f.strong, *f.weak) if s != action
+            ]
             entities = Entities(platforms, where, regulators, label)
             return Flag(Category.BAN, round(ban, 3), unique(evidence)[:3], entities, lang)
         if reg >= self.thresholds.regulation:

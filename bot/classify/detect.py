@@ -12,7 +12,8 @@ from functools import cache
 from typing import Any
 
 # Languages the detector may answer; the classifier has word lists for the first six.
-DETECTABLE = ("en", "fr", "es", "de", "pt", "zh", "it", "nl", "ru", "ja", "ko", "tr", "pl", "id", "vi")
+CLASSIFIED = ("en", "fr", "es", "de", "pt", "zh")
+DETECTABLE: tuple[str, ...] = (*CLASSIFIED, "it", "nl", "ru", "ja", "ko", "tr", "pl", "id", "vi")
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")

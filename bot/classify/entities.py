@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -82,16 +83,14 @@ class EntityFinder:
         return unique(code for _, code in located if code)
 
 
-def unique(values: object) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for value in values:  # type: ignore[attr-defined]
-        seen.setdefault(str(value), None)
-    return tuple(seen)
+def unique(values: Iterable[str]) -> tuple[str, ...]:
+    """`values` without repeats, in first-seen order."""
+    return tuple(dict.fromkeys(values))
 
 
 def _aliases(table: object, section: str) -> dict[str, list[str]]:
     if not isinstance(table, dict):
-        raise ValueError(f"entities.toml: [{section}] must be a table")
+        raise TypeError(f"entities.toml: [{section}] must be a table")
     out: dict[str, list[str]] = {}
     for name, aliases in table.items():
         if isinstance(aliases, dict):

@@ -93,7 +93,9 @@ class TermGroup:
                 start, end = text.span(m.start(), m.end())
                 spans.append(Span(start, end, self.name))
         if self.exact is not None:
-            spans.extend(Span(m.start(), m.end(), self.name) for m in self.exact.finditer(text.original))
+            spans.extend(
+                Span(m.start(), m.end(), self.name) for m in self.exact.finditer(text.original)
+            )
         return spans
 
 

@@ -60,7 +60,9 @@ class EvalReport:
         return right / self.total if self.total else 0.0
 
     def render(self) -> str:
-        lines = [f"items: {self.total}   unreadable: {self.errors}   accuracy: {self.accuracy():.3f}"]
+        lines = [
+            f"items: {self.total}   unreadable: {self.errors}   accuracy: {self.accuracy():.3f}"
+        ]
         lines.append("")
         lines.append(f"{'':14}{'precision':>10}{'recall':>8}{'f1':>7}{'n':>6}")
         for scope in [None, *sorted(self.by_lang)]:
