@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(default=20.0, gt=0, le=300, alias="BOT_FETCH_TIMEOUT")
     fetch_concurrency: int = Field(default=16, ge=1, le=256, alias="BOT_FETCH_CONCURRENCY")
     max_feed_bytes: int = Field(default=5_000_000, ge=10_000, alias="BOT_MAX_FEED_BYTES")
-    max_failures: int = Field(default=20, ge=1, alias="BOT_MAX_FAILURES")
+    max_failures: int = Field(default=10, ge=1, alias="BOT_MAX_FAILURES")
     allow_private_feeds: bool = Field(default=False, alias="BOT_ALLOW_PRIVATE_FEEDS")
 
     retention_days: int = Field(default=180, ge=1, alias="BOT_RETENTION_DAYS")

@@ -53,7 +53,7 @@ async def stats(ctx: Context, inv: Invocation) -> Reply:
 
 
 def _admin_only(ctx: Context, inv: Invocation) -> Reply | None:
-    if ctx.is_admin(inv.user_id):
+    if ctx.is_admin(inv):
         return None
     return Reply("Only the bot's administrators (BOT_ADMINS) can change feeds.", error=True)
 

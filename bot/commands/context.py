@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands.reply import Entry
+from bot.commands.reply import Entry, Invocation
 from bot.config import Settings
 from bot.models import Item
 from bot.store import Store
@@ -16,8 +16,11 @@ class Context:
     store: Store
     settings: Settings
 
-    def is_admin(self, user_id: str) -> bool:
-        return bool(user_id) and user_id in self.settings.admins
+    def is_admin(self, inv: Invocation) -> bool:
+        """Bot administrators: BOT_ADMINS on chat platforms; the person at the terminal."""
+        if inv.platform == "console":
+            return True
+        return bool(inv.user_id) and inv.user_id in self.settings.admins
 
 
 def entry(item: Item, *, limit: int = LIST_CHARS, snippet: str | None = None) -> Entry:

@@ -28,7 +28,7 @@ async def _start(ctx: Context, inv: Invocation) -> Reply:
 
 
 async def _help(ctx: Context, inv: Invocation) -> Reply:
-    return Reply(help_text(admin=ctx.is_admin(inv.user_id)))
+    return Reply(help_text(admin=ctx.is_admin(inv)))
 
 
 HANDLERS: dict[str, Handler] = {

@@ -1,0 +1,168 @@
+"""Wiring only: build the services from the settings, pick the adapter, run.
+
+store (SQLite) ─┬─ poller (fetch → parse → classify → store + outbox) ── wakes ─┐
+                ├─ commands (written once) ◀── adapters (telegram · console)      │
+                └─ sender (outbox → adapter transports) ◀────────────────────────┘
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from bot.classify import Classifier, Thresholds
+from bot.commands import Commands
+from bot.config import Settings
+from bot.feeds.feedlist import default_feeds_path, read_feed_list
+from bot.feeds.fetch import Fetcher
+from bot.feeds.poller import Poller, PollReport
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    classifier: Classifier
+    commands: Commands
+    poller: Poller
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def make_classifier(settings: Settings) -> Classifier:
+    return Classifier(
+        Thresholds(ban=settings.ban_threshold, regulation=settings.regulation_threshold)
+    )
+
+
+def make_fetcher(settings: Settings) -> Fetcher:
+    return Fetcher.create(
+        total_timeout=settings.fetch_timeout,
+        connect_timeout=min(10.0, settings.fetch_timeout),
+        max_bytes=settings.max_feed_bytes,
+        allow_private=settings.allow_private_feeds,
+        max_concurrency=settings.fetch_concurrency,
+    )
+
+
+async def seed_feeds(store: Store, settings: Settings) -> int:
+    """Add the feeds of BOT_FEEDS (every start, new ones only), or the bundled list on a
+    store that has no feeds yet (so /removefeed of a default feed sticks)."""
+    if settings.feeds is None and await store.feeds.all():
+        return 0
+    path = settings.feeds or default_feeds_path()
+    specs = read_feed_list(path)
+    added = await store.feeds.add_many((s.url, s.title, s.lang) for s in specs)
+    if added:
+        log.info("added %d feeds from %s", added, path)
+    return added
+
+
+@contextlib.asynccontextmanager
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    async with Store.open(settings.database) as store, make_fetcher(settings) as fetcher:
+        await seed_feeds(store, settings)
+        classifier = make_classifier(settings)
+        yield Services(
+            settings=settings,
+            store=store,
+            fetcher=fetcher,
+            classifier=classifier,
+            commands=Commands(store, settings),
+            poller=Poller(store, fetcher, classifier, settings),
+        )
+
+
+def summary_line(reports: list[PollReport]) -> str:
+    new = sum(r.new_items for r in reports)
+    flagged = sum(r.flagged for r in reports)
+    count = {o: sum(1 for r in reports if r.outcome == o) for o in ("not_modified", "unchanged")}
+    failed = sum(1 for r in reports if r.outcome in ("failed", "disabled"))
+    parsed = sum(1 for r in reports if r.outcome == "new")
+    return (
+        f"{len(reports)} feeds: {new} new items ({flagged} flagged); "
+        f"{count['not_modified']} not modified, {count['unchanged']} unchanged "
+        f"({count['not_modified'] + count['unchanged']} bodies not parsed), "
+        f"{parsed} parsed, {failed} failed"
+    )
+
+
+async def run_until_stopped(
+    *jobs: Coroutine[Any, Any, None], main: asyncio.Task[None] | None = None
+) -> None:
+    """Run background jobs until SIGINT/SIGTERM, or until `main` finishes; then cancel all."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(job) for job in jobs]
+    waiters = [asyncio.create_task(stop.wait()), *tasks]
+    if main is not None:
+        waiters.append(main)
+    try:
+        done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not main and not task.cancelled() and task.exception() is not None:
+                log.error("background job failed", exc_info=task.exception())
+    finally:
+        for task in waiters:
+            task.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+async def run_chat(
+    settings: Settings,
+    *,
+    first_poll: bool = True,
+    inp: TextIO | None = None,
+    out: TextIO | None = None,
+    progress: Callable[[PollReport], None] | None = None,
+) -> None:
+    """The terminal chat, with the poller and the alert sender running beside it."""
+    from bot.adapters.console import ConsoleTransport, chat_loop
+    from bot.delivery import Sender
+
+    out = out or sys.stdout
+    async with services(settings) as svc:
+        if first_poll:
+            reports = await svc.poller.poll_once(progress=progress)
+            print(summary_line(reports), file=sys.stderr)
+        sender = Sender(svc.store, {"console": ConsoleTransport(out)})
+        svc.poller.on_new_items = lambda _items: sender.wake()
+        main = asyncio.create_task(chat_loop(svc.commands, inp, out))
+        await run_until_stopped(svc.poller.run(), sender.run(), main=main)
+
+
+async def run_telegram(settings: Settings) -> None:
+    """Long polling (or a webhook) with the poller and the alert sender in one loop."""
+    from bot.adapters.telegram import TelegramAdapter
+    from bot.delivery import Sender
+
+    async with services(settings) as svc, TelegramAdapter(settings, svc.commands, svc.store) as tg:
+        sender = Sender(svc.store, {"telegram": tg.transport})
+        svc.poller.on_new_items = lambda _items: sender.wake()
+        log.info("Banwatch is running on Telegram; Ctrl-C stops it")
+        await run_until_stopped(svc.poller.run(), sender.run())

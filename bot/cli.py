@@ -1,0 +1,248 @@
+"""The `banwatch` command (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot import app as runner
+from bot.adapters.console import render_plain
+from bot.commands import Invocation
+from bot.commands.admin import feed_status
+from bot.config import Settings, load_settings
+from bot.errors import BanwatchError
+from bot.feeds.poller import PollReport
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    help="Banwatch: crypto platform bans and regulation from news feeds, in chat.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+feeds_cli = typer.Typer(help="List, add, remove, import and export feeds.", no_args_is_help=True)
+cli.add_typer(feeds_cli, name="feeds")
+err = Console(stderr=True)
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]banwatch:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(2)
+
+
+def settings() -> Settings:
+    try:
+        loaded = load_settings()
+    except BanwatchError as exc:
+        raise fail(f"configuration error: {exc}") from None
+    runner.configure_logging(loaded)
+    return loaded
+
+
+def run_async(coro: Awaitable[T]) -> T:
+    async def main() -> T:
+        return await coro
+
+    try:
+        return asyncio.run(main())
+    except BanwatchError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@contextmanager
+def poll_progress(total: int | None = None) -> Iterator[Callable[[PollReport], None]]:
+    """A progress bar on stderr while feeds are polled; failures printed one line each."""
+    with Progress(
+        TextColumn("polling feeds"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("poll", total=total)
+
+        def advance(report: PollReport) -> None:
+            progress.advance(task)
+            if report.error:
+                name = report.feed.title or report.feed.url
+                progress.console.print(f"✗ {name}: {report.error}", highlight=False, markup=False)
+
+        yield advance
+
+
+@cli.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        err.print(ctx.get_help())
+
+
+@cli.command()
+def run() -> None:
+    """Run the bot: Telegram when TELEGRAM_BOT_TOKEN is set, otherwise the terminal chat."""
+    cfg = settings()
+    if cfg.telegram_bot_token is not None:
+        run_async(runner.run_telegram(cfg))
+    else:
+        err.print("No TELEGRAM_BOT_TOKEN set: starting the terminal chat.", highlight=False)
+        chat_with(cfg, poll=True)
+
+
+@cli.command()
+def chat(
+    poll: Annotated[bool, typer.Option(help="Poll every feed once before the chat starts.")] = True,
+) -> None:
+    """Chat with the bot in the terminal (reads commands from stdin; exits on EOF)."""
+    chat_with(settings(), poll=poll)
+
+
+def chat_with(cfg: Settings, *, poll: bool) -> None:
+    async def go() -> None:
+        with poll_progress() as advance:
+            await runner.run_chat(cfg, first_poll=poll, progress=advance)
+
+    run_async(go())
+
+
+@cli.command()
+def fetch(
+    once: Annotated[bool, typer.Option("--once", help="Poll every feed once, then stop.")] = False,
+) -> None:
+    """Poll the feeds: once with --once (progress bar and a summary), else until stopped."""
+    cfg = settings()
+
+    async def go() -> None:
+        async with runner.services(cfg) as svc:
+            if not once:
+                await runner.run_until_stopped(svc.poller.run())
+                return
+            feeds = [f for f in await svc.store.feeds.all() if not f.disabled]
+            with poll_progress(len(feeds)) as advance:
+                reports = await svc.poller.poll_once(feeds, progress=advance)
+            print(runner.summary_line(reports))
+
+    run_async(go())
+
+
+def _command(name: str, args: str, page: int = 1) -> None:
+    cfg = settings()
+
+    async def go() -> str:
+        async with runner.services(cfg) as svc:
+            inv = Invocation("console", "cli", name, args, user_id="console", page=page)
+            return render_plain(await svc.commands.run(inv))
+
+    print(run_async(go()))
+
+
+@cli.command()
+def latest(
+    words: Annotated[list[str] | None, typer.Argument(help="[N] [bans|regulation|all]")] = None,
+) -> None:
+    """Show the newest flagged items."""
+    _command("latest", " ".join(words or []))
+
+
+@cli.command()
+def search(
+    query: Annotated[list[str], typer.Argument(help="Words to look for")],
+    page: Annotated[int, typer.Option(min=1, help="Result page")] = 1,
+) -> None:
+    """Search every stored item (full text, accents ignored)."""
+    _command("search", " ".join(query), page)
+
+
+@cli.command()
+def backup(target: Annotated[Path, typer.Argument(help="Where to write the copy")]) -> None:
+    """Copy the database safely while the bot runs (SQLite online backup)."""
+    cfg = settings()
+
+    async def go() -> None:
+        async with runner.services(cfg) as svc:
+            await svc.store.backup(target)
+
+    run_async(go())
+    print(f"backed up {cfg.database} to {target}")
+
+
+@feeds_cli.command("list")
+def feeds_list() -> None:
+    """Every feed with its health."""
+    cfg = settings()
+
+    async def go() -> Table:
+        async with runner.services(cfg) as svc:
+            counts = await svc.store.feeds.item_counts()
+            table = Table("id", "feed", "items", "status")
+            for f in await svc.store.feeds.all():
+                name = f"{f.title}\n{f.url}" if f.title else f.url
+                table.add_row(str(f.id), name, str(counts.get(f.id or 0, 0)), feed_status(f))
+            return table
+
+    Console().print(run_async(go()))
+
+
+@feeds_cli.command("add")
+def feeds_add(url: str) -> None:
+    """Watch a new feed."""
+    _command("addfeed", url)
+
+
+@feeds_cli.command("remove")
+def feeds_remove(feed_id: int) -> None:
+    """Stop watching a feed (its items go too)."""
+    _command("removefeed", str(feed_id))
+
+
+@feeds_cli.command("import")
+def feeds_import(file: Path) -> None:
+    """Add the feeds listed in an OPML file or a text file (one URL a line)."""
+    cfg = settings()
+    from bot.feeds.feedlist import read_feed_list
+
+    async def go() -> tuple[int, int]:
+        specs = read_feed_list(file)
+        async with runner.services(cfg) as svc:
+            added = await svc.store.feeds.add_many((s.url, s.title, s.lang) for s in specs)
+        return added, len(specs)
+
+    added, total = run_async(go())
+    print(f"imported {added} new feeds ({total - added} already there) from {file}")
+
+
+@feeds_cli.command("export")
+def feeds_export(
+    file: Annotated[
+        Path | None, typer.Argument(help="OPML file to write (default: stdout)")
+    ] = None,
+) -> None:
+    """Write the feeds as OPML."""
+    cfg = settings()
+    from bot.feeds.feedlist import export_opml
+
+    async def go() -> str:
+        async with runner.services(cfg) as svc:
+            return export_opml((f.title, f.url) for f in await svc.store.feeds.all())
+
+    text = run_async(go())
+    if file is None:
+        sys.stdout.write(text)
+    else:
+        file.write_text(text, encoding="utf-8")
+        print(f"wrote {file}")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli(args=argv)

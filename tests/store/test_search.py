@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.store import MARK_END, MARK_START, Store
+from tests.support.builders import make_item, seed_item
+
+
+@pytest.fixture
+async def feed_id(store: Store) -> int:
+    feed, _ = await store.feeds.add("https://a.example/rss")
+    assert feed.id
+    await store.items.add_many(
+        [
+            seed_item(feed.id),
+            make_item(feed.id, 1, title="La réglementation MiCA entre en vigueur"),
+            make_item(feed.id, 2, title="Ethereum upgrade ships"),
+            make_item(feed.id, 3, title="微信关闭区块链媒体账号", lang="zh"),
+        ]
+    )
+    return feed.id
+
+
+async def test_finds_the_french_item_with_a_marked_snippet(store: Store, feed_id: int) -> None:
+    page = await store.search.search("wechat")
+    assert [h.item.title for h in page.hits][0].startswith("WeChat ferme")
+    assert MARK_START in page.hits[0].snippet
+    assert MARK_END in page.hits[0].snippet
+
+
+async def test_accents_and_case_are_folded(store: Store, feed_id: int) -> None:
+    for query in ("reglementation", "RÉGLEMENTATION", "interdits", "INTERDÎTS"):
+        page = await store.search.search(query)
+        assert page.hits, query
+
+
+async def test_chinese_queries_match_inside_unspaced_text(store: Store, feed_id: int) -> None:
+    page = await store.search.search("区块链")
+    assert [h.item.title for h in page.hits] == ["微信关闭区块链媒体账号"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        'wechat"',
+        "wechat*",
+        "NEAR(wechat jinse)",
+        "wechat AND OR NOT",
+        "(((",
+        "title:wechat",
+        "'; DROP TABLE items; --",
+        "wechat " * 2000,
+        "x" * 10_000,
+        "\x00\x02",
+        "^wechat",
+    ],
+)
+async def test_any_user_input_is_a_safe_query(store: Store, feed_id: int, query: str) -> None:
+    page = await store.search.search(query)
+    assert isinstance(page.hits, list)
+    assert (await store.items.stats()).items == 4  # and nothing was dropped
+
+
+async def test_pages_and_has_more(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://b.example/rss")
+    assert feed.id
+    await store.items.add_many(
+        [make_item(feed.id, n, title=f"Binance story {n}") for n in range(7)]
+    )
+    first = await store.search.search("binance", limit=5)
+    second = await store.search.search("binance", limit=5, offset=5)
+    assert len(first.hits) == 5
+    assert first.has_more
+    assert len(second.hits) == 2
+    assert not second.has_more
+    assert not {h.item.id for h in first.hits} & {h.item.id for h in second.hits}
+
+
+async def test_recent_items_rank_above_old_equally_relevant_ones(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://c.example/rss")
+    assert feed.id
+    now = datetime.now(UTC)
+    await store.items.add_many(
+        [
+            make_item(feed.id, 1, title="Tether news", published=now - timedelta(days=700)),
+            make_item(feed.id, 2, title="Tether news", published=now - timedelta(hours=1)),
+        ]
+    )
+    page = await store.search.search("tether")
+    assert page.hits[0].item.published > page.hits[1].item.published
