@@ -107,7 +107,7 @@ async def test_items_with_pending_alerts_survive_retention(store: Store) -> None
 async def test_a_corrupt_database_file_is_refused_with_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="bad.db"):
+    with pytest.raises(StoreError, match=r"bad\.db"):
         async with Store.open(path):
             pass
 

@@ -25,7 +25,7 @@ async def feed_id(store: Store) -> int:
 
 async def test_finds_the_french_item_with_a_marked_snippet(store: Store, feed_id: int) -> None:
     page = await store.search.search("wechat")
-    assert [h.item.title for h in page.hits][0].startswith("WeChat ferme")
+    assert page.hits[0].item.title.startswith("WeChat ferme")
     assert MARK_START in page.hits[0].snippet
     assert MARK_END in page.hits[0].snippet
 
