@@ -1,0 +1,68 @@
+"""HTML to plain text: what a reader and the classifier see."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.feeds.text import html_to_text, shorten
+
+
+def test_blocks_become_paragraphs_and_inline_stays_inline() -> None:
+    html = "<h2>Title</h2><p>One <b>bold</b> <a href='#'>link</a>.</p><p>Two<br>lines</p>"
+    assert html_to_text(html) == "Title\n\nOne bold link.\n\nTwo\nlines"
+
+
+def test_non_content_is_dropped() -> None:
+    html = (
+        "<p>Kept</p><script>var x = '<p>no</p>';</script><style>p{}</style>"
+        "<noscript>no</noscript><iframe src='x'></iframe><form><button>Go</button></form>"
+    )
+    assert html_to_text(html) == "Kept"
+
+
+def test_captions_are_optional() -> None:
+    html = (
+        "<figure><img src='a.jpg'><figcaption>Bitcoin mining farm</figcaption></figure><p>Body</p>"
+    )
+    assert html_to_text(html) == "Body"
+    assert html_to_text(html, keep_captions=True) == "Bitcoin mining farm\n\nBody"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "La Suite Ci-Dessous",
+        "Continue reading →",
+        "The post Banned Again appeared first on Some Site.",
+        "L’article Un titre est apparu en premier sur Le Site.",
+        "Abonnez-vous à notre newsletter pour ne rien manquer",
+        "Image : Shutterstock",
+        "Crédit photo : Unsplash",
+        "Image by Pixabay",
+    ],
+)
+def test_page_furniture_lines_are_dropped(line: str) -> None:
+    assert html_to_text(f"<p>Story.</p><p>{line}</p>") == "Story."
+
+
+def test_a_sentence_mentioning_a_newsletter_is_kept() -> None:
+    text = "The regulator said its newsletter would list unlicensed firms."
+    assert html_to_text(f"<p>{text}</p>") == text
+
+
+def test_furniture_can_be_kept() -> None:
+    assert html_to_text("<p>La suite ci-dessous</p>", drop_furniture=False) == "La suite ci-dessous"
+
+
+def test_deep_nesting_does_not_recurse() -> None:
+    html = "<div>" * 5000 + "deep" + "</div>" * 5000
+    assert html_to_text(html) == "deep"
+
+
+def test_plain_text_passes_through_tidied() -> None:
+    assert html_to_text("  no   markup\there ") == "no markup here"
+
+
+def test_shorten_cuts_at_a_word() -> None:
+    assert shorten("alpha beta gamma delta", 14) == "alpha beta…"
+    assert shorten("short", 14) == "short"
