@@ -34,19 +34,27 @@ class FeedRepo:
         self.db = db
 
     async def add(self, url: str, title: str = "", lang: str | None = None) -> tuple[Feed, bool]:
-        """Add a feed; return it and whether it is new. Re-adding a disabled feed enables it."""
+        """Add a feed; return it and whether it is new. Re-adding a feed re-enables it."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "INSERT INTO feeds (url, title, lang, added) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (url) DO UPDATE SET disabled = 0, failures = 0"
-                " RETURNING id, (added = ?) AS fresh",
-                (url, title, lang, (now := to_db(utcnow())), now),
+                "UPDATE feeds SET disabled = 0, failures = 0, next_poll = NULL WHERE url = ?"
+                " RETURNING id",
+                (url,),
             )
             row = await cur.fetchone()
-        feed = await self.get(int(row[0])) if row else None
-        if feed is None:  # pragma: no cover - RETURNING always yields a row
-            raise LookupError(url)
-        return feed, bool(row and row[1])
+            await cur.close()
+            fresh = row is None
+            if fresh:
+                cur = await conn.execute(
+                    "INSERT INTO feeds (url, title, lang, added) VALUES (?, ?, ?, ?) RETURNING id",
+                    (url, title, lang, to_db(utcnow())),
+                )
+                row = await cur.fetchone()
+                await cur.close()
+        assert row is not None  # noqa: S101 - RETURNING always yields a row here
+        feed = await self.get(int(row[0]))
+        assert feed is not None  # noqa: S101 - just written
+        return feed, fresh
 
     async def add_many(self, feeds: Iterable[tuple[str, str, str | None]]) -> int:
         """Insert (url, title, lang) rows that are not there yet; return how many were new."""
