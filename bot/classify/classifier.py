@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.classify.detect import detect_language
-from bot.classify.entities import EntityFinder, load_entities, unique
+from bot.classify.entities import jurisdictions, pick, unique
 from bot.classify.evidence import phrase
 from bot.classify.fold import FoldedText
-from bot.classify.lexicon import LANGUAGES, Lexicon, Span, load_lexicon
+from bot.classify.lexicon import Span
+from bot.classify.wordlists import LANGUAGES, Lexicon, load_lexicon
 from bot.models import Category, Entities, Flag
 
 OBJECT_WINDOW = 40  # characters between a ban action and what it bans
@@ -72,7 +73,6 @@ class Classifier:
 
     def __init__(self, thresholds: Thresholds | None = None) -> None:
         self.thresholds = thresholds or Thresholds()
-        self._entities: EntityFinder = load_entities()
         self._lexicons: dict[str, Lexicon] = {lang: load_lexicon(lang) for lang in LANGUAGES}
 
     def lexicon(self, lang: str) -> Lexicon:
@@ -85,13 +85,14 @@ class Classifier:
         code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
         if not code:
             code = detect_language(f"{title}\n{text}"[:DETECT_CHARS])
-        found = self._find(self.lexicon(code), title, text)
-        return self._decide(found, code)
+        lexicon = self.lexicon(code)
+        found = self._find(lexicon, title, text)
+        return self._decide(found, code, lexicon.regulator_home)
 
     def _find(self, lex: Lexicon, title: str, text: str) -> _Found:
         full = FoldedText.of(f"{title}\n{text}" if text else title)
-        ents = self._entities
-        loose = lex.loose.find(full)
+        hits = lex.index.find(full)
+        loose = hits.get("guards.loose", [])
 
         def kept(spans: list[Span]) -> list[Span]:
             return [s for s in spans if not any(s.near(g, GUARD_WINDOW) for g in loose)]
@@ -99,18 +100,23 @@ class Classifier:
         return _Found(
             text=full,
             title_end=len(title),
-            crypto=bool(lex.crypto.find(full)),
-            strong=kept(lex.strong.find(full)),
-            weak=kept(lex.weak.find(full)),
-            lifted=lex.lifted.find(full),
-            objects=[s for g in lex.objects for s in g.find(full)],
-            regulation=kept([s for g in lex.regulation for s in g.find(full)]),
-            authorities=lex.authorities.find(full),
+            crypto="context.crypto" in hits,
+            strong=kept(hits.get("ban.strong", [])),
+            weak=kept(hits.get("ban.weak", [])),
+            lifted=hits.get("ban.lifted", []),
+            objects=[s for g, spans in hits.items() if g.startswith("obj:") for s in spans],
+            regulation=kept(
+                sorted(
+                    (s for g, spans in hits.items() if g.startswith("reg:") for s in spans),
+                    key=lambda s: s.start,
+                )
+            ),
+            authorities=hits.get("context.authorities", []),
             loose=loose,
-            ordinary=bool(lex.no_ban.find(full)),
-            platforms=ents.platform_spans(full),
-            regulators=ents.regulator_spans(full),
-            countries=ents.country_spans(full),
+            ordinary="guards.no_ban" in hits,
+            platforms=pick(hits, "platform"),
+            regulators=pick(hits, "regulator"),
+            countries=pick(hits, "country"),
         )
 
     def _ban(self, f: _Found) -> tuple[float, Span | None, Span | None]:
@@ -147,15 +153,14 @@ class Classifier:
         # A regulator is finance context enough; rule words alone need crypto.
         return min(score if f.crypto or f.regulators else min(score, 0.4), 1.0)
 
-    def _decide(self, f: _Found, lang: str) -> Flag:
+    def _decide(self, f: _Found, lang: str, home: dict[str, str]) -> Flag:
         ban, action, target = self._ban(f)
         reg = self._regulation(f)
-        ents = self._entities
         platforms = unique(s.group for s in f.platforms)
         regulators = unique(s.group for s in f.regulators)
-        where = ents.jurisdictions(f.countries, f.regulators)
+        where = jurisdictions(f.countries, f.regulators, home)
         if ban >= self.thresholds.ban and action is not None:
-            label: str | None = target.group if target is not None else "ban"
+            label: str | None = target.group[4:] if target is not None else "ban"
             evidence: list[str] = [phrase(f.text.original, action, target)]
             evidence += [
                 phrase(f.text.original, s, None) for s in (*f.strong, *f.weak) if s != action
@@ -171,7 +176,7 @@ class Classifier:
             elif f.regulators:
                 evidence.append(phrase(f.text.original, f.regulators[0], None))
             evidence += [phrase(f.text.original, s, None) for s in f.regulation[1:]]
-            label = "lift of a ban" if f.lifted else (rule.group if rule is not None else None)
+            label = "lift of a ban" if f.lifted else (rule.group[4:] if rule is not None else None)
             entities = Entities(platforms, where, regulators, label)
             return Flag(Category.REGULATION, round(reg, 3), unique(evidence)[:3], entities, lang)
         entities = Entities(platforms, where, regulators, None)

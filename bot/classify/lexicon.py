@@ -1,33 +1,35 @@
-"""Word lists read from ``lexicons/*.toml`` and compiled once into regular expressions.
+"""Word lists read from ``lexicons/*.toml``, compiled once into a token index.
 
 Term syntax (documented for editors in ``lexicons/README.md``):
 
 - ``word``      the whole word, any case, with or without accents (``prohibio`` = ``prohibió``)
 - ``stem*``     any word that starts with ``stem`` (``interdi*``: interdit, interdites…)
+- ``*end``      any word that ends with ``end`` (``*konten``: Girokonten, Bankkonten…)
 - ``*part*``    any word that contains ``part`` (``*verbot*``: Werbeverbot, Verbote…)
-- ``two words`` the words in order, separated by spaces, hyphens or apostrophes, or joined
+- ``two words`` the words in order, separated by spaces, hyphens or apostrophes
+- ``lift * ban`` a lone ``*`` stands for any one word
 - ``SEC``       a term written in capitals (2+ letters) matches capitals only, so ``SEC``
                 is not the French word ``sec``; ``=Visa`` matches exactly that spelling
 - Chinese and Japanese terms match anywhere, as text has no spaces between words.
+
+Matching splits the folded text into words once and looks each word up in a dictionary
+(cached per word), so hundreds of terms cost about as much as a handful.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from bot.classify.fold import FoldedText, fold
 
-LEXICON_DIR = Path(__file__).parent / "lexicons"
-LANGUAGES = ("en", "fr", "es", "de", "pt", "zh")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-_SEPARATOR = r"[\s\-'/.]*"
-# A letter or digit of a spaced script: CJK is left out so `SEC` matches in `美国SEC起诉`.
-LETTER = r"[^\W_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+_CJK_CLASS = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_CJK = re.compile(f"[{_CJK_CLASS}]")
+# A word of a spaced script: CJK is left out so `SEC` is a word in `美国SEC起诉`.
+_WORD = re.compile(rf"[^\W_{_CJK_CLASS}]+")
+_GAP_CHARS = frozenset(" \t-'/.")
+_MAX_GAP = 3
+_CACHE_LIMIT = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,128 +41,152 @@ class Span:
     group: str
 
     def near(self, other: Span, window: int) -> bool:
-        gap = max(other.start - self.end, self.start - other.end)
-        return gap <= window
+        return max(other.start - self.end, self.start - other.end) <= window
 
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
 
 
-def _word_pattern(word: str) -> str:
-    return re.escape(word).replace(r"\*", LETTER + "*")
+# A word pattern: (kind, text); kind is "=" whole word, "^" prefix, "$" suffix, "~" infix,
+# "?" any word.
+Word = tuple[str, str]
 
 
-def term_pattern(term: str) -> tuple[str, bool]:
-    """The regex source for one term, and whether it is matched case-sensitively."""
-    term = term.strip()
-    exact = term.startswith("=") or (len(term) >= 2 and term.isupper() and term.isascii())
-    body = term.lstrip("=") if exact else fold(term)
-    if _CJK.search(body):
-        return re.escape(body), False
-    lead = LETTER + "*" if body.startswith("*") else f"(?<!{LETTER})"
-    tail = LETTER + "*" if body.endswith("*") else f"(?!{LETTER})"
-    words = [w for w in re.split(r"[\s\-']+", body.strip("*")) if w]
-    if not words:
-        raise ValueError(f"empty term {term!r}")
-    return lead + _SEPARATOR.join(_word_pattern(w) for w in words) + tail, exact
+def _word(raw: str) -> Word:
+    if raw == "*":
+        return ("?", "")
+    lead, tail = raw.startswith("*"), raw.endswith("*")
+    core = raw.strip("*")
+    if not core or "*" in core:
+        raise ValueError(f"wildcards go at the start or end of a word, not in {raw!r}")
+    kind = "~" if lead and tail else "$" if lead else "^" if tail else "="
+    return (kind, core)
 
 
-@dataclass(frozen=True, slots=True)
-class TermGroup:
-    """A named list of terms: one regex for folded text, one for capitals-only terms."""
-
-    name: str
-    folded: re.Pattern[str] | None
-    exact: re.Pattern[str] | None
-
-    @classmethod
-    def compile(cls, name: str, terms: Iterable[str]) -> TermGroup:
-        folded: list[str] = []
-        exact: list[str] = []
-        for term in sorted(set(terms), key=len, reverse=True):
-            source, is_exact = term_pattern(term)
-            (exact if is_exact else folded).append(source)
-        return cls(
-            name,
-            re.compile("|".join(folded)) if folded else None,
-            re.compile("|".join(exact)) if exact else None,
-        )
-
-    def find(self, text: FoldedText) -> list[Span]:
-        spans: list[Span] = []
-        if self.folded is not None:
-            for m in self.folded.finditer(text.folded):
-                start, end = text.span(m.start(), m.end())
-                spans.append(Span(start, end, self.name))
-        if self.exact is not None:
-            spans.extend(
-                Span(m.start(), m.end(), self.name) for m in self.exact.finditer(text.original)
-            )
-        return spans
+def _matches(word: Word, token: str) -> bool:
+    kind, text = word
+    if kind == "=":
+        return token == text
+    if kind == "^":
+        return token.startswith(text)
+    if kind == "$":
+        return token.endswith(text)
+    if kind == "~":
+        return text in token
+    return True
 
 
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    """The compiled word lists for one language (its own file merged with ``common.toml``)."""
+@dataclass(slots=True)
+class _Side:
+    """Terms matched against one form of the words: folded, or original (capitals)."""
 
-    lang: str
-    strong: TermGroup  # ban words that suffice in crypto context
-    weak: TermGroup  # actions that are a ban only next to a banned object
-    lifted: TermGroup  # a ban lifted or struck down: regulation news, not a ban
-    objects: tuple[TermGroup, ...]  # key = action label ("account closure", …)
-    regulation: tuple[TermGroup, ...]  # key = action label ("law", "fine", …)
-    crypto: TermGroup
-    authorities: TermGroup
-    loose: TermGroup  # loose usage: ban words inside or next to these do not count
-    no_ban: TermGroup  # context that makes a closure ordinary (hack, maintenance…)
+    exact: dict[str, list[int]] = field(default_factory=dict)
+    prefix: dict[str, list[int]] = field(default_factory=dict)
+    suffix: dict[str, list[int]] = field(default_factory=dict)
+    infix: list[tuple[str, int]] = field(default_factory=list)
+    cache: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
+    def add(self, first: Word, term_id: int) -> None:
+        kind, text = first
+        if kind == "~":
+            self.infix.append((text, term_id))
+        else:
+            table = {"=": self.exact, "^": self.prefix, "$": self.suffix}[kind]
+            table.setdefault(text, []).append(term_id)
+        self.cache.clear()
 
-def _read(path: Path) -> dict[str, object]:
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
-
-
-def _terms(data: Mapping[str, object], section: str, key: str) -> list[str]:
-    table = data.get(section)
-    if not isinstance(table, dict):
-        return []
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"[{section}] {key} must be a list of strings")
-    return list(value)
-
-
-def _labelled(sources: list[dict[str, object]], section: str) -> tuple[TermGroup, ...]:
-    labels: dict[str, list[str]] = {}
-    for data in sources:
-        table = data.get(section)
-        if isinstance(table, dict):
-            for label in table:
-                labels.setdefault(label, []).extend(_terms(data, section, label))
-    return tuple(TermGroup.compile(label, terms) for label, terms in labels.items())
+    def candidates(self, token: str) -> tuple[int, ...]:
+        hit = self.cache.get(token)
+        if hit is not None:
+            return hit
+        found: list[int] = list(self.exact.get(token, ()))
+        for k in range(1, len(token) + 1):
+            found.extend(self.prefix.get(token[:k], ()))
+            found.extend(self.suffix.get(token[-k:], ()))
+        found.extend(term_id for text, term_id in self.infix if text in token)
+        if len(self.cache) > _CACHE_LIMIT:
+            self.cache.clear()
+        self.cache[token] = hit = tuple(found)
+        return hit
 
 
-def _group(sources: list[dict[str, object]], section: str, key: str) -> TermGroup:
-    terms = [t for data in sources for t in _terms(data, section, key)]
-    return TermGroup.compile(f"{section}.{key}", terms)
+@dataclass(slots=True)
+class TermIndex:
+    """Every term of a language, each tagged with the groups it belongs to."""
 
+    words: list[tuple[Word, ...]] = field(default_factory=list)
+    groups: list[list[str]] = field(default_factory=list)
+    cased: list[bool] = field(default_factory=list)
+    folded_side: _Side = field(default_factory=_Side)
+    original_side: _Side = field(default_factory=_Side)
+    cjk: dict[str, list[str]] = field(default_factory=dict)
+    _ids: dict[tuple[bool, tuple[Word, ...]], int] = field(default_factory=dict)
 
-@cache
-def load_lexicon(lang: str, directory: Path = LEXICON_DIR) -> Lexicon:
-    """The lexicon for `lang`; languages without a file use English."""
-    path = directory / f"{lang}.toml"
-    if not path.exists():
-        lang, path = "en", directory / "en.toml"
-    sources = [_read(directory / "common.toml"), _read(path)]
-    return Lexicon(
-        lang=lang,
-        strong=_group(sources, "ban", "strong"),
-        weak=_group(sources, "ban", "weak"),
-        lifted=_group(sources, "ban", "lifted"),
-        objects=_labelled(sources, "objects"),
-        regulation=_labelled(sources, "regulation"),
-        crypto=_group(sources, "context", "crypto"),
-        authorities=_group(sources, "context", "authorities"),
-        loose=_group(sources, "guards", "loose"),
-        no_ban=_group(sources, "guards", "no_ban"),
-    )
+    def add(self, term: str, group: str) -> None:
+        term = term.strip()
+        cased = term.startswith("=") or (len(term) >= 2 and term.isupper() and term.isascii())
+        body = term.lstrip("=") if cased else fold(term)
+        if _CJK.search(body):
+            self.cjk.setdefault(body, []).append(group)
+            return
+        parts = [p for p in re.split(r"[\s\-'/.]+", body) if p]
+        if not parts or parts[0] == "*":
+            raise ValueError(f"term {term!r} must start with a word")
+        words = tuple(_word(p) for p in parts)
+        key = (cased, words)
+        if key in self._ids:
+            self.groups[self._ids[key]].append(group)
+            return
+        term_id = self._ids[key] = len(self.words)
+        self.words.append(words)
+        self.groups.append([group])
+        self.cased.append(cased)
+        (self.original_side if cased else self.folded_side).add(words[0], term_id)
+
+    def find(self, text: FoldedText) -> dict[str, list[Span]]:
+        """All matches, by group, in original-text coordinates."""
+        folded = text.folded
+        found: dict[str, list[Span]] = {}
+        bounds = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
+        folded_tokens = [folded[s:e] for s, e in bounds]
+        original_tokens: list[str] | None = None
+        for i, token in enumerate(folded_tokens):
+            for term_id in self.folded_side.candidates(token):
+                self._extend(found, text, bounds, folded_tokens, i, term_id)
+            if self.original_side.exact or self.original_side.prefix:
+                if original_tokens is None:
+                    original_tokens = [text.original[slice(*text.span(s, e))] for s, e in bounds]
+                for term_id in self.original_side.candidates(original_tokens[i]):
+                    self._extend(found, text, bounds, original_tokens, i, term_id)
+        if self.cjk and _CJK.search(folded):
+            for body, groups in self.cjk.items():
+                at = folded.find(body)
+                while at >= 0:
+                    start, end = text.span(at, at + len(body))
+                    for group in groups:
+                        found.setdefault(group, []).append(Span(start, end, group))
+                    at = folded.find(body, at + len(body))
+        return found
+
+    def _extend(
+        self,
+        found: dict[str, list[Span]],
+        text: FoldedText,
+        bounds: list[tuple[int, int]],
+        tokens: list[str],
+        i: int,
+        term_id: int,
+    ) -> None:
+        words = self.words[term_id]
+        last = i + len(words) - 1
+        if last >= len(tokens):
+            return
+        for k in range(1, len(words)):
+            gap = text.folded[bounds[i + k - 1][1] : bounds[i + k][0]]
+            if len(gap) > _MAX_GAP or not set(gap) <= _GAP_CHARS:
+                return
+            if not _matches(words[k], tokens[i + k]):
+                return
+        start, end = text.span(bounds[i][0], bounds[last][1])
+        for group in self.groups[term_id]:
+            found.setdefault(group, []).append(Span(start, end, group))
