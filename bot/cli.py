@@ -177,6 +177,30 @@ def backup(target: Annotated[Path, typer.Argument(help="Where to write the copy"
     print(f"backed up {cfg.database} to {target}")
 
 
+@cli.command()
+def classify(
+    file: Annotated[
+        typer.FileText | None, typer.Argument(help="JSON Lines file (default: stdin)")
+    ] = None,
+) -> None:
+    """Classify JSON Lines items ({"id", "title", "summary", "lang"?}); one JSON line out each.
+    A malformed line gives an error object for that line; the command still exits 0."""
+    cfg = settings()
+    from bot.classify.jsonl import classify_stream
+
+    classify_stream(file or sys.stdin, sys.stdout, runner.make_classifier(cfg))
+
+
+@cli.command("eval")
+def evaluate(
+    file: Annotated[typer.FileText, typer.Argument(help="JSON Lines with a 'label' field")],
+) -> None:
+    """Precision, recall and F1 per category and per language, and the confusion matrix."""
+    from bot.classify.jsonl import evaluate as run_eval
+
+    run_eval(file, sys.stdout, runner.make_classifier(settings()))
+
+
 @feeds_cli.command("list")
 def feeds_list() -> None:
     """Every feed with its health."""

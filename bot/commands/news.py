@@ -39,13 +39,13 @@ async def latest(ctx: Context, inv: Invocation) -> Reply:
                 "or /latest regulation"
             )
     items = await ctx.store.items.latest(count, categories)
-    what = " and ".join("bans" if c is Category.BAN else "regulation" for c in categories)
+    what = " and ".join("ban" if c is Category.BAN else "regulation" for c in categories)
     if not items:
         return Reply(
-            f"No flagged {what} items yet. The feeds are polled every "
+            f"No {what} items flagged yet. The feeds are polled every "
             f"{_every(ctx.settings.poll_interval)}; /feeds shows their health."
         )
-    return Reply(f"Latest {what}:", entries=tuple(entry(i) for i in items))
+    return Reply(f"Latest {what} news:", entries=tuple(entry(i) for i in items))
 
 
 async def search(ctx: Context, inv: Invocation) -> Reply:

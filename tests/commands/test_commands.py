@@ -68,7 +68,7 @@ async def test_latest_bad_arguments_get_a_one_line_hint(run: Run, args: str) -> 
 async def test_latest_on_an_empty_store_says_what_to_expect(run: Run) -> None:
     reply = await run("/latest")
     assert not reply.entries
-    assert "No flagged" in reply.text
+    assert "flagged yet" in reply.text
 
 
 @pytest.mark.usefixtures("stored")

@@ -1,0 +1,34 @@
+"""The core stays free of chat libraries: only bot/adapters/ may import them."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+BOT = Path(__file__).resolve().parent.parent / "bot"
+CHAT_LIBRARIES = {"telegram", "discord"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_no_module_outside_adapters_imports_a_chat_library() -> None:
+    offenders = {
+        str(path.relative_to(BOT)): sorted(imported_roots(path) & CHAT_LIBRARIES)
+        for path in BOT.rglob("*.py")
+        if "adapters" not in path.relative_to(BOT).parts
+    }
+    assert {name: libs for name, libs in offenders.items() if libs} == {}
+
+
+def test_the_check_sees_imports_of_every_form(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import telegram.ext\nfrom discord import Client\nfrom . import local\n")
+    assert imported_roots(sample) == {"telegram", "discord"}
