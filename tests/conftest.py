@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 
@@ -11,11 +10,12 @@ pytest_plugins: list[str] = ["tests.support.feedserver", "tests.support.botapi"]
 
 
 @pytest.fixture(autouse=True)
-def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def clean_environ(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Keep tests from reading a developer's settings or reaching a real network."""
     for key in list(os.environ):
         if key.startswith(("TELEGRAM_", "BOT_", "DISCORD_")) or key.lower().endswith("_proxy"):
             monkeypatch.delenv(key, raising=False)
     # Settings read .env from the working directory: run each test from an empty one.
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
-    yield
