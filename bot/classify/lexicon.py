@@ -120,6 +120,8 @@ class TermIndex:
     folded_side: _Side = field(default_factory=_Side)
     original_side: _Side = field(default_factory=_Side)
     cjk: dict[str, list[str]] = field(default_factory=dict)
+    _cjk_regex: re.Pattern[str] | None = None
+    _cjk_inner: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     _ids: dict[tuple[bool, tuple[Word, ...]], int] = field(default_factory=dict)
 
     def add(self, term: str, group: str) -> None:
@@ -127,6 +129,7 @@ class TermIndex:
         cased = term.startswith("=") or (len(term) >= 2 and term.isupper() and term.isascii())
         body = term.lstrip("=") if cased else fold(term)
         if _CJK.search(body):
+            self._cjk_regex = None
             self.cjk.setdefault(body, []).append(group)
             return
         parts = [p for p in re.split(r"[\s\-'/.]+", body) if p]
@@ -149,24 +152,54 @@ class TermIndex:
         found: dict[str, list[Span]] = {}
         bounds = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
         folded_tokens = [folded[s:e] for s, e in bounds]
-        original_tokens: list[str] | None = None
         for i, token in enumerate(folded_tokens):
             for term_id in self.folded_side.candidates(token):
                 self._extend(found, text, bounds, folded_tokens, i, term_id)
-            if self.original_side.exact or self.original_side.prefix:
-                if original_tokens is None:
-                    original_tokens = [text.original[slice(*text.span(s, e))] for s, e in bounds]
-                for term_id in self.original_side.candidates(original_tokens[i]):
-                    self._extend(found, text, bounds, original_tokens, i, term_id)
+        if self.original_side.exact or self.original_side.prefix:
+            self._find_cased(found, text, bounds)
         if self.cjk and _CJK.search(folded):
-            for body, groups in self.cjk.items():
-                at = folded.find(body)
-                while at >= 0:
-                    start, end = text.span(at, at + len(body))
-                    for group in groups:
-                        found.setdefault(group, []).append(Span(start, end, group))
-                    at = folded.find(body, at + len(body))
+            self._find_cjk(found, text)
         return found
+
+    def _find_cased(
+        self, found: dict[str, list[Span]], text: FoldedText, bounds: list[tuple[int, int]]
+    ) -> None:
+        """Terms in capitals, matched on the original words; only capitalised words are tried."""
+        original = text.original
+        same = text.offsets is None
+        tokens: list[str] | None = None
+        for i, (start, end) in enumerate(bounds):
+            if not original[start if same else text.span(start, end)[0]].isupper():
+                continue
+            token = original[start:end] if same else original[slice(*text.span(start, end))]
+            hits = self.original_side.candidates(token)
+            if not hits:
+                continue
+            if tokens is None:
+                tokens = [original[slice(*text.span(s, e))] for s, e in bounds]
+            for term_id in hits:
+                self._extend(found, text, bounds, tokens, i, term_id)
+
+    def _compile_cjk(self) -> re.Pattern[str]:
+        bodies = sorted(self.cjk, key=len, reverse=True)
+        for body in bodies:
+            self._cjk_inner[body] = [
+                (at, other)
+                for other in bodies
+                for at in range(len(body) - len(other) + 1)
+                if body.startswith(other, at)
+            ]
+        self._cjk_regex = re.compile("|".join(re.escape(b) for b in bodies))
+        return self._cjk_regex
+
+    def _find_cjk(self, found: dict[str, list[Span]], text: FoldedText) -> None:
+        """Chinese and Japanese terms: the longest term at each place, and every term in it."""
+        regex = self._cjk_regex or self._compile_cjk()
+        for m in regex.finditer(text.folded):
+            for offset, body in self._cjk_inner[m.group()]:
+                start, end = text.span(m.start() + offset, m.start() + offset + len(body))
+                for group in self.cjk[body]:
+                    found.setdefault(group, []).append(Span(start, end, group))
 
     def _extend(
         self,
@@ -178,6 +211,11 @@ class TermIndex:
         term_id: int,
     ) -> None:
         words = self.words[term_id]
+        if len(words) == 1:
+            start, end = text.span(*bounds[i])
+            for group in self.groups[term_id]:
+                found.setdefault(group, []).append(Span(start, end, group))
+            return
         last = i + len(words) - 1
         if last >= len(tokens):
             return
