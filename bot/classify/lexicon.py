@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.classify.fold import FoldedText, fold
 
@@ -32,8 +33,7 @@ _MAX_GAP = 3
 _CACHE_LIMIT = 200_000
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A match in original-text coordinates, tagged with the name of its term group."""
 
     start: int
@@ -150,11 +150,21 @@ class TermIndex:
         """All matches, by group, in original-text coordinates."""
         folded = text.folded
         found: dict[str, list[Span]] = {}
-        bounds = [(m.start(), m.end()) for m in _WORD.finditer(folded)]
-        folded_tokens = [folded[s:e] for s, e in bounds]
+        bounds: list[tuple[int, int]] = []
+        folded_tokens: list[str] = []
+        for m in _WORD.finditer(folded):
+            bounds.append(m.span())
+            folded_tokens.append(m.group())
+        candidates, words, groups = self.folded_side.candidates, self.words, self.groups
+        span = text.span
         for i, token in enumerate(folded_tokens):
-            for term_id in self.folded_side.candidates(token):
-                self._extend(found, text, bounds, folded_tokens, i, term_id)
+            for term_id in candidates(token):
+                if len(words[term_id]) == 1:
+                    start, end = span(*bounds[i])
+                    for group in groups[term_id]:
+                        found.setdefault(group, []).append(Span(start, end, group))
+                else:
+                    self._extend(found, text, bounds, folded_tokens, i, term_id)
         if self.original_side.exact or self.original_side.prefix:
             self._find_cased(found, text, bounds)
         if self.cjk and _CJK.search(folded):
