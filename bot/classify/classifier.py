@@ -58,6 +58,42 @@ class _Found:
     countries: list[Span]
 
 
+# When a ban action has several objects within reach, the label comes from the first kind here.
+ACTION_PRIORITY = (
+    "obj:delisting",
+    "obj:account closure",
+    "obj:app removal",
+    "obj:ad ban",
+    "obj:mining ban",
+    "obj:payment ban",
+    "obj:trading ban",
+    "obj:media ban",
+    "obj:site block",
+)
+_RANK = {group: rank for rank, group in enumerate(ACTION_PRIORITY)}
+
+
+_BREAKS = ("\n", ". ", "。", "; ", "；", "！", "？", "! ", "? ")
+
+
+def _same_sentence(text: str, a: Span, b: Span) -> bool:
+    between = text[min(a.end, b.end) : max(a.start, b.start)]
+    return not any(mark in between for mark in _BREAKS)
+
+
+def _target(text: str, action: Span, objects: list[Span]) -> Span | None:
+    """The object a ban action acts on, in its sentence: the most specific kind within reach,
+    then the nearest."""
+    near = [o for o in objects if o.near(action, OBJECT_WINDOW) and _same_sentence(text, action, o)]
+    if not near:
+        return None
+    return min(near, key=lambda o: (_RANK.get(o.group, len(_RANK)), _gap(action, o)))
+
+
+def _gap(a: Span, b: Span) -> int:
+    return 0 if a.overlaps(b) else max(b.start - a.end, a.start - b.end)
+
+
 def _nearest(span: Span, others: list[Span], window: int) -> Span | None:
     best: Span | None = None
     best_gap = window + 1
@@ -126,15 +162,16 @@ class Classifier:
         actor = bool(f.platforms or f.regulators or f.authorities or f.countries)
         best: tuple[float, Span | None, Span | None] = (0.0, None, None)
         for action in f.strong:
-            target = _nearest(action, f.objects, OBJECT_WINDOW)
+            target = _target(f.text.original, action, f.objects)
             score = 0.65 + 0.1 * (target is not None) + 0.1 * actor
             score += 0.05 * (action.start < f.title_end)
             score -= 0.3 * f.ordinary
             best = max(best, (score, action, target), key=lambda b: b[0])
         if not f.ordinary:
             for action in f.weak:
-                target = _nearest(action, f.objects, OBJECT_WINDOW)
-                if target is None or target.overlaps(action):
+                objects = [o for o in f.objects if not o.overlaps(action)]
+                target = _target(f.text.original, action, objects)
+                if target is None:
                     continue
                 score = 0.55 + 0.1 * actor + 0.05 * (action.start < f.title_end)
                 best = max(best, (score, action, target), key=lambda b: b[0])

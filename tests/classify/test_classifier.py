@@ -1,0 +1,131 @@
+"""Golden cases, inflections per language, hard negatives and entities."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.classify import Classifier, Thresholds
+from bot.models import Category
+
+SEED_TITLE = "Chine : des comptes de médias blockchain fermés sur WeChat"
+SEED_TEXT = (
+    "Les comptes publics de plusieurs médias chinois consacrés à la blockchain, dont Jinse et "
+    "Deepchain, ont été fermés sur WeChat. L'Administration chinoise du cyberespace (CAC) "
+    "invoque ses règles sur les services de messagerie instantanée."
+)
+
+
+def test_seed_item_is_a_ban_on_wechat_in_china(classifier: Classifier) -> None:
+    flag = classifier.classify(SEED_TITLE, SEED_TEXT)
+    assert flag.category is Category.BAN
+    assert flag.lang == "fr"
+    assert "WeChat" in flag.entities.platforms
+    assert flag.entities.jurisdictions[0] == "CN"
+    assert "CAC" in flag.entities.regulators
+    assert flag.entities.action == "account closure"
+    assert flag.evidence
+    assert len(flag.evidence[0]) <= 60
+    assert flag.evidence[0] == "comptes de médias blockchain fermés"
+    assert flag.why().startswith("ban · WeChat · CN — ")
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("fr", "Les comptes crypto bannis par la plateforme"),
+        ("fr", "Des médias crypto bannies de WeChat"),
+        ("fr", "Les publicités pour les cryptomonnaies interdites"),
+        ("fr", "Le minage de bitcoin interdit au Kosovo"),
+        ("es", "Bolivia prohíbe las criptomonedas"),
+        ("es", "El banco central prohibió los pagos con bitcoin"),
+        ("es", "El banco central prohibio los pagos con bitcoin"),
+        ("de", "China verbietet den Handel mit Kryptowährungen"),
+        ("de", "Krypto-Werbung ist ab sofort verboten"),
+        ("de", "Regierung erlässt Mining-Verbot für Bitcoin"),
+        ("pt", "Pagamentos com criptomoedas proibidos no país"),
+        ("pt", "Banco central proíbe corretoras de cripto"),
+        ("zh", "微信封禁多个加密货币自媒体账号"),
+        ("zh", "监管部门禁止银行为虚拟货币交易提供服务"),
+        ("zh", "苹果下架交易所应用"),
+        ("zh", "平台关闭多个比特币账号"),
+        ("en", "Regulator outlaws crypto mining"),
+        ("en", "App store pulls bitcoin wallet app"),
+    ],
+)
+def test_inflected_ban_words(classifier: Classifier, lang: str, title: str) -> None:
+    assert classifier.classify(title, "", lang).category is Category.BAN
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Bears banned from the rally as bitcoin rips", "Shorts were liquidated."),
+        ("Crypto forum bans spam bots", "Moderators deleted bot accounts posting scams."),
+        ("DAO adopts new governance policy", "Token holders approved the treasury plan."),
+        ("Regular update from the Ethereum core developers", "Next upgrade date agreed."),
+        ("Exchange suspends withdrawals after hack", "Hot wallet drained by attackers."),
+        ("Les ours bannis du marché du bitcoin", "Les vendeurs à découvert liquidés."),
+        ("Un forum crypto bannit les robots de spam", "Des milliers de comptes supprimés."),
+        ("交易所因黑客攻击暂停提币", "平台称用户资金安全。"),
+        ("Bitcoin rises above $70,000", "ETF inflows lift the market."),
+    ],
+)
+def test_hard_negatives_are_none(classifier: Classifier, title: str, text: str) -> None:
+    assert classifier.classify(title, text).category is Category.NONE
+
+
+def test_regulation_with_regulator_and_action(classifier: Classifier) -> None:
+    flag = classifier.classify(
+        "SEC sues crypto exchange over unregistered securities",
+        "The lawsuit says the platform offered tokens without registration.",
+        "en",
+    )
+    assert flag.category is Category.REGULATION
+    assert flag.entities.regulators == ("SEC",)
+    assert flag.entities.jurisdictions == ("US",)
+    assert flag.entities.action == "lawsuit"
+    assert flag.why().startswith("regulation · SEC · US")
+
+
+def test_entities_longest_alias_wins_and_shadows(classifier: Classifier) -> None:
+    flag = classifier.classify(
+        "Google Play removes crypto exchange apps in South Korea",
+        "The central bank had asked for the removal.",
+        "en",
+    )
+    assert flag.entities.platforms == ("Google Play",)
+    assert flag.entities.jurisdictions == ("KR",)
+    assert flag.entities.action == "app removal"
+
+
+def test_acronyms_match_capitals_only(classifier: Classifier) -> None:
+    flag = classifier.classify("Le temps reste sec et mas de soleil", "", "fr")
+    assert flag.entities.regulators == ()
+
+
+def test_lang_is_detected_when_not_given(classifier: Classifier) -> None:
+    assert classifier.classify("Bitcoin sube un 5 % tras la decisión de la Fed", "").lang == "es"
+    assert classifier.classify("Ethereum-Entwickler planen das nächste Upgrade", "").lang == "de"
+    assert classifier.classify("比特币价格突破七万美元", "").lang == "zh"
+    assert classifier.classify("", "").lang == "und"
+
+
+def test_feed_language_tag_is_normalised(classifier: Classifier) -> None:
+    assert classifier.classify("Bitcoin rises", "", "en-US").lang == "en"
+
+
+def test_thresholds_decide(classifier: Classifier) -> None:
+    title, text = "Bank freezes accounts of bitcoin traders", ""
+    assert classifier.classify(title, text, "en").category is Category.BAN
+    strict = Classifier(Thresholds(ban=0.99, regulation=0.99))
+    assert strict.classify(title, text, "en").category is Category.NONE
+
+
+def test_thresholds_are_checked() -> None:
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        Thresholds(ban=1.5)
+
+
+def test_score_is_between_0_and_1(classifier: Classifier) -> None:
+    for title in ("China bans bitcoin mining", "SEC fines exchange", "Bitcoin flat", ""):
+        assert 0.0 <= classifier.classify(title, "").score <= 1.0
