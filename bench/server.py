@@ -1,0 +1,139 @@
+"""The bench's feed server: a separate process (so serving does not take our core), one
+threaded HTTP/1.1 server per loopback address 127.0.0.2… (so the fetcher's per-host limit
+sees many hosts, as it would in production).
+
+    GET /v<version>/feed/<n>.xml        ETag "<n>-<version>", 304 on If-None-Match
+    GET /plain/v<version>/feed/<n>.xml  the same bytes, no validators: always 200
+
+Bodies come from bench.data, built on first request and kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Self
+
+from bench import data
+
+_PATH = re.compile(r"^/(plain/)?v(\d+)/feed/(\d+)\.xml$")
+RSS = "application/rss+xml; charset=utf-8"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+def _handler(items: int) -> type[BaseHTTPRequestHandler]:
+    cache: dict[tuple[int, int], bytes] = {}
+    lock = threading.Lock()
+
+    def body(feed: int, version: int) -> bytes:
+        with lock:
+            found = cache.get((feed, version))
+        if found is None:
+            found = data.rss(feed, items, version=version)
+            with lock:
+                cache[(feed, version)] = found
+        return found
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            match = _PATH.match(self.path)
+            if match is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            plain, version, feed = bool(match[1]), int(match[2]), int(match[3])
+            etag = f'"{feed}-{version}"'
+            if not plain and etag in self.headers.get("If-None-Match", ""):
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            payload = body(feed, version)
+            self.send_response(200)
+            self.send_header("Content-Type", RSS)
+            self.send_header("Content-Length", str(len(payload)))
+            if not plain:
+                self.send_header("ETag", etag)
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler
+
+
+def serve(hosts: int, items: int) -> None:
+    handler = _handler(items)
+    servers = [_Server((f"127.0.0.{2 + k}", 0), handler) for k in range(hosts)]
+    print(" ".join(f"{s.server_address[0]}:{s.server_address[1]}" for s in servers), flush=True)
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+    for t in threads:
+        t.start()
+    sys.stdin.read()  # serve until the parent closes our stdin
+
+
+class FeedHost:
+    """The feed server subprocess, as a context manager; `url(n, version)` names a feed."""
+
+    def __init__(self, items: int, hosts: int = 16) -> None:
+        self.items = items
+        self.hosts_count = hosts
+        self.hosts: list[str] = []
+        self._proc: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> Self:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.server", str(self.hosts_count), str(self.items)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        self.hosts = self._proc.stdout.readline().split()
+        if not self.hosts:
+            raise RuntimeError("the bench feed server did not start")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._proc is not None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+    def url(self, feed: int, version: int = 0, *, plain: bool = False) -> str:
+        host = self.hosts[feed % len(self.hosts)]
+        return f"http://{host}/{'plain/' if plain else ''}v{version}/feed/{feed}.xml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("hosts", type=int)
+    parser.add_argument("items", type=int)
+    args = parser.parse_args()
+    serve(args.hosts, args.items)
+
+
+if __name__ == "__main__":
+    main()
