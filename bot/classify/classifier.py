@@ -138,7 +138,11 @@ class Classifier:
             title_end=len(title),
             crypto="context.crypto" in hits,
             strong=kept(hits.get("ban.strong", [])),
-            weak=kept(hits.get("ban.weak", [])),
+            weak=[
+                s
+                for s in kept(hits.get("ban.weak", []))
+                if not any(s.near(g, GUARD_WINDOW) for g in hits.get("guards.market", []))
+            ],
             lifted=hits.get("ban.lifted", []),
             objects=[s for g, spans in hits.items() if g.startswith("obj:") for s in spans],
             regulation=kept(

@@ -5,7 +5,8 @@ Group names in the index:
 - ``ban.strong``, ``ban.weak``, ``ban.lifted``: ban words and actions ([ban] section)
 - ``obj:<action>``: banned objects, keyed by the action label ([objects] section)
 - ``reg:<action>``: rule and enforcement words, keyed by the action label ([regulation])
-- ``context.crypto``, ``context.authorities``, ``guards.loose``, ``guards.no_ban``
+- ``context.crypto``, ``context.authorities``, ``guards.loose``, ``guards.market``,
+  ``guards.no_ban``
 - ``platform:<name>``, ``regulator:<name>``, ``country:<code>`` from ``entities.toml``
 """
 
