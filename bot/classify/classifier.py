@@ -21,7 +21,7 @@ from bot.models import Category, Entities, Flag
 
 OBJECT_WINDOW = 40  # characters between a ban action and what it bans
 GUARD_WINDOW = 20  # characters between a ban word and a loose-usage guard
-DETECT_CHARS = 120  # characters of title + text given to language detection
+DETECT_CHARS = 400  # characters of title + text given to language detection
 
 
 @dataclass(frozen=True, slots=True)

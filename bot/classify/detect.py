@@ -1,8 +1,12 @@
 """Language of a text, for feeds that do not say: ISO 639-1 code, or "und".
 
-py3langid bundles its model (no download). It is restricted to the languages crypto news
-feeds use, which makes it both faster and more accurate on short headlines. A cheap script
-check runs first: Han characters mean Chinese, kana Japanese, Hangul Korean.
+Three steps, cheapest first:
+
+1. script: Han characters mean Chinese, kana Japanese, Hangul Korean;
+2. a vote of function words ("the", "les", "der", "los", "não"…) that decides only when one
+   of the six classified languages clearly leads and no other language shows its own words;
+3. otherwise py3langid, which bundles its model (no download), restricted to the languages
+   crypto news feeds use — faster and more accurate on short headlines than all 97.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ import re
 from functools import cache
 from typing import Any
 
-# Languages the detector may answer; the classifier has word lists for the first six.
 CLASSIFIED = ("en", "fr", "es", "de", "pt", "zh")
 DETECTABLE: tuple[str, ...] = (*CLASSIFIED, "it", "nl", "ru", "ja", "ko", "tr", "pl", "id", "vi")
 
@@ -19,6 +22,21 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _LETTERS = re.compile(r"[^\W\d_]")
+_WORDS = re.compile(r"[^\W\d_]+")
+
+# Words frequent in one language and rare as words in the others ("de", "la", "en", "que",
+# "des", "das", "para" are shared, so they are left out).
+_FUNCTION_WORDS = {
+    "en": "the of and to is for on with as after its from by are has have will that this was",
+    "fr": "le les du et une est pour sur dans aux au par qui ses ces sont ont été plus après pas",
+    "es": "el los las del y una por con tras se su sus al es más sobre desde según ya tras",
+    "de": "der die und den dem ein eine mit von für nach ist nicht auf im zu sich bei wird aus",
+    "pt": "o os do da dos e em um uma com no na nos nas após não ao pelo pela são foi seu sua",
+    "other": "il della gli di che het een van zijn niet voor ook bir ve için jest się yang dan",
+}
+_VOTE = {word: lang for lang, words in _FUNCTION_WORDS.items() for word in words.split()}
+MIN_VOTES = 3
+MODEL_CHARS = 120  # py3langid reads this much: enough for news, and its cost grows per byte
 
 
 @cache
@@ -30,16 +48,35 @@ def _identifier() -> Any:
     return identifier
 
 
+def _vote(text: str) -> str | None:
+    """The language whose function words clearly lead, or None when unsure."""
+    counts: dict[str, int] = {}
+    for word in _WORDS.findall(text.lower()):
+        lang = _VOTE.get(word)
+        if lang is not None:
+            counts[lang] = counts.get(lang, 0) + 1
+    if not counts or counts.get("other"):
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    best, votes = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    return best if votes >= MIN_VOTES and votes >= 3 * runner_up else None
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code of `text` among DETECTABLE; "und" when it has no letters."""
-    letters = len(_LETTERS.findall(text[:400]))
+    sample = text[:400]
+    letters = len(_LETTERS.findall(sample))
     if not letters:
         return "und"
-    if _KANA.search(text):
+    if _KANA.search(sample):
         return "ja"
-    if _HANGUL.search(text):
+    if _HANGUL.search(sample):
         return "ko"
-    if len(_HAN.findall(text[:400])) * 4 >= letters:
+    if len(_HAN.findall(sample)) * 4 >= letters:
         return "zh"
-    lang, _ = _identifier().classify(text)
+    voted = _vote(sample)
+    if voted is not None:
+        return voted
+    lang, _ = _identifier().classify(sample[:MODEL_CHARS])
     return str(lang)

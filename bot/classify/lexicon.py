@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bot.classify.fold import FoldedText, fold
 
@@ -31,6 +31,26 @@ _WORD = re.compile(rf"[^\W_{_CJK_CLASS}]+")
 _GAP_CHARS = frozenset(" \t-'/.")
 _MAX_GAP = 3
 _CACHE_LIMIT = 200_000
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """One regex for many literal words, shaped as a trie so that matching at each place
+    follows one branch instead of trying every word; longer words win."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in node.items() if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
 
 
 class Span(NamedTuple):
@@ -199,7 +219,7 @@ class TermIndex:
                 for at in range(len(body) - len(other) + 1)
                 if body.startswith(other, at)
             ]
-        self._cjk_regex = re.compile("|".join(re.escape(b) for b in bodies))
+        self._cjk_regex = re.compile(_trie_pattern(bodies))
         return self._cjk_regex
 
     def _find_cjk(self, found: dict[str, list[Span]], text: FoldedText) -> None:
