@@ -90,9 +90,10 @@ class Sender:
         transports: dict[str, Transport],
         pacing: dict[str, Pacing] | None = None,
         *,
-        batch: int = 200,
+        batch: int = 1000,
         idle: float = 10.0,
         concurrency: int = 64,
+        round_seconds: float = 2.0,
     ) -> None:
         self.store = store
         self.transports = transports
@@ -100,6 +101,7 @@ class Sender:
         self._limits = {name: _Limits(pacing.get(name, Pacing())) for name in transports}
         self.batch = batch
         self.idle = idle
+        self.round_seconds = round_seconds  # a busy chat yields to the next round after this
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
         self.sent = 0  # counters, for /stats-like logs and tests
@@ -112,8 +114,10 @@ class Sender:
         while True:
             self._wake.clear()
             try:
-                await self.send_due()
+                attempted = await self.send_due()
                 delay = await self._until_next_due()
+                if not attempted and delay <= 0:
+                    delay = self.idle  # what is due belongs to platforms we don't serve
             except Exception:
                 log.exception("sender round failed; trying again shortly")
                 delay = min(self.idle, 5.0)
@@ -151,6 +155,8 @@ class Sender:
         return max(0.0, min(self.idle, (nxt - utcnow()).total_seconds()))
 
     async def _send_chat(self, alerts: list[Alert]) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.round_seconds
         async with self._slots:
             chat = alerts[0].chat
             for alert in alerts:
@@ -158,6 +164,8 @@ class Sender:
                 if moved is None:
                     return  # this chat failed or is gone: the rest wait for a later round
                 chat = moved
+                if loop.time() > deadline:
+                    return  # a backlog paced at 1/s must not hold up other chats' alerts
 
     async def _send_one(self, alert: Alert) -> Chat | None:
         """Deliver one alert. Returns the chat (possibly moved) to go on with, or None."""

@@ -78,7 +78,7 @@ async def test_latest(bot_api: FakeBotAPI, tg: TelegramAdapter, store: Store) ->
     ann = bot_api.user(1001)
     bot_api.send(bot_api.private_chat(ann), ann, "/latest")
     [reply] = await bot_api.wait_messages(1001)
-    assert reply["plain"].startswith("Latest bans and regulation:")
+    assert reply["plain"].startswith("Latest ")
     assert "#1 WeChat closes accounts 0" in reply["plain"]
     assert "Why flagged: ban · WeChat · CN" in reply["plain"]
     assert '<a href="https://news.example/' in reply["text"]
