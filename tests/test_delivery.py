@@ -42,7 +42,7 @@ class FakeTransport:
         self.times.append(time.monotonic())
         self.sent.append((chat.key, reply))
 
-    def keys(self) -> list[str]:
+    def chat_keys(self) -> list[str]:
         return [key for key, _ in self.sent]
 
 
@@ -106,7 +106,7 @@ async def test_sends_each_alert_once(store: Store) -> None:
     fake = FakeTransport()
     sender = Sender(store, {"fake": fake}, {"fake": FAST})
     assert await sender.drain() == 6
-    assert sorted(fake.keys()) == ["1"] * 3 + ["2"] * 3
+    assert sorted(fake.chat_keys()) == ["1"] * 3 + ["2"] * 3
     assert await sender.drain() == 0
     assert await store.outbox.pending_count() == 0
 
@@ -130,7 +130,7 @@ async def test_chat_moved_is_followed(store: Store) -> None:
     fake = FakeTransport(faults={"-1": [ChatMoved("-1001")]})
     sender = Sender(store, {"fake": fake}, {"fake": FAST})
     await sender.drain()
-    assert fake.keys() == ["-1001", "-1001"]
+    assert fake.chat_keys() == ["-1001", "-1001"]
     chat = await store.chats.get(chat_id)
     assert chat is not None
     assert chat.key == "-1001"
@@ -150,7 +150,7 @@ async def test_retry_later_waits_and_pauses(store: Store) -> None:
         task.cancel()
     # The platform was paused: neither chat got a message before retry_after passed.
     assert min(fake.times) - start >= 0.45
-    assert sorted(fake.keys()) == ["1", "2"]
+    assert sorted(fake.chat_keys()) == ["1", "2"]
     assert await store.outbox.pending_count() == 0
 
 
@@ -184,7 +184,7 @@ async def test_unexpected_error_does_not_stop_the_sender(store: Store) -> None:
     fake = Boom()
     sender = Sender(store, {"fake": fake}, {"fake": FAST})
     await sender.drain()
-    assert fake.keys() == ["2"]
+    assert fake.chat_keys() == ["2"]
 
 
 async def test_per_chat_pacing(store: Store) -> None:
@@ -240,7 +240,27 @@ async def test_restart_sends_pending_rows(tmp_path: Path) -> None:
         assert await s2.outbox.pending_count() == 2
         fake = FakeTransport()
         await Sender(s2, {"fake": fake}, {"fake": FAST}).drain()
-        assert fake.keys() == ["1", "1"]
+        assert fake.chat_keys() == ["1", "1"]
     async with Store.open(path) as s3:
         fake = FakeTransport()
         assert await Sender(s3, {"fake": fake}, {"fake": FAST}).drain() == 0
+
+
+async def test_a_chats_backlog_does_not_hold_up_others(store: Store) -> None:
+    await subscribe(store, "busy")
+    await add_items(store, 6)
+    fake = FakeTransport()
+    pacing = Pacing(global_per_second=1000, chat_per_second=4, group_per_minute=1000)
+    sender = Sender(store, {"fake": fake}, {"fake": pacing}, idle=0.05, round_seconds=0.3)
+    task = asyncio.create_task(sender.run())
+    try:
+        await until(lambda: len(fake.sent) >= 1)
+        await subscribe(store, "new")
+        await add_items(store, 1, start=100)
+        sender.wake()
+        await until(lambda: "new" in fake.chat_keys(), seconds=3)
+        # The newcomer's alert went out before the busy chat's backlog (1.5 s at 4/s) ended.
+        assert fake.chat_keys().count("busy") < 6
+        await until(lambda: len(fake.sent) == 7, seconds=5)
+    finally:
+        task.cancel()
