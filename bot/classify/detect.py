@@ -20,14 +20,13 @@ DETECTABLE: tuple[str, ...] = (*CLASSIFIED, "it", "nl", "ru", "ja", "ko", "tr", 
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_LETTERS = re.compile(r"[^\W\d_]")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 _WORDS = re.compile(r"[^\W\d_]+")
 
 # Words frequent in one language and rare as words in the others ("de", "la", "en", "que",
 # "des", "das", "para" are shared, so they are left out).
 _FUNCTION_WORDS = {
-    "en": "the of and to is for on with as after its from by are has have will that this was",
+    "en": "the of and to is for on with after its from by are has have will that this was",
     "fr": "le les du et une est pour sur dans aux au par qui ses ces sont ont été plus après pas",
     "es": "el los las del y una por con tras se su sus al es más sobre desde según ya tras",
     "de": "der die und den dem ein eine mit von für nach ist nicht auf im zu sich bei wird aus",
@@ -35,7 +34,7 @@ _FUNCTION_WORDS = {
     "other": "il della gli di che het een van zijn niet voor ook bir ve için jest się yang dan",
 }
 _VOTE = {word: lang for lang, words in _FUNCTION_WORDS.items() for word in words.split()}
-MIN_VOTES = 3
+MIN_VOTES = 2
 MODEL_CHARS = 120  # py3langid reads this much: enough for news, and its cost grows per byte
 
 
@@ -48,10 +47,10 @@ def _identifier() -> Any:
     return identifier
 
 
-def _vote(text: str) -> str | None:
+def _vote(words: list[str]) -> str | None:
     """The language whose function words clearly lead, or None when unsure."""
     counts: dict[str, int] = {}
-    for word in _WORDS.findall(text.lower()):
+    for word in words:
         lang = _VOTE.get(word)
         if lang is not None:
             counts[lang] = counts.get(lang, 0) + 1
@@ -66,16 +65,18 @@ def _vote(text: str) -> str | None:
 def detect_language(text: str) -> str:
     """ISO 639-1 code of `text` among DETECTABLE; "und" when it has no letters."""
     sample = text[:400]
-    letters = len(_LETTERS.findall(sample))
-    if not letters:
+    words = _WORDS.findall(sample.lower())
+    if not words:
         return "und"
     if _KANA.search(sample):
         return "ja"
     if _HANGUL.search(sample):
         return "ko"
-    if len(_HAN.findall(sample)) * 4 >= letters:
-        return "zh"
-    voted = _vote(sample)
+    if _HAN.search(sample):
+        han = sum(len(run) for run in _HAN.findall(sample))
+        if han * 4 >= sum(len(word) for word in words):
+            return "zh"
+    voted = _vote(words)
     if voted is not None:
         return voted
     lang, _ = _identifier().classify(sample[:MODEL_CHARS])
