@@ -32,7 +32,7 @@ cli = typer.Typer(
 )
 feeds_cli = typer.Typer(help="List, add, remove, import and export feeds.", no_args_is_help=True)
 cli.add_typer(feeds_cli, name="feeds")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
 
 def fail(message: str) -> typer.Exit:
