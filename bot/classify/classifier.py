@@ -160,27 +160,32 @@ class Classifier:
         )
 
     def _ban(self, f: _Found) -> tuple[float, Span | None, Span | None]:
-        """Ban score, the deciding action and the object it acts on."""
+        """Ban score, and the action and object to quote: the first in reading order (the
+        headline before the body) among those that reach the threshold."""
         if f.lifted:
             return 0.0, None, None
         actor = bool(f.platforms or f.regulators or f.authorities or f.countries)
-        best: tuple[float, Span | None, Span | None] = (0.0, None, None)
+        found: list[tuple[float, Span, Span | None]] = []
         for action in f.strong:
             target = _target(f.text.original, action, f.objects)
             score = 0.65 + 0.1 * (target is not None) + 0.1 * actor
             score += 0.05 * (action.start < f.title_end)
-            score -= 0.3 * f.ordinary
-            best = max(best, (score, action, target), key=lambda b: b[0])
+            found.append((score - 0.3 * f.ordinary, action, target))
         if not f.ordinary:
             for action in f.weak:
                 objects = [o for o in f.objects if not o.overlaps(action)]
                 target = _target(f.text.original, action, objects)
-                if target is None:
-                    continue
-                score = 0.55 + 0.1 * actor + 0.05 * (action.start < f.title_end)
-                best = max(best, (score, action, target), key=lambda b: b[0])
-        score = best[0] if f.crypto else min(best[0], 0.4)
-        return min(score, 1.0), best[1], best[2]
+                if target is not None:
+                    score = 0.55 + 0.1 * actor + 0.05 * (action.start < f.title_end)
+                    found.append((score, action, target))
+        if not found:
+            return 0.0, None, None
+        top = max(score for score, _, _ in found)
+        if not f.crypto:
+            top = min(top, 0.4)
+        enough = [c for c in found if c[0] >= self.thresholds.ban] or found
+        _, action, target = min(enough, key=lambda c: (c[1].start, -c[0]))
+        return min(top, 1.0), action, target
 
     def _regulation(self, f: _Found) -> float:
         original = f.text.original
