@@ -117,7 +117,7 @@ class Sender:
                 attempted = await self.send_due()
                 delay = await self._until_next_due()
                 if not attempted and delay <= 0:
-                    delay = self.idle  # what is due belongs to platforms we don't serve
+                    delay = self.idle  # nothing could be taken after all: never spin
             except Exception:
                 log.exception("sender round failed; trying again shortly")
                 delay = min(self.idle, 5.0)
@@ -136,11 +136,7 @@ class Sender:
     async def send_due(self) -> int:
         """One round: every due row, chats in parallel, each chat's rows in order.
         Returns how many rows were attempted."""
-        known = [
-            a
-            for a in await self.store.outbox.due(limit=self.batch)
-            if a.chat.platform in self.transports
-        ]
+        known = await self.store.outbox.due(limit=self.batch, platforms=self.transports)
         by_chat: dict[int, list[Alert]] = {}
         for alert in known:
             by_chat.setdefault(alert.chat.id or 0, []).append(alert)
@@ -149,7 +145,7 @@ class Sender:
         return len(known)
 
     async def _until_next_due(self) -> float:
-        nxt = await self.store.outbox.next_due()
+        nxt = await self.store.outbox.next_due(self.transports)
         if nxt is None:
             return self.idle
         return max(0.0, min(self.idle, (nxt - utcnow()).total_seconds()))

@@ -180,11 +180,13 @@ class ItemRepo:
         return [item_from_row(r) for r in rows]
 
     async def prune(self, max_age: timedelta, max_items: int) -> int:
-        """Retention by age and by count; items with a pending alert are kept."""
+        """Retention by age (since we fetched the item, so old news that a feed still carries is
+        not dropped and fetched again at every poll) and by count (newest published kept).
+        Items with a pending alert are kept."""
         keep_pending = "id NOT IN (SELECT item_id FROM outbox WHERE status = 'pending')"
         async with self.db.transaction() as conn:
             by_age = await conn.execute(
-                f"DELETE FROM items WHERE published < ? AND {keep_pending}",
+                f"DELETE FROM items WHERE fetched < ? AND {keep_pending}",
                 (to_db(utcnow() - max_age),),
             )
             by_count = await conn.execute(

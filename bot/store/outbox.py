@@ -7,6 +7,7 @@ in flight.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,15 +30,27 @@ class Outbox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def due(self, *, limit: int = 100, now: datetime | None = None) -> list[Alert]:
+    async def due(
+        self,
+        *,
+        limit: int = 100,
+        now: datetime | None = None,
+        platforms: Collection[str] | None = None,
+    ) -> list[Alert]:
+        """Pending alerts whose time has come, oldest first but taken round-robin across
+        chats, so one chat's backlog never fills the batch ahead of other chats' alerts."""
+        where, params = _platform_filter(platforms)
         rows = await self.db.fetchall(
-            f"SELECT o.id AS alert_id, o.attempts, o.chat_id, c.platform, c.key, c.kind,"
+            "WITH due AS (SELECT o.id, o.chat_id, o.item_id, o.attempts,"
+            "   row_number() OVER (PARTITION BY o.chat_id ORDER BY o.id) AS turn"
+            "   FROM outbox o JOIN chats c ON c.id = o.chat_id"
+            f"  WHERE o.status = 'pending' AND o.not_before <= ? AND c.active = 1 {where})"
+            f" SELECT o.id AS alert_id, o.attempts, o.chat_id, c.platform, c.key, c.kind,"
             f" c.active, c.lang AS chat_lang, {ITEM_COLUMNS}"
-            " FROM outbox o JOIN chats c ON c.id = o.chat_id JOIN items i ON i.id = o.item_id"
+            " FROM due o JOIN chats c ON c.id = o.chat_id JOIN items i ON i.id = o.item_id"
             " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
-            " WHERE o.status = 'pending' AND o.not_before <= ? AND c.active = 1"
-            " ORDER BY o.id LIMIT ?",
-            (to_db(now or utcnow()), limit),
+            " ORDER BY o.turn, o.id LIMIT ?",
+            (to_db(now or utcnow()), *params, limit),
         )
         return [
             Alert(
@@ -89,9 +102,18 @@ class Outbox:
         row = await self.db.fetchone("SELECT count(*) FROM outbox WHERE status = 'pending'")
         return int(row[0]) if row else 0
 
-    async def next_due(self) -> datetime | None:
+    async def next_due(self, platforms: Collection[str] | None = None) -> datetime | None:
+        where, params = _platform_filter(platforms)
         row = await self.db.fetchone(
             "SELECT min(o.not_before) FROM outbox o JOIN chats c ON c.id = o.chat_id"
-            " WHERE o.status = 'pending' AND c.active = 1"
+            f" WHERE o.status = 'pending' AND c.active = 1 {where}",
+            params,
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def _platform_filter(platforms: Collection[str] | None) -> tuple[str, tuple[str, ...]]:
+    if platforms is None:
+        return "", ()
+    names = tuple(platforms)
+    return f"AND c.platform IN ({','.join('?' * len(names))})", names

@@ -84,7 +84,13 @@ async def test_retention_prunes_by_age_and_count_and_the_search_index(store: Sto
     assert feed.id
     now = datetime.now(UTC)
     items = [
-        make_item(feed.id, n, title=f"wechat story {n}", published=now - timedelta(days=n))
+        make_item(
+            feed.id,
+            n,
+            title=f"wechat story {n}",
+            published=now - timedelta(days=n + 1000),
+            fetched=now - timedelta(days=n),
+        )
         for n in range(10)
     ]
     await store.items.add_many(items)
@@ -120,3 +126,39 @@ async def test_backup_copies_a_live_database(store: Store, tmp_path: Path) -> No
     await store.backup(target)
     async with Store.open(target) as copy:
         assert (await copy.search.search("jinse")).hits
+
+
+async def test_due_alerts_are_taken_round_robin_across_chats_and_by_platform(
+    store: Store,
+) -> None:
+    feed, _ = await store.feeds.add("https://a.example/rss")
+    busy = await store.chats.ensure("telegram", "busy")
+    quiet = await store.chats.ensure("telegram", "quiet")
+    console = await store.chats.ensure("console", "local")
+    assert feed.id and busy.id and quiet.id and console.id
+    for chat in (busy, quiet, console):
+        assert chat.id
+        await store.chats.subscribe(chat.id, SubscriptionKind.ALL)
+    await store.chats.unsubscribe(quiet.id)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    await store.items.add_many(
+        [make_item(feed.id, n, flag=regulation_flag(), published=later) for n in range(1, 6)]
+    )
+    await store.chats.subscribe(quiet.id, SubscriptionKind.ALL)
+    await store.items.add_many([make_item(feed.id, 9, flag=regulation_flag(), published=later)])
+    # busy has 6 pending alerts, quiet has 1 (the newest): quiet is still in the first two.
+    due = await store.outbox.due(limit=2, platforms=["telegram"])
+    assert sorted(a.chat.key for a in due) == ["busy", "quiet"]
+    assert {a.chat.platform for a in await store.outbox.due(limit=100, platforms=["console"])} == {
+        "console"
+    }
+    assert await store.outbox.next_due(["discord"]) is None
+
+
+async def test_old_news_just_fetched_is_not_pruned(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://a.example/rss")
+    assert feed.id
+    old_story = seed_item(feed.id, published=datetime(2018, 8, 22, tzinfo=UTC))
+    await store.items.add_many([old_story])
+    assert await store.items.prune(timedelta(days=180), max_items=100) == 0
+    assert (await store.search.search("wechat")).hits

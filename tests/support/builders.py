@@ -52,6 +52,7 @@ def make_item(
     url: str | None = None,
     flag: Flag | None = None,
     published: datetime | None = None,
+    fetched: datetime | None = None,
     lang: str = "en",
 ) -> Item:
     now = datetime.now(UTC)
@@ -62,7 +63,7 @@ def make_item(
         title=title if title is not None else f"Bitcoin market update number {n}",
         text=text if text is not None else f"Prices moved a little today, story {n}.",
         published=published or now - timedelta(minutes=n),
-        fetched=now,
+        fetched=fetched or now,
         lang=lang,
         flag=flag if flag is not None else none_flag(),
     )
