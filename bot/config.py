@@ -26,6 +26,7 @@ class Settings(BaseSettings):
         extra="ignore",
         frozen=True,
         populate_by_name=True,
+        env_ignore_empty=True,  # `KEY=` in .env means "use the default"
     )
 
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, alias="BOT_WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0", alias="BOT_WEBHOOK_LISTEN")  # noqa: S104
     webhook_port: int = Field(default=8443, ge=1, le=65535, alias="BOT_WEBHOOK_PORT")
+
+    discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")
+    discord_guild_id: int | None = Field(default=None, ge=1, alias="DISCORD_GUILD_ID")
 
     database: Path = Field(default=Path("data/banwatch.db"), alias="BOT_DATABASE")
     feeds: Path | None = Field(default=None, alias="BOT_FEEDS")
