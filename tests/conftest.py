@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+
+from bot.store import Store
 
 pytest_plugins: list[str] = ["tests.support.feedserver", "tests.support.botapi"]
 
@@ -19,3 +23,10 @@ def clean_environ(
             monkeypatch.delenv(key, raising=False)
     # Settings read .env from the working directory: run each test from an empty one.
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A real SQLite store in a temp folder."""
+    async with Store.open(tmp_path / "banwatch.db") as opened:
+        yield opened
