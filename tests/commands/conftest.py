@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -10,12 +9,6 @@ from bot.config import load_settings
 from bot.store import Store
 
 Run = Callable[..., Awaitable[Reply]]
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "banwatch.db") as s:
-        yield s
 
 
 @pytest.fixture
