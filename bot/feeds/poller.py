@@ -2,7 +2,9 @@
 feed's health. A failing feed is a value on the feed, never a crash of the poller.
 
 Parsing, normalising and classifying are CPU work and run in a worker thread, so the event
-loop keeps answering chat commands while a burst of feeds is ingested. A body whose digest
+loop keeps answering chat commands while a burst of feeds is ingested. It is one hop per feed,
+and one feed at a time: they are pure Python and share one GIL, so more threads would only
+fight over it (and over the event loop's turn) without finishing sooner. A body whose digest
 equals the last one is not parsed at all.
 """
 
@@ -18,9 +20,9 @@ from typing import Literal
 from bot.classify import Classifier
 from bot.config import Settings
 from bot.errors import FeedError
-from bot.feeds.fetch import Fetcher
+from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.normalize import normalize_entry
-from bot.feeds.parse import ParsedFeed, body_digest, parse_feed
+from bot.feeds.parse import ParsedFeed, body_digest, parse_bytes
 from bot.feeds.schedule import next_poll, should_disable
 from bot.models import Feed, Item
 from bot.store import Store
@@ -57,6 +59,7 @@ class Poller:
         self.on_new_items = on_new_items
         self.interval = timedelta(seconds=settings.poll_interval)
         self._poke = asyncio.Event()
+        self._cpu = asyncio.Semaphore(1)  # parse + prepare: one feed at a time (see above)
         self._last_prune: datetime | None = None
 
     def poke(self) -> None:
@@ -117,8 +120,8 @@ class Poller:
             feed.last_modified = result.last_modified or feed.last_modified
             self._succeeded(feed, now)
             return PollReport(feed, "unchanged")
-        parsed = await parse_feed(result)
-        items = await asyncio.to_thread(self._prepare, feed, parsed, now)
+        async with self._cpu:
+            parsed, items = await asyncio.to_thread(self._parse_and_prepare, feed, result, now)
         new = await self.store.items.add_many(items)
         # Validators and digest are saved only once the items are stored: a crash before this
         # point means the body is fetched and parsed again, never that items are skipped.
@@ -132,6 +135,13 @@ class Poller:
             self.on_new_items(new)
         flagged = sum(1 for i in new if i.flag is not None and i.flag.flagged)
         return PollReport(feed, "new", new_items=len(new), flagged=flagged)
+
+    def _parse_and_prepare(
+        self, feed: Feed, result: FetchResult, fetched: datetime
+    ) -> tuple[ParsedFeed, list[Item]]:
+        """Parse the body, then normalise and classify its entries (in a worker thread)."""
+        parsed = parse_bytes(result)
+        return parsed, self._prepare(feed, parsed, fetched)
 
     def _prepare(self, feed: Feed, parsed: ParsedFeed, fetched: datetime) -> list[Item]:
         """Normalise and classify every entry (runs in a worker thread)."""
