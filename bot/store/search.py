@@ -19,7 +19,9 @@ MARK_END = "\x03"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A year-old item needs a twice better text match to rank beside today's one.
-_RANK = "bm25(items_fts, 5.0, 1.0) / (1.0 + (julianday('now') - julianday(i.published)) / 365.0)"
+_RANK = "relevance / (1.0 + (julianday('now') - julianday(i.published)) / 365.0)"
+# Matches ranked per query: the most recently stored ones (see Searcher._search_fts).
+CANDIDATES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +63,24 @@ class Searcher:
         return SearchPage(hits[:limit], has_more=len(hits) > limit, terms=terms)
 
     async def _search_fts(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
+        # Ranking every match costs bm25 and a read of each (large) item row: for a common
+        # word that is most of the store. So only the CANDIDATES most recently stored
+        # matches are ranked (all of them for all but very common words), and only the page
+        # shown is joined to its rows and given a snippet.
+        query = fts_query(terms)
+        candidates = max(CANDIDATES, limit + offset)
         rows = await self.db.fetchall(
-            f"SELECT {ITEM_COLUMNS},"
+            "WITH cand AS (SELECT rowid AS id, bm25(items_fts, 5.0, 1.0) AS relevance"
+            "  FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT ?),"
+            f" page AS (SELECT cand.id, {_RANK} AS ranked FROM cand JOIN items i ON i.id = cand.id"
+            "  ORDER BY ranked LIMIT ? OFFSET ?)"
+            f" SELECT {ITEM_COLUMNS},"
             f" snippet(items_fts, 1, '{MARK_START}', '{MARK_END}', '…', 16) AS snip"
-            " FROM items_fts JOIN items i ON i.id = items_fts.rowid"
+            " FROM page JOIN items_fts ON items_fts.rowid = page.id"
+            " JOIN items i ON i.id = page.id"
             " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
-            f" WHERE items_fts MATCH ? ORDER BY {_RANK} LIMIT ? OFFSET ?",
-            (fts_query(terms), limit, offset),
+            " WHERE items_fts MATCH ? ORDER BY page.ranked",
+            (query, candidates, limit, offset, query),
         )
         return [SearchHit(item_from_row(r), r["snip"]) for r in rows]
 
