@@ -7,6 +7,10 @@ is one short line for the feed's `last_error`: "connection refused", "timed out 
 Limits, all per fetch: a connect timeout and a total deadline covering every redirect hop and
 a slow-dripping body; a cap on the decoded body (so a gzip bomb stops at the cap); a cap on
 redirects, each hop checked by `guard.check_url`; a global and a per-host concurrency limit.
+
+`Fetcher.create` puts `guard.GuardedBackend` under its client, so the address actually
+connected to is checked too (DNS rebinding). The client it builds ignores proxy variables
+from the environment: through a proxy, the bot could not see where it connects.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Self
 
+import httpcore
 import httpx
 
 from bot import __version__
 from bot.errors import FetchError
 from bot.feeds.decode import ACCEPT_ENCODING, BoundedBody, check_declared_length
-from bot.feeds.guard import Resolver, check_url, system_resolver
+from bot.feeds.guard import GuardedBackend, Resolver, check_url, system_resolver
 
 USER_AGENT = f"Banwatch/{__version__} (+https://github.com/banwatch/banwatch)"
 ACCEPT = (
@@ -154,11 +159,28 @@ class Fetcher:
         per_host: int = 2,
         resolver: Resolver = system_resolver,
         user_agent: str = USER_AGENT,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
     ) -> Fetcher:
-        """A Fetcher with its own client: pooled connections sized to the concurrency limit."""
+        """A Fetcher with its own client: pooled connections sized to the concurrency limit,
+        dialling through `GuardedBackend` (over `network_backend`, httpcore's by default)."""
+        transport = httpx.AsyncHTTPTransport(retries=0)
+        # httpx has no public way to pass a network backend: replace the transport's pool
+        # with one built as httpx builds it, plus the guarded backend.
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=max_concurrency,
+            max_keepalive_connections=8,
+            keepalive_expiry=5.0,
+            network_backend=GuardedBackend(
+                allow_private=allow_private,
+                resolver=resolver,
+                trusted_hosts=trusted_hosts,
+                inner=network_backend,
+            ),
+        )
         client = httpx.AsyncClient(
+            transport=transport,
             timeout=httpx.Timeout(total_timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=8),
             follow_redirects=False,
             headers={"User-Agent": user_agent},
         )
@@ -237,8 +259,8 @@ class Fetcher:
         headers = self._headers(etag, last_modified)
         seen: set[str] = set()
         for _hop in range(self.max_redirects + 1):
-            # DNS-rebinding defence belongs here: check_url would return the addresses it
-            # approved and the request would be sent through a transport pinned to them.
+            # Refuses a bad URL before any request; the address actually connected to is
+            # checked again by guard.GuardedBackend under the client (DNS rebinding).
             await check_url(
                 url,
                 allow_private=self.allow_private,

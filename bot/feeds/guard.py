@@ -5,20 +5,25 @@ that names (or resolves to) loopback, private, link-local, reserved or cloud-met
 addresses is refused, so a feed list or a redirect cannot make the bot probe the network
 it runs in.
 
-Known gap, on purpose for now: the address is checked here, then httpx resolves the name
-again when it connects. A hostile DNS server can answer differently the second time (DNS
-rebinding). Closing that window means connecting only to the addresses checked here:
-`check_url` would return them and a custom httpx transport would dial them (the call site
-in `fetch.Fetcher._request_chain` is marked).
+DNS rebinding: a hostile DNS server can answer a public address to `check_url` and a private
+one when the client resolves the name again to connect. `GuardedBackend` closes that window:
+it is the network backend under the fetcher's httpx client, so every connection (first
+request and every redirect hop) resolves the name once, checks those addresses, dials the
+checked IP itself (never the name), and checks the peer the socket actually reached before
+a byte is sent. TLS still verifies the certificate against the host name.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
+import typing
 from collections.abc import Awaitable, Callable, Collection
 from urllib.parse import urlsplit
+
+import httpcore
 
 from bot.errors import FetchError
 
@@ -84,12 +89,17 @@ async def check_url(
         raise FetchError("invalid URL: no host")
     if allow_private or host in trusted_hosts:
         return
+    await resolve_public(host, port or (443 if scheme == "https" else 80), resolver)
+
+
+async def resolve_public(host: str, port: int, resolver: Resolver) -> list[Address]:
+    """The addresses `host` resolves to, all public; FetchError if any is not (or none)."""
     literal = _parse_ip(host)
     if literal is not None:
         addresses: list[Address] = [literal]
     else:
         try:
-            found = await resolver(host, port or (443 if scheme == "https" else 80))
+            found = await resolver(host, port)
         except (OSError, UnicodeError):
             raise FetchError(f"DNS lookup failed for {host}") from None
         addresses = [a for a in (_parse_ip(s) for s in found) if a is not None]
@@ -98,3 +108,79 @@ async def check_url(
     for address in addresses:
         if not is_public_address(address):
             raise FetchError(f"refused {host}: resolves to non-public address {address}")
+    return addresses
+
+
+def _peer_address(stream: httpcore.AsyncNetworkStream) -> Address | None:
+    peer = stream.get_extra_info("server_addr")
+    if isinstance(peer, tuple) and peer:
+        return _parse_ip(str(peer[0]))
+    return None
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore network backend that connects only to public addresses (see module doc).
+
+    With `allow_private`, or for a host in `trusted_hosts`, it connects as the inner backend
+    would. `inner` is httpcore's default (anyio) backend unless a test passes another.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolver: Resolver = system_resolver,
+        trusted_hosts: Collection[str] = (),
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self.allow_private = allow_private
+        self.resolver = resolver
+        self.trusted_hosts = frozenset(h.lower() for h in trusted_hosts)
+        self.inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        name = host.lower().strip("[]")
+        if self.allow_private or name in self.trusted_hosts:
+            return await self.inner.connect_tcp(
+                host, port, timeout, local_address=local_address, socket_options=socket_options
+            )
+        addresses = await resolve_public(name, port, self.resolver)
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                stream = await self.inner.connect_tcp(
+                    str(address),
+                    port,
+                    timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+                continue
+            peer = _peer_address(stream)
+            if peer is None or not is_public_address(peer):
+                with contextlib.suppress(Exception):
+                    await stream.aclose()
+                raise FetchError(f"refused {name}: connected to non-public address {peer}")
+            return stream
+        assert failure is not None  # noqa: S101 - resolve_public returns at least one address
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise FetchError("refused: feeds are fetched over TCP only")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
