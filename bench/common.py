@@ -28,7 +28,9 @@ class Row:
         return self.value / self.baseline if self.baseline else math.inf
 
     @property
-    def passed(self) -> bool:
+    def passed(self) -> bool | None:
+        if not self.goal:
+            return None
         key, op, limit = _split_goal(self.goal)
         got = self.ratio if key == "ratio" else self.value
         return got >= limit if op == ">=" else got <= limit
@@ -46,6 +48,8 @@ def _split_goal(goal: str) -> tuple[str, str, float]:
 
 
 def goal_text(goal: str, unit: str) -> str:
+    if not goal:
+        return "—"
     key, op, limit = _split_goal(goal)
     sign = "≥" if op == ">=" else "≤"
     if key == "ratio":
