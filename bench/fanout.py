@@ -71,7 +71,9 @@ async def _run(api: StrictBotAPI, chats: int, folder: Path) -> tuple[int, float]
             sender = Sender(store, {"telegram": tg.transport})
             task = asyncio.create_task(sender.run())
             deadline = time.monotonic() + chats / 10 + 30
-            while await store.outbox.pending_count() and time.monotonic() < deadline:
+            while time.monotonic() < deadline:
+                if not await store.outbox.pending_count():
+                    break
                 await asyncio.sleep(0.2)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
