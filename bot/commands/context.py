@@ -33,7 +33,7 @@ def entry(item: Item, *, limit: int = LIST_CHARS, snippet: str | None = None) ->
         url=item.url,
         source=item.source,
         published=item.published,
-        summary=summarize(item.title, item.text, limit),
+        summary=summarize(item.title, item.text, limit, item.lang),
         why=flag.why() if flag is not None and flag.flagged else None,
         snippet=snippet,
     )

@@ -4,7 +4,9 @@ Parsed with selectolax's lexbor engine, which decodes entities the way browsers 
 style and other non-content elements are dropped; block elements become paragraph breaks and
 <br> a line break; whitespace inside a line is collapsed. Lines that are page furniture rather
 than the story ("La suite ci-dessous", "The post … appeared first on …", newsletter pitches,
-image credits) are dropped when they stand alone on their line.
+image credits, share buttons) are dropped when they stand alone on their line, and an author's
+bio is dropped from the last paragraphs. `is_furniture` lets the summarizer apply the same
+rules to single sentences of text stored before these rules grew.
 """
 
 from __future__ import annotations
@@ -39,9 +41,48 @@ _FURNITURE = re.compile(
       | (?:image|photo|illustration|cr[ée]dits?(?:\s+photo)?|source\s+de\s+l[’']image)
         \s*(?:de\s+une\s*)?(?::|by|par|via|©)\s*.{0,100}
       | ©\s*.{0,80}
+      | (?:ne\s+manquez\s+(?:pas|aucune|plus)|don[’']t\s+miss|never\s+miss|no\s+te\s+pierdas
+        |verpassen\s+sie\s+keine|n[ãa]o\s+perca)\b.{0,160}
+      | .{0,100}\b(?:via|by|par|de|von|/)\s*(?:shutterstock|getty(?:\s+images)?|unsplash|pixabay
+        |istock(?:photo)?|adobe\s*stock|depositphotos|dreamstime|pexels)\.?
+      | (?:shutterstock|getty\s+images|unsplash|pixabay|istock(?:photo)?|adobe\s*stock)\b.{0,60}
+      | (?:share|partager|partagez|compartir|comparte|teilen|compartilhe|compartilhar)
+        (?:\s+(?:this|cet|cette|on|sur|en|no|the|l[’']|this\s+article|article|story|post
+        |artículo|artigo|artikel))*\s*[:!]?(?:[\s,|·•/]*(?:facebook|twitter|x|linkedin|telegram
+        |whatsapp|reddit|e-?mail|pinterest|flipboard|copy\s+link|copier\s+le\s+lien))*\.?
+      | (?:(?:facebook|twitter|x|linkedin|telegram|whatsapp|reddit|e-?mail|pinterest|flipboard
+        |tweet|copy\s+link|copier\s+le\s+lien)[\s,|·•/]*){2,}
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+
+# An author's bio closing an article: "About the author …", "Claire Dubois est journaliste …".
+_BIO = re.compile(
+    r"""^(?:
+        (?i:about\s+the\s+author|[àa]\s+propos\s+de\s+l[’']auteur|sobre\s+(?:el|o)\s+autor
+        |[üu]ber\s+(?:den|die)\s+autor(?:in)?)\b.*
+      | (?:[A-Z][\w’'.-]+\s+){1,3}(?:is|est|es|ist|é)\s+(?:\w+\s+){0,4}?
+        (?:journalist|journaliste|periodista|jornalista|journalistin|writer|reporter|editor
+        |r[ée]dact\w*|contributor|contribut\w*|correspondent|correspondant\w*|analyst|analyste
+        |author|auteur|autor|columnist|chroniqueu\w*|redakteur\w*|escritor\w*)\b.*
+    )$""",
+    re.VERBOSE,
+)
+BIO_PARAGRAPHS = 2  # only this many closing paragraphs can be a bio
+
+
+def is_furniture(line: str) -> bool:
+    """Is this line (or sentence) page furniture rather than the story?"""
+    return _FURNITURE.match(" ".join(line.split())) is not None
+
+
+def _drop_closing_bio(lines: list[str]) -> list[str]:
+    paragraphs = [i for i, line in enumerate(lines) if line]
+    for index in reversed(paragraphs[-BIO_PARAGRAPHS:]):
+        if index == paragraphs[0] or not _BIO.match(lines[index]):
+            break
+        lines = lines[:index]
+    return lines
 
 
 def _walk(node: LexborNode, out: list[str], keep_captions: bool) -> None:
@@ -84,6 +125,8 @@ def tidy(text: str, *, drop_furniture: bool = True) -> str:
             continue
         if line or (lines and lines[-1]):
             lines.append(line)
+    if drop_furniture:
+        lines = _drop_closing_bio(lines)
     return "\n".join(lines).strip()
 
 
