@@ -1,0 +1,116 @@
+"""One slash command per core command, with typed options and choices, from the catalogue.
+
+Each callback only turns its typed options back into the core's argument string
+(`/latest count:10 category:bans` → "10 bans") and hands it to `Handlers.run`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discordbot.handlers import Handlers, Interaction
+from bot.commands.catalog import BY_NAME, COMMANDS
+
+Category = Literal["bans", "regulation", "all"]
+Target = Literal["all", "bans", "regulation", "keyword"]
+QUERY_MAX = 200
+KEYWORD_MAX = 64
+
+
+def summary(name: str) -> str:
+    return BY_NAME[name].summary[:100]
+
+
+def words(*parts: object) -> str:
+    return " ".join(str(p) for p in parts if p is not None and str(p).strip())
+
+
+def target_args(target: str | None, keyword: str | None) -> str:
+    """`target:keyword keyword:binance` → "keyword binance"; a keyword alone implies it."""
+    if keyword and target in (None, "keyword"):
+        return words("keyword", keyword)
+    return words(target, keyword)
+
+
+def register(tree: app_commands.CommandTree[discord.Client], h: Handlers) -> None:
+    """Add every command shown in menus (the catalogue's non-hidden ones) to the tree."""
+
+    @tree.command(name="help", description=summary("help"))
+    async def help_(interaction: Interaction) -> None:
+        await h.run(interaction, "help")
+
+    @tree.command(name="latest", description=summary("latest"))
+    @app_commands.describe(count="How many items (1–20, default 5)", category="Which flags")
+    async def latest(
+        interaction: Interaction,
+        count: app_commands.Range[int, 1, 20] | None = None,
+        category: Category | None = None,
+    ) -> None:
+        await h.run(interaction, "latest", words(count, category))
+
+    @tree.command(name="search", description=summary("search"))
+    @app_commands.describe(query="Words to look for, e.g. wechat")
+    async def search(
+        interaction: Interaction, query: app_commands.Range[str, 1, QUERY_MAX]
+    ) -> None:
+        await h.run(interaction, "search", query)
+
+    @tree.command(name="item", description=summary("item"))
+    @app_commands.describe(id="The item's number, shown in lists and alerts")
+    async def item(interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
+        await h.run(interaction, "item", str(id))
+
+    @tree.command(name="subscribe", description=summary("subscribe"))
+    @app_commands.describe(
+        target="What to be alerted about (default: all)",
+        keyword="With target keyword: the word to watch for",
+    )
+    @app_commands.default_permissions(manage_channels=True)
+    async def subscribe(
+        interaction: Interaction,
+        target: Target | None = None,
+        keyword: app_commands.Range[str, 1, KEYWORD_MAX] | None = None,
+    ) -> None:
+        await h.run(interaction, "subscribe", target_args(target, keyword))
+
+    @tree.command(name="unsubscribe", description=summary("unsubscribe"))
+    @app_commands.describe(
+        target="Which subscription to stop (default: every one)",
+        keyword="With target keyword: the word",
+    )
+    @app_commands.default_permissions(manage_channels=True)
+    async def unsubscribe(
+        interaction: Interaction,
+        target: Target | None = None,
+        keyword: app_commands.Range[str, 1, KEYWORD_MAX] | None = None,
+    ) -> None:
+        await h.run(interaction, "unsubscribe", target_args(target, keyword))
+
+    @tree.command(name="subscriptions", description=summary("subscriptions"))
+    async def subscriptions(interaction: Interaction) -> None:
+        await h.run(interaction, "subscriptions")
+
+    @tree.command(name="feeds", description=summary("feeds"))
+    async def feeds(interaction: Interaction) -> None:
+        await h.run(interaction, "feeds")
+
+    @tree.command(name="stats", description=summary("stats"))
+    async def stats(interaction: Interaction) -> None:
+        await h.run(interaction, "stats")
+
+    @tree.command(name="addfeed", description=summary("addfeed"))
+    @app_commands.describe(url="The feed's full http(s) address")
+    async def addfeed(interaction: Interaction, url: str) -> None:
+        await h.run(interaction, "addfeed", url)
+
+    @tree.command(name="removefeed", description=summary("removefeed"))
+    @app_commands.describe(id="The feed's number from /feeds")
+    async def removefeed(interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
+        await h.run(interaction, "removefeed", str(id))
+
+    missing = {s.name for s in COMMANDS if not s.hidden} - {c.name for c in tree.get_commands()}
+    if missing:  # a command added to the catalogue needs its slash command here
+        raise RuntimeError(f"no slash command for: {', '.join(sorted(missing))}")
