@@ -1,7 +1,7 @@
 """Wiring only: build the services from the settings, pick the adapter, run.
 
 store (SQLite) ─┬─ poller (fetch → parse → classify → store + outbox) ── wakes ─┐
-                ├─ commands (written once) ◀── adapters (telegram · console)      │
+                ├─ commands ◀── adapters (telegram · discord · console)         │
                 └─ sender (outbox → adapter transports) ◀────────────────────────┘
 """
 
@@ -166,3 +166,24 @@ async def run_telegram(settings: Settings) -> None:
         svc.poller.on_new_items = lambda _items: sender.wake()
         log.info("Banwatch is running on Telegram; Ctrl-C stops it")
         await run_until_stopped(svc.poller.run(), sender.run())
+
+
+async def run_discord(settings: Settings) -> None:
+    """Discord, and Telegram beside it when TELEGRAM_BOT_TOKEN is set: one store, one
+    poller and one Sender with both transports, in one loop."""
+    from bot.adapters.discordbot import DiscordAdapter
+    from bot.delivery import DISCORD_PACING, Sender, Transport
+
+    async with services(settings) as svc, contextlib.AsyncExitStack() as adapters:
+        transports: dict[str, Transport] = {}
+        if settings.telegram_bot_token is not None:
+            from bot.adapters.telegram import TelegramAdapter
+
+            tg = TelegramAdapter(settings, svc.commands, svc.store)
+            transports["telegram"] = (await adapters.enter_async_context(tg)).transport
+        dc = await adapters.enter_async_context(DiscordAdapter(settings, svc.commands, svc.store))
+        transports["discord"] = dc.transport
+        sender = Sender(svc.store, transports, {"discord": DISCORD_PACING})
+        svc.poller.on_new_items = lambda _items: sender.wake()
+        log.info("Banwatch is running on %s; Ctrl-C stops it", " and ".join(transports))
+        await run_until_stopped(svc.poller.run(), sender.run(), dc.closed())

@@ -91,9 +91,11 @@ def main_callback(ctx: typer.Context) -> None:
 
 @cli.command()
 def run() -> None:
-    """Run the bot: Telegram when TELEGRAM_BOT_TOKEN is set, otherwise the terminal chat."""
+    """Run the bot: Discord and/or Telegram when their tokens are set, else the terminal chat."""
     cfg = settings()
-    if cfg.telegram_bot_token is not None:
+    if cfg.discord_bot_token is not None:
+        run_async(runner.run_discord(cfg))  # with Telegram beside it when its token is set
+    elif cfg.telegram_bot_token is not None:
         run_async(runner.run_telegram(cfg))
     else:
         err.print("No TELEGRAM_BOT_TOKEN set: starting the terminal chat.", highlight=False)

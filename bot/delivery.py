@@ -57,6 +57,11 @@ class Pacing:
     group_per_minute: float = 19.0
 
 
+# Discord allows about 50 requests a second per bot and 5 messages per 5 s per channel;
+# every server channel is a "group", so the per-minute bucket keeps a channel under 60.
+DISCORD_PACING = Pacing(global_per_second=40.0, chat_per_second=1.0, group_per_minute=50.0)
+
+
 class _Limits:
     """The limiters of one platform: one global bucket, one per chat, one per group."""
 
