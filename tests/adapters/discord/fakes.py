@@ -31,7 +31,11 @@ class Sent:
     def buttons(self) -> list[discord.ui.Button[Any]]:
         if self.view is None:
             return []
-        return [b for b in self.view.walk_children() if isinstance(b, discord.ui.Button)]
+        items = [
+            b.item if isinstance(b, discord.ui.DynamicItem) else b
+            for b in self.view.walk_children()
+        ]
+        return [b for b in items if isinstance(b, discord.ui.Button)]
 
     def text(self) -> str:
         """Everything a reader sees, as one string (for `in` checks)."""
