@@ -3,7 +3,11 @@
 It speaks what python-telegram-bot 22 calls (getMe, getUpdates with long polling,
 sendMessage, editMessage*, answerCallbackQuery, setMyCommands, getChatMember, webhooks …),
 checks HTML the way Telegram does, records every message per chat, and lets a test inject
-users' messages and button presses and script faults (429, 403, 400, migration, 5xx).
+users' messages and button presses and script faults (429, 403, 400, migration, 5xx), slow
+answers (`slow`: the message is accepted but the answer comes too late for the client) and the
+server going away and coming back on the same port (`go_away`, `come_back`, `hang_up`).
+Everything it records lives in the test process, so a bot run as a subprocess and restarted
+keeps one message log.
 
     api = bot_api                                   # the fixture
     settings: TELEGRAM_API_URL=api.url, TELEGRAM_BOT_TOKEN=api.token
@@ -65,6 +69,16 @@ FAULTS = {
     "server": Fault(500, "Internal Server Error"),
     "bad_gateway": Fault(502, "Bad Gateway"),
 }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One sendMessage as the server saw it: when it arrived, to which chat, and the status
+    of the answer (200, or the fault's)."""
+
+    at: float  # time.monotonic()
+    chat_id: int
+    status: int
 
 
 class ApiError(Exception):
@@ -141,10 +155,17 @@ class FakeBotAPI:
         self.webhook: Json = {}
         self.answers: list[Json] = []
         self.closing = False
+        self.slow_answers: dict[int, deque[tuple[float, bool]]] = defaultdict(deque)
+        self.attempt_log: list[Attempt] = []  # every sendMessage, as it was answered
+        self.hanging_up = False  # close every connection without an answer
+        self.away = False
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                if api.hanging_up:
+                    self.close_connection = True
+                    return  # no status line: the client sees the connection dropped
                 api._serve(self)
 
             do_GET = do_POST
@@ -152,13 +173,24 @@ class FakeBotAPI:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._handler = Handler
+        self.server = self._listen(("127.0.0.1", 0))
+        self._address = self.server.server_address[:2]
+        self._thread = self._serving_thread()
+
+    def _listen(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer(address, self._handler)  # SO_REUSEADDR: re-binds at once
+        server.daemon_threads = True
+        return server
+
+    def _serving_thread(self) -> threading.Thread:
+        return threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
+        host, port = self._address
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
@@ -168,9 +200,39 @@ class FakeBotAPI:
         with self.cond:
             self.closing = True
             self.cond.notify_all()
+        if not self.away:
+            self._close_listener()
+
+    def _close_listener(self) -> None:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)
+
+    # --- the server going away ----------------------------------------------------------
+    def go_away(self, seconds: float | None = None) -> None:
+        """Stop listening: new connections are refused (requests being answered finish).
+        With `seconds`, come back on the same port after that long."""
+        if not self.away:
+            self.away = True
+            self._close_listener()
+        if seconds is not None:
+            timer = threading.Timer(seconds, self.come_back)
+            timer.daemon = True
+            timer.start()
+
+    def come_back(self) -> None:
+        """Listen again on the same port."""
+        with self.cond:
+            if not self.away or self.closing:
+                return
+            self.server = self._listen(self._address)
+            self._thread = self._serving_thread()
+            self._thread.start()
+            self.away = False
+
+    def hang_up(self, on: bool = True) -> None:
+        """While on, accept connections and close them without answering."""
+        self.hanging_up = on
 
     # --- what a test does -------------------------------------------------------------
     def user(self, user_id: int, first_name: str = "Ann", lang: str = "en") -> Json:
@@ -235,6 +297,19 @@ class FakeBotAPI:
         with self.cond:
             self.faults[chat_id].extend([fault] * times)
 
+    def slow(self, chat_id: int, seconds: float, *, times: int = 1, accepted: bool = True) -> None:
+        """The next `times` sendMessage to `chat_id` are answered only after `seconds`
+        (longer than the client's read timeout, the client gives up first). `accepted`: the
+        message is recorded at once, as Telegram would deliver it, so a retry makes a
+        duplicate; otherwise it is lost on the way and answered 504 late."""
+        with self.cond:
+            self.slow_answers[chat_id].extend([(seconds, accepted)] * times)
+
+    def total_sent(self) -> int:
+        """Messages sent to all chats so far."""
+        with self.cond:
+            return sum(len(messages) for messages in self.sent.values())
+
     def messages(self, chat_id: int) -> list[Json]:
         with self.cond:
             return list(self.sent[chat_id])
@@ -288,10 +363,12 @@ class FakeBotAPI:
                 request, 404, {"ok": False, "error_code": 404, "description": "Not Found"}
             )
             return
+        arrived = time.monotonic()
         try:
             result = handler(params)
         except ApiError as exc:
             fault = exc.fault
+            self._log_attempt(arrived, method, params, fault.status)
             payload: Json = {
                 "ok": False,
                 "error_code": fault.status,
@@ -301,7 +378,13 @@ class FakeBotAPI:
                 payload["parameters"] = fault.parameters
             self._respond(request, fault.status, payload)
             return
+        self._log_attempt(arrived, method, params, 200)
         self._respond(request, 200, {"ok": True, "result": result})
+
+    def _log_attempt(self, arrived: float, method: str, params: Json, status: int) -> None:
+        if method == "sendMessage":
+            with self.cond:
+                self.attempt_log.append(Attempt(arrived, int(params["chat_id"]), status))
 
     @staticmethod
     def _params(body: str, content_type: str) -> Json:
@@ -352,6 +435,14 @@ class FakeBotAPI:
         text = str(params.get("text", ""))
         with self.cond:
             self.attempts[chat_id] += 1
+            arrived = time.monotonic()
+            delay, accepted = (0.0, True)
+            if self.slow_answers[chat_id]:
+                delay, accepted = self.slow_answers[chat_id].popleft()
+        if not accepted:
+            time.sleep(delay)
+            raise ApiError(Fault(504, "Gateway Timeout"))
+        with self.cond:
             if self.faults[chat_id]:
                 raise ApiError(self.faults[chat_id].popleft())
             if chat_id in self.blocked:
@@ -376,8 +467,10 @@ class FakeBotAPI:
             if params.get("reply_markup"):
                 message["reply_markup"] = params["reply_markup"]
             self.sent[chat_id].append(message)
-            self.send_times[chat_id].append(time.monotonic())
+            self.send_times[chat_id].append(arrived)
             self.cond.notify_all()
+        if delay:
+            time.sleep(delay)  # this handler thread only: other requests are answered meanwhile
         return message
 
     def _edit(self, params: Json, **changes: Any) -> Json:
