@@ -12,6 +12,7 @@ LATEST_DEFAULT = 5
 LATEST_MAX = 20
 SEARCH_PAGE = 5
 MAX_PAGE = 50
+STORY_SHOWN = 8  # other outlets named under /item
 
 _CATEGORY_WORDS: dict[str, tuple[Category, ...]] = {
     "all": (Category.BAN, Category.REGULATION),
@@ -93,6 +94,10 @@ async def item(ctx: Context, inv: Invocation) -> Reply:
             ("Evidence", " · ".join(f"“{e}”" for e in flag.evidence[:4])),
         ]
         lines = [f"{name}: {value}" for name, value in facts if value]
+    others = await ctx.store.items.story_of(found.id or 0)
+    if others:
+        named = ", ".join(f"{o.source or o.url} ({o.url})" for o in others[:STORY_SHOWN])
+        lines.append(f"Also reported by: {named}")
     return Reply(entries=(detail,), footer="\n".join(lines), link_preview=True)
 
 

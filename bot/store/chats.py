@@ -7,6 +7,10 @@ import aiosqlite
 from bot.models import Chat, Subscription, SubscriptionKind
 from bot.store.db import Database, from_db, to_db, utcnow
 
+INSTANT = "instant"  # a subscription's alerts arrive one by one, as items are stored
+DIGEST = "digest"  # ... or only in the chat's daily digest
+MODES = (INSTANT, DIGEST)
+
 
 def _chat(row: aiosqlite.Row) -> Chat:
     return Chat(
@@ -128,3 +132,13 @@ async def active_subscriptions(conn: aiosqlite.Connection) -> list[Subscription]
         "SELECT s.* FROM subscriptions s JOIN chats c ON c.id = s.chat_id WHERE c.active = 1"
     )
     return [_subscription(r) for r in rows]
+
+
+async def active_subscription_modes(
+    conn: aiosqlite.Connection,
+) -> list[tuple[Subscription, str]]:
+    """Every subscription of an active chat with its delivery mode (instant | digest)."""
+    rows = await conn.execute_fetchall(
+        "SELECT s.* FROM subscriptions s JOIN chats c ON c.id = s.chat_id WHERE c.active = 1"
+    )
+    return [(_subscription(r), r["mode"]) for r in rows]

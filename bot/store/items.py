@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,8 +11,9 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.models import Category, Entities, Flag, Item, Subscription, SubscriptionKind
-from bot.store.chats import active_subscriptions
+from bot.store.chats import INSTANT, active_subscription_modes
 from bot.store.db import Database, from_db, to_db, utcnow
+from bot.stories import WINDOW, Candidate, StoryIndex
 from bot.text import fold, mentions
 
 ITEM_COLUMNS = (
@@ -19,6 +21,7 @@ ITEM_COLUMNS = (
     " f.title AS source, g.category, g.score, g.evidence, g.entities, g.lang AS flag_lang"
 )
 ITEM_JOINS = "FROM items i JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
+STORY_CANDIDATES = 5000  # recent flagged items compared with a new one, newest first
 
 
 def item_from_row(row: aiosqlite.Row) -> Item:
@@ -70,6 +73,24 @@ def wants(sub: Subscription, item: Item, folded: str) -> bool:
     return False  # pragma: no cover
 
 
+async def _story_index(conn: aiosqlite.Connection, batch: Sequence[Item]) -> StoryIndex:
+    """Flagged items published near this batch, for story matching (newest first)."""
+    times = [i.published for i in batch]
+    earliest, latest = min(times), max(times)
+    with contextlib.suppress(OverflowError):  # dates at the ends of the calendar
+        earliest -= WINDOW
+    with contextlib.suppress(OverflowError):
+        latest += WINDOW
+    rows = await conn.execute_fetchall(
+        f"SELECT {ITEM_COLUMNS}, i.story_id FROM flags g JOIN items i ON i.id = g.item_id"
+        " JOIN feeds f ON f.id = i.feed_id WHERE g.category <> 'none'"
+        " AND g.published BETWEEN ? AND ? AND i.story_id IS NOT NULL"
+        " ORDER BY g.published DESC LIMIT ?",
+        (to_db(earliest), to_db(latest), STORY_CANDIDATES),
+    )
+    return StoryIndex([Candidate.of(item_from_row(r), int(r["story_id"])) for r in rows])
+
+
 @dataclass(frozen=True, slots=True)
 class Stats:
     feeds: int
@@ -91,14 +112,15 @@ class ItemRepo:
         self.db = db
 
     async def add_many(self, items: Sequence[Item]) -> list[Item]:
-        """Store new items (dedupe on feed+guid and canonical URL) with their flags, and queue
-        an alert for every matching subscription. Returns the items that were new."""
+        """Store new items (dedupe on feed+guid and canonical URL) with their flags, give each
+        flagged item its story, and queue an alert for every chat with a matching instant
+        subscription, at most one per (chat, story). Returns the items that were new."""
         if not items:
             return []
         new: list[Item] = []
-        alerts = 0
         async with self.db.transaction() as conn:
-            subs: list[Subscription] | None = None
+            subs: list[tuple[Subscription, str]] | None = None
+            stories: StoryIndex | None = None
             for item in items:
                 cur = await conn.execute(
                     "INSERT INTO items (feed_id, guid, url, title, text, published, fetched,"
@@ -140,18 +162,44 @@ class ItemRepo:
                 )
                 if not flag.flagged:
                     continue
+                if stories is None:
+                    stories = await _story_index(conn, items)
+                story = stories.match(item)
+                story_id = story if story is not None else item.id
+                stories.add(Candidate.of(item, story_id))
+                await conn.execute(
+                    "UPDATE items SET story_id = ? WHERE id = ?", (story_id, item.id)
+                )
                 if subs is None:
-                    subs = await active_subscriptions(conn)
+                    subs = await active_subscription_modes(conn)
                 folded = fold(f"{item.title}\n{item.text}")
-                chats = sorted({s.chat_id for s in subs if wants(s, item, folded)})
+                chats = {
+                    s.chat_id for s, mode in subs if mode == INSTANT and wants(s, item, folded)
+                }
+                if story is not None and chats:
+                    told = await conn.execute_fetchall(
+                        "SELECT DISTINCT o.chat_id FROM items i JOIN outbox o ON o.item_id = i.id"
+                        " WHERE i.story_id = ?",
+                        (story_id,),
+                    )
+                    chats -= {int(r[0]) for r in told}
                 now = to_db(utcnow())
                 await conn.executemany(
                     "INSERT INTO outbox (chat_id, item_id, not_before, created)"
                     " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [(chat_id, item.id, now, now) for chat_id in chats],
+                    [(chat_id, item.id, now, now) for chat_id in sorted(chats)],
                 )
-                alerts += len(chats)
         return new
+
+    async def story_of(self, item_id: int) -> list[Item]:
+        """The other items of this item's story, first published first."""
+        rows = await self.db.fetchall(
+            f"SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE i.story_id ="
+            " (SELECT story_id FROM items WHERE id = ?) AND i.id <> ?"
+            " ORDER BY i.published, i.id",
+            (item_id, item_id),
+        )
+        return [item_from_row(r) for r in rows]
 
     async def get(self, item_id: int) -> Item | None:
         row = await self.db.fetchone(

@@ -104,4 +104,21 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_due ON outbox(status, not_before);
     """,
+    # 2: stories (items about one event share the story of its first item), delivery mode per
+    # subscription (instant alerts or the daily digest), daily digest settings per chat
+    """
+    ALTER TABLE items ADD COLUMN story_id INTEGER;
+    CREATE INDEX items_story ON items(story_id) WHERE story_id IS NOT NULL;
+
+    ALTER TABLE subscriptions ADD COLUMN mode TEXT NOT NULL DEFAULT 'instant';
+
+    CREATE TABLE digests (
+        chat_id   INTEGER PRIMARY KEY REFERENCES chats(id) ON DELETE CASCADE,
+        enabled   INTEGER NOT NULL DEFAULT 1,
+        at        TEXT NOT NULL DEFAULT '08:00',
+        tz        TEXT NOT NULL DEFAULT 'UTC',
+        last_date TEXT,
+        sent_at   TEXT
+    );
+    """,
 ]

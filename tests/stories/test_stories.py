@@ -1,0 +1,109 @@
+"""Stories: one event from several feeds is one story, one alert per chat, named in /item."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.commands import Commands, Invocation
+from bot.config import load_settings
+from bot.models import SubscriptionKind
+from bot.store import Store
+from tests.stories.fixtures import OTHER_STORIES, WECHAT_STORY, story_items
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    async with Store.open(tmp_path / "bw.db") as s:
+        yield s
+
+
+async def feeds(store: Store) -> dict[str, int]:
+    ids = {}
+    for name in ("Coin Wire", "Block Daily", "Ledger Times"):
+        feed, _ = await store.feeds.add(
+            f"https://{name.replace(' ', '').lower()}.example/rss", name
+        )
+        assert feed.id is not None
+        ids[name] = feed.id
+    return ids
+
+
+async def story_ids(store: Store) -> dict[str, int]:
+    rows = await store.db.fetchall("SELECT title, story_id FROM items")
+    return {r["title"]: r["story_id"] for r in rows}
+
+
+async def test_three_feeds_one_story_and_lookalikes_apart(store: Store) -> None:
+    await store.items.add_many(story_items(await feeds(store)))
+    ids = await story_ids(store)
+    wechat = {ids[t] for _, t, _, _ in WECHAT_STORY}
+    assert len(wechat) == 1
+    others = {ids[t] for _, t, *_ in OTHER_STORIES}
+    assert len(others) == len(OTHER_STORIES)
+    assert not wechat & others
+
+
+async def test_story_found_across_batches(store: Store) -> None:
+    """Each feed polled on its own: the later items join the story stored earlier."""
+    items = story_items(await feeds(store))
+    for item in items:
+        await store.items.add_many([item])
+    ids = await story_ids(store)
+    assert len({ids[t] for _, t, _, _ in WECHAT_STORY}) == 1
+    assert len({ids[t] for _, t, *_ in OTHER_STORIES}) == len(OTHER_STORIES)
+
+
+async def test_one_alert_per_chat_per_story(store: Store) -> None:
+    ids = await feeds(store)
+    chats = []
+    for key in ("1", "2"):
+        chat = await store.chats.ensure("telegram", key)
+        assert chat.id is not None
+        await store.chats.subscribe(chat.id, SubscriptionKind.BANS)
+        chats.append(chat.id)
+    for item in story_items(ids)[:3]:  # one feed after another
+        await store.items.add_many([item])
+    rows = await store.db.fetchall("SELECT chat_id, count(*) AS n FROM outbox GROUP BY chat_id")
+    assert {r["chat_id"]: r["n"] for r in rows} == dict.fromkeys(chats, 1)
+
+
+async def test_item_names_the_other_outlets(store: Store) -> None:
+    await store.items.add_many(story_items(await feeds(store)))
+    first = await store.db.fetchone("SELECT id FROM items WHERE guid = 'wechat-0'")
+    assert first is not None
+    settings = load_settings(env_file=None)
+    reply = await Commands(store, settings).run(
+        Invocation("console", "me", "item", str(first["id"]))
+    )
+    assert "Also reported by: Block Daily (https://" in reply.footer
+    assert "Ledger Times (https://" in reply.footer
+    assert "Coin Wire (" not in reply.footer
+
+
+async def test_grouping_is_fast(store: Store) -> None:
+    """add_many with grouping against a few hundred recent flagged items stays quick."""
+    ids = await feeds(store)
+    base = story_items(ids)
+    filler = [
+        replace(base[4], guid=f"f{n}", url=f"https://x.example/{n}", title=f"Exchange {n} delisted")
+        for n in range(300)
+    ]
+    await store.items.add_many(filler)
+    start = time.perf_counter()
+    await store.items.add_many(base)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 1.0
+
+
+async def test_one_feed_repeating_a_title_is_not_a_story(store: Store) -> None:
+    ids = await feeds(store)
+    first, *_ = story_items(ids)
+    again = replace(first, guid="again", url="https://feed.example/again")
+    await store.items.add_many([first, again])
+    rows = await store.db.fetchall("SELECT DISTINCT story_id FROM items")
+    assert len(rows) == 2
