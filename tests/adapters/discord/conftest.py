@@ -26,7 +26,8 @@ def discord_settings(**extra: Any) -> Settings:
         "DISCORD_GUILD_ID": str(GUILD),
         "BOT_ADMINS": str(ADMIN),
     }
-    return load_settings(env_file=None, **(values | extra))
+    values |= extra
+    return load_settings(env_file=None, **{k: v for k, v in values.items() if v is not None})
 
 
 @pytest.fixture

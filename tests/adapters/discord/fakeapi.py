@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -83,11 +84,11 @@ class FakeDiscordAPI:
 
     async def _me(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bot {TOKEN}":
-            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
-        return web.json_response(BOT_USER)
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        return _json(BOT_USER)
 
     async def _application(self, request: web.Request) -> web.Response:
-        return web.json_response(
+        return _json(
             {
                 "id": str(APP_ID),
                 "name": "Banwatch",
@@ -108,7 +109,7 @@ class FakeDiscordAPI:
             {**c, "id": str(next(self._ids)), "application_id": str(APP_ID), "version": "1"}
             for c in commands
         ]
-        return web.json_response(answered)
+        return _json(answered)
 
     async def _message(self, request: web.Request) -> web.Response:
         channel = int(request.match_info["channel"])
@@ -125,7 +126,7 @@ class FakeDiscordAPI:
                     "global": fault.is_global,
                 }
                 headers = {"Via": "1.1 google", "Retry-After": str(int(fault.retry_after) + 1)}
-                return web.json_response(body, status=429, headers=headers)
+                return _json(body, status=429, headers=headers)
             if fault.status == 403:
                 return _error(403, 50013, "Missing Permissions")
             if fault.status == 404:
@@ -151,11 +152,20 @@ class FakeDiscordAPI:
         self.sent[channel].append(payload)
         self.send_times[channel].append(asyncio.get_running_loop().time())
         self._changed.set()
-        return web.json_response(message)
+        return _json(message)
+
+
+def _json(
+    data: object, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """JSON as Discord sends it: discord.py decodes a body only when the content type is
+    exactly `application/json` (no charset)."""
+    head = {"Content-Type": "application/json", **(headers or {})}
+    return web.Response(body=json.dumps(data).encode(), status=status, headers=head)
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
-    return web.json_response({"message": message, "code": code}, status=status)
+    return _json({"message": message, "code": code}, status=status)
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,194 @@
+"""Alerts to Discord: outbox rows through the real Sender and the real discord.py HTTP client
+to the fake REST API; log-in and slash command sync against the same fake."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.adapters.discordbot import DiscordAdapter
+from bot.commands import Commands
+from bot.delivery import Sender
+from bot.store import Store
+from tests.adapters.discord.conftest import discord_settings, slash
+from tests.adapters.discord.fakeapi import APP_ID, FakeDiscordAPI
+from tests.adapters.discord.fakes import CHANNEL, GUILD, FakeInteraction
+from tests.support.builders import ban_flag, make_item
+
+
+async def publish(store: Store, n: int = 0, title: str = "WeChat closes crypto accounts") -> int:
+    """A flagged ban item published just now (after any subscription); returns its id."""
+    feed, _ = await store.feeds.add("https://news.example/feed", "Example News")
+    assert feed.id is not None
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    [item] = await store.items.add_many(
+        [make_item(feed.id, n, title=title, flag=ban_flag(), published=later)]
+    )
+    assert item.id is not None
+    return item.id
+
+
+async def subscribe_channel(dc: DiscordAdapter, channel: int = CHANNEL) -> None:
+    asked = FakeInteraction(channel_id=channel, manage_channels=True)
+    assert "Subscribed" in (await slash(dc, "subscribe", asked, target="bans")).only.text()
+
+
+async def outbox_row(store: Store) -> dict[str, object]:
+    row = await store.db.fetchone("SELECT status, attempts, last_error FROM outbox")
+    assert row is not None
+    return dict(row)
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    for _ in range(int(within / 0.02)):
+        if await predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+async def test_login_syncs_the_commands_to_the_dev_guild(
+    discord_api: FakeDiscordAPI, dc: DiscordAdapter
+) -> None:
+    [(path, commands)] = discord_api.synced
+    assert path == f"/api/v10/applications/{APP_ID}/guilds/{GUILD}/commands"
+    assert {c["name"] for c in commands} >= {"latest", "search", "subscribe", "help"}
+    assert dc.client.user is not None
+    assert dc.client.user.name == "Banwatch"
+
+
+async def test_without_a_guild_the_commands_sync_globally(
+    discord_api: FakeDiscordAPI, store: Store
+) -> None:
+    settings = discord_settings(DISCORD_GUILD_ID=None)
+    async with DiscordAdapter(settings, Commands(store, settings), store, gateway=False):
+        pass
+    [(path, _)] = discord_api.synced
+    assert path == f"/api/v10/applications/{APP_ID}/commands"
+
+
+async def test_alert_arrives_once_as_an_embed(
+    discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, sender: Sender
+) -> None:
+    await subscribe_channel(dc)
+    item_id = await publish(store)
+    sender.wake()
+    [message] = await discord_api.wait_messages(CHANNEL)
+    assert message["content"] == "**⚠️ Platform ban**"
+    [embed] = message["embeds"]
+    assert embed["title"] == f"#{item_id} WeChat closes crypto accounts"
+    assert embed["url"] == "https://news.example/1/0"
+    assert "Why flagged:** ban · WeChat · CN" in embed["description"]
+    assert f"/item {item_id} for the evidence" in embed["description"]
+    assert embed["footer"]["text"] == "Example News"
+    assert "timestamp" in embed
+    assert message["allowed_mentions"] == {"parse": []}
+    await asyncio.sleep(0.3)
+    assert len(discord_api.messages(CHANNEL)) == 1
+    assert await store.outbox.pending_count() == 0
+
+
+async def test_short_429_is_waited_out_and_sent_once(
+    discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, sender: Sender
+) -> None:
+    await subscribe_channel(dc)
+    discord_api.fail(CHANNEL, 429, retry_after=0.3)
+    refused_at = asyncio.get_running_loop().time()
+    await publish(store)
+    sender.wake()
+    await discord_api.wait_messages(CHANNEL)
+    assert discord_api.send_times[CHANNEL][0] - refused_at >= 0.29
+    assert discord_api.attempts[CHANNEL] == 2
+    await asyncio.sleep(0.3)
+    assert len(discord_api.messages(CHANNEL)) == 1
+    assert (await outbox_row(store))["status"] == "sent"
+
+
+async def test_long_429_keeps_the_alert_pending(
+    discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, sender: Sender
+) -> None:
+    """A wait longer than discord.py's limit comes back as RetryLater: the row stays, not
+    counted as a failure, and Discord is paused rather than hammered."""
+    await subscribe_channel(dc)
+    discord_api.fail(CHANNEL, 429, retry_after=90)
+    await publish(store)
+    sender.wake()
+
+    async def retried() -> bool:
+        return "rate limit" in str((await outbox_row(store))["last_error"] or "")
+
+    await wait_for(retried)
+    row = await outbox_row(store)
+    assert row["status"] == "pending"
+    assert row["attempts"] == 0
+    assert discord_api.messages(CHANNEL) == []
+    await asyncio.sleep(0.3)
+    assert discord_api.attempts[CHANNEL] == 1
+    chat = await store.chats.find("discord", str(CHANNEL))
+    assert chat is not None
+    assert chat.active
+
+
+@pytest.mark.parametrize("status", [403, 404])
+async def test_channel_we_cannot_post_to_is_deactivated(
+    status: int, discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, sender: Sender
+) -> None:
+    await subscribe_channel(dc)
+    discord_api.fail(CHANNEL, status)
+    await publish(store, 0)
+    await publish(store, 1)
+    sender.wake()
+
+    async def gone() -> bool:
+        chat = await store.chats.find("discord", str(CHANNEL))
+        return chat is not None and not chat.active
+
+    await wait_for(gone)
+    await asyncio.sleep(0.3)
+    assert discord_api.attempts[CHANNEL] == 1  # no retries, the second alert dropped
+    assert discord_api.messages(CHANNEL) == []
+    assert await store.outbox.pending_count() == 0
+
+
+async def test_server_error_is_retried_with_backoff(
+    discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, sender: Sender
+) -> None:
+    await subscribe_channel(dc)
+    discord_api.fail(CHANNEL, 503)  # discord.py does not retry a 503 itself
+    await publish(store)
+    sender.wake()
+    await discord_api.wait_messages(CHANNEL, within=6)  # first backoff is about 2 s
+    assert discord_api.attempts[CHANNEL] == 2
+
+    async def sent() -> bool:
+        return (await outbox_row(store))["status"] == "sent"
+
+    await wait_for(sent)
+    assert (await outbox_row(store))["attempts"] == 2
+
+
+async def test_a_long_reply_is_split_into_messages(
+    discord_api: FakeDiscordAPI, dc: DiscordAdapter
+) -> None:
+    from bot.commands import Entry, Reply
+    from bot.models import Chat
+
+    entries = tuple(
+        Entry(i, f"Title {i}", f"https://x.example/{i}", "Src", datetime.now(UTC), "w " * 1500)
+        for i in range(12)
+    )
+    await dc.transport.send(
+        Chat("discord", str(CHANNEL), id=1, kind="group"), Reply("Head", entries)
+    )
+    sent = discord_api.messages(CHANNEL)
+    assert len(sent) > 1
+    assert sent[0]["content"] == "**Head**"
+    assert all(m.get("content") is None for m in sent[1:])
+    assert sum(len(m["embeds"]) for m in sent) == 12
+    for m in sent:
+        assert len(m["embeds"]) <= 10
+        chars = sum(len(e.get("title", "")) + len(e.get("description", "")) for e in m["embeds"])
+        assert chars <= 6000
