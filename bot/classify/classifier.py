@@ -21,6 +21,7 @@ from bot.models import Category, Entities, Flag
 
 OBJECT_WINDOW = 40  # characters between a ban action and what it bans
 GUARD_WINDOW = 20  # characters between a ban word and a loose-usage guard
+LIFT_WINDOW = 15  # characters between a lifting verb ("overturns", "lève") and a ban word
 DETECT_CHARS = 400  # characters of title + text given to language detection
 
 
@@ -52,7 +53,7 @@ class _Found:
     regulation: list[Span]
     authorities: list[Span]
     loose: list[Span]
-    ordinary: bool  # hack, maintenance… anywhere in the item
+    ordinary: bool  # hack, maintenance… anywhere in the item, or a sanctions headline
     platforms: list[Span]
     regulators: list[Span]
     countries: list[Span]
@@ -133,17 +134,50 @@ class Classifier:
         def kept(spans: list[Span]) -> list[Span]:
             return [s for s in spans if not any(s.near(g, GUARD_WINDOW) for g in loose)]
 
+        # Banning misconduct ("prohibits misleading claims", "禁止操纵") is a rule, not a ban.
+        conduct = hits.get("guards.conduct", [])
+        strong = [
+            s
+            for s in kept(hits.get("ban.strong", []))
+            if not any(s.near(g, GUARD_WINDOW) for g in conduct)
+        ]
+        market = hits.get("guards.market", [])
+        weak = [
+            s
+            for s in kept(hits.get("ban.weak", []))
+            if not any(s.near(g, GUARD_WINDOW) for g in market)
+            and not any(s.near(g, GUARD_WINDOW) for g in conduct)
+        ]
+        lifted = hits.get("ban.lifted", [])
+        # A lifting verb right next to a ban word ("lève l'interdiction", "推翻…禁令",
+        # "Verbot … aufgehoben") is a ban being lifted, in any word order.
+        verbs = hits.get("ban.lift", [])
+        if verbs and strong:
+            original = full.original
+            lifted = lifted + [
+                s
+                for s in strong
+                if any(
+                    s.near(v, LIFT_WINDOW) and _same_sentence(original, s, v)
+                    for v in verbs
+                )
+            ]
+        title_end = len(title)
+        # A sanctions headline ("OFAC sanctions exchange") whose body says who may no longer
+        # deal with the target is sanctions news: regulation, unless the headline says ban.
+        sanctions = [s for s in hits.get("reg:sanction", ()) if s.start < title_end]
+        sanctions_story = bool(sanctions) and not any(
+            s.start < title_end and not any(s.overlaps(x) for x in sanctions)
+            for s in (*strong, *weak)
+        )
+
         return _Found(
             text=full,
-            title_end=len(title),
+            title_end=title_end,
             crypto="context.crypto" in hits,
-            strong=kept(hits.get("ban.strong", [])),
-            weak=[
-                s
-                for s in kept(hits.get("ban.weak", []))
-                if not any(s.near(g, GUARD_WINDOW) for g in hits.get("guards.market", []))
-            ],
-            lifted=hits.get("ban.lifted", []),
+            strong=strong,
+            weak=weak,
+            lifted=lifted,
             objects=[s for g, spans in hits.items() if g.startswith("obj:") for s in spans],
             regulation=kept(
                 sorted(
@@ -153,7 +187,7 @@ class Classifier:
             ),
             authorities=hits.get("context.authorities", []),
             loose=loose,
-            ordinary="guards.no_ban" in hits,
+            ordinary="guards.no_ban" in hits or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=pick(hits, "regulator"),
             countries=pick(hits, "country"),
@@ -193,7 +227,7 @@ class Classifier:
         score = 0.45 * bool(f.regulators)
         if terms:
             score += 0.35 + 0.1 * min(len(terms) - 1, 2)
-        score += 0.1 * bool(f.authorities) + 0.2 * bool(f.lifted)
+        score += 0.1 * bool(f.authorities) + 0.3 * bool(f.lifted)
         score += 0.1 * bool(terms and f.countries)
         score += 0.1 if f.crypto else 0.0
         # A regulator is finance context enough; rule words alone need crypto.

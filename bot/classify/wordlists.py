@@ -2,11 +2,11 @@
 
 Group names in the index:
 
-- ``ban.strong``, ``ban.weak``, ``ban.lifted``: ban words and actions ([ban] section)
+- ``ban.strong``, ``ban.weak``, ``ban.lifted``, ``ban.lift``: ban words and actions ([ban])
 - ``obj:<action>``: banned objects, keyed by the action label ([objects] section)
 - ``reg:<action>``: rule and enforcement words, keyed by the action label ([regulation])
 - ``context.crypto``, ``context.authorities``, ``guards.loose``, ``guards.market``,
-  ``guards.no_ban``
+  ``guards.no_ban``, ``guards.conduct``
 - ``platform:<name>``, ``regulator:<name>``, ``country:<code>`` from ``entities.toml``
 """
 
