@@ -1,0 +1,53 @@
+"""The bench harness at its tiny `--quick` size: every row is there with numbers. Timings are
+not asserted (this machine is shared); `make bench` is where the goals are judged."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = {
+    "ingest: fetch→parse→classify→store",
+    "unchanged: poll answered 304",
+    "unchanged: 200, same body",
+    "classify, language detected",
+    "/search p50",
+    "/search p95",
+    "/search p95, common words only",
+    "/latest p50",
+    "/latest p95",
+    "/search p95 during ingest burst",
+    "peak RSS",
+    "fan-out: messages/s sustained",
+    "fan-out: 429 answers",
+}
+
+
+@pytest.mark.slow
+def test_quick_bench_prints_every_row(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(out.read_text(encoding="utf-8"))
+    rows = {row["name"]: row for row in result["rows"]}
+    assert set(rows) == ROWS
+    for row in rows.values():
+        for key in ("value", "baseline", "ratio"):
+            assert isinstance(row[key], int | float), (row["name"], key)
+        assert math.isfinite(row["value"]), row["name"]
+        assert row["passed"] in (True, False, None)
+    assert result["machine"]["cpus"] >= 1
+    assert "peak RSS" in done.stdout
