@@ -1,18 +1,19 @@
 """One slash command per core command, with typed options and choices, from the catalogue.
 
 Each callback only turns its typed options back into the core's argument string
-(`/latest count:10 category:bans` → "10 bans") and hands it to `Handlers.run`.
+(`/latest count:10 category:bans` → "10 bans") and hands it to `Handlers.run`. A command the
+catalogue gains later gets one free-text option until it is given typed options here.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 
 from bot.adapters.discordbot.handlers import Handlers, Interaction
-from bot.commands.catalog import BY_NAME, COMMANDS
+from bot.commands.catalog import BY_NAME, COMMANDS, CommandSpec
 
 Category = Literal["bans", "regulation", "all"]
 Target = Literal["all", "bans", "regulation", "keyword"]
@@ -111,6 +112,20 @@ def register(tree: app_commands.CommandTree[discord.Client], h: Handlers) -> Non
     async def removefeed(interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         await h.run(interaction, "removefeed", str(id))
 
-    missing = {s.name for s in COMMANDS if not s.hidden} - {c.name for c in tree.get_commands()}
-    if missing:  # a command added to the catalogue needs its slash command here
-        raise RuntimeError(f"no slash command for: {', '.join(sorted(missing))}")
+    typed = {c.name for c in tree.get_commands()}
+    for spec in COMMANDS:  # a catalogue command without typed options above: one text option
+        if not spec.hidden and spec.name not in typed:
+            tree.add_command(free_form(spec, h))
+
+
+def free_form(spec: CommandSpec, h: Handlers) -> app_commands.Command[Any, ..., None]:
+    """A slash command taking the core's arguments as one optional text option."""
+
+    async def callback(interaction: Interaction, arguments: str | None = None) -> None:
+        await h.run(interaction, spec.name, arguments or "")
+
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(
+        name=spec.name, description=spec.summary[:100], callback=callback
+    )
+    hint = f"{spec.usage}"[:100] if spec.usage else "Arguments, if any"
+    return app_commands.describe(arguments=hint)(command)

@@ -12,7 +12,8 @@ import pytest
 from bot.adapters.discordbot import DiscordAdapter
 from bot.adapters.discordbot import handlers as handlers_module
 from bot.adapters.discordbot.buttons import MoreButton
-from bot.commands import COMMANDS, Reply
+from bot.adapters.discordbot.slash import free_form
+from bot.commands import COMMANDS, CommandSpec, Reply
 from bot.store import Store
 from tests.adapters.discord.conftest import ADMIN, slash
 from tests.adapters.discord.fakes import CHANNEL, FakeInteraction, dm
@@ -276,3 +277,18 @@ async def test_a_fault_gets_a_private_apology(
     assert sent.ephemeral
     assert "Sorry" in (sent.content or "")
     assert "handling a Discord interaction failed" in caplog.text
+
+
+async def test_a_new_catalogue_command_gets_a_free_text_option(adapter: DiscordAdapter) -> None:
+    spec = CommandSpec("later", "[on|off]", "Something added to the core later")
+    command = free_form(spec, adapter.handlers)
+    [option] = command.to_dict(adapter.tree)["options"]
+    assert (option["name"], option["description"], option["required"]) == (
+        "arguments",
+        "[on|off]",
+        False,
+    )
+    interaction = FakeInteraction()
+    await command.callback(interaction, arguments="on")  # type: ignore[arg-type,call-arg]
+    assert "Unknown command /later" in interaction.only.text()  # the core answered
+    assert interaction.only.ephemeral
