@@ -2,6 +2,9 @@
 
 The development set (dev.jsonl) is what the word lists were tuned on; the held-out set
 (holdout.jsonl) was written before tuning and is never tuned on, so its floor is lower.
+independent.jsonl was written by another author before reading the word lists; its errors
+were then fixed by general rules. independent2.jsonl is a second fresh set by that author,
+kept out of tuning and reported in docs/classifier.md, with no floor here.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from .conftest import DATA
         # Held out: the goal is macro-F1 0.92 and ban precision 0.95 on unseen items; the floor
         # leaves one item of slack below the measured 0.951 so a harmless change can pass.
         ("holdout.jsonl", 100, 0.92, 0.93, 0.85),
+        # Independent: written by a second engineer before reading the word lists (0.917 and
+        # ban precision 0.876 before fixes, 1.000 after general fixes); a few items of slack.
+        ("independent.jsonl", 200, 0.97, 0.95, 0.90),
     ],
 )
 def test_scores_hold_their_floor(
