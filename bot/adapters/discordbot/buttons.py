@@ -70,8 +70,9 @@ PressHandler = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 class BanwatchClient(discord.Client):
     """A discord.py client that knows where button presses go (set by the adapter)."""
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(intents=discord.Intents.default(), **options)
+    def __init__(self, *, intents: discord.Intents | None = None, **options: Any) -> None:
+        # The default intents: slash commands need no privileged ones (no message content).
+        super().__init__(intents=intents or discord.Intents.default(), **options)
         self.on_press: PressHandler | None = None
 
 
