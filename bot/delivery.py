@@ -26,7 +26,7 @@ from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
-from bot.commands.alerts import alert_reply
+from bot.commands.alerts import alert_reply, folded_reply
 from bot.commands.reply import Reply
 from bot.errors import ChatGone, ChatMoved, DeliveryError, RetryLater, TransientDeliveryError
 from bot.models import Chat
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = 2.0  # seconds; doubled per failed attempt
 BACKOFF_MAX = 600.0
 MAX_LIMITERS = 10_000  # per-chat limiters kept (least recently used are forgotten)
+FOLD_AFTER = 10  # more alerts than this due at once for one chat fold ...
+FOLD_KEEP = 3  # ... into this many single alerts and one summary of the rest
 
 
 class Transport(Protocol):
@@ -99,6 +101,8 @@ class Sender:
         idle: float = 10.0,
         concurrency: int = 64,
         round_seconds: float = 2.0,
+        fold_after: int = FOLD_AFTER,
+        fold_keep: int = FOLD_KEEP,
     ) -> None:
         self.store = store
         self.transports = transports
@@ -107,6 +111,8 @@ class Sender:
         self.batch = batch
         self.idle = idle
         self.round_seconds = round_seconds  # a busy chat yields to the next round after this
+        self.fold_after = fold_after
+        self.fold_keep = fold_keep
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
         self.sent = 0  # counters, for /stats-like logs and tests
@@ -158,6 +164,9 @@ class Sender:
     async def _send_chat(self, alerts: list[Alert]) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.round_seconds
+        folded: list[Alert] = []
+        if len(alerts) > self.fold_after:  # a burst: a few alerts, then one summary message
+            alerts, folded = alerts[: self.fold_keep], alerts[self.fold_keep :]
         async with self._slots:
             chat = alerts[0].chat
             for alert in alerts:
@@ -165,17 +174,24 @@ class Sender:
                 if moved is None:
                     return  # this chat failed or is gone: the rest wait for a later round
                 chat = moved
-                if loop.time() > deadline:
+                if loop.time() > deadline and not folded:
                     return  # a backlog paced at 1/s must not hold up other chats' alerts
+            if folded:
+                first = replace(folded[0], chat=chat)
+                reply = folded_reply([a.item for a in folded], chat.lang)
+                await self._send_one(first, reply, also=[a.id for a in folded[1:]])
 
-    async def _send_one(self, alert: Alert) -> Chat | None:
-        """Deliver one alert. Returns the chat (possibly moved) to go on with, or None."""
+    async def _send_one(
+        self, alert: Alert, reply: Reply | None = None, also: list[int] | None = None
+    ) -> Chat | None:
+        """Deliver one alert (or `reply` standing for it and the `also` rows, all marked sent
+        together). Returns the chat (possibly moved) to go on with, or None."""
         chat = alert.chat
         transport = self.transports[chat.platform]
         limits = self._limits[chat.platform]
         chat_id = chat.id
         assert chat_id is not None  # noqa: S101 - outbox rows name stored chats
-        reply = alert_reply(alert.item)
+        reply = reply or alert_reply(alert.item, chat.lang)
         for _ in range(3):  # a chat can move, and move back, but not forever
             await self._pace(limits, chat)
             try:
@@ -208,7 +224,10 @@ class Sender:
                 await self._backoff(alert, exc)
                 return None
             else:
-                await self.store.outbox.mark_sent(alert.id)
+                if also:
+                    await self.store.outbox.mark_sent_many([alert.id, *also])
+                else:
+                    await self.store.outbox.mark_sent(alert.id)
                 self.sent += 1
                 return chat
         await self._backoff(alert, DeliveryError("chat keeps moving"))

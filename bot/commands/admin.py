@@ -8,46 +8,71 @@ from urllib.parse import urlsplit
 from bot.commands.context import Context
 from bot.commands.reply import Invocation, Reply
 from bot.errors import UsageError
+from bot.i18n import Translate, translator
 from bot.models import Feed
 
 FEEDS_SHOWN = 60
 URL_MAX = 2000
 
 
-def feed_status(feed: Feed) -> str:
+def feed_status(feed: Feed, tr: Translate | None = None) -> str:
+    _ = tr or translator(None)
+    error = feed.last_error or _("unknown error")
     if feed.disabled:
-        return f"disabled after {feed.failures} failures: {feed.last_error or 'unknown error'}"
+        return _("disabled after {count} failures: {error}").format(
+            count=feed.failures, error=error
+        )
     if feed.failures:
-        return f"failing ×{feed.failures}: {feed.last_error or 'unknown error'}"
+        return _("failing ×{count}: {error}").format(count=feed.failures, error=error)
     if feed.last_success is None:
-        return "not polled yet"
-    return f"ok, {_ago(feed.last_success)}"
+        return _("not polled yet")
+    return _("ok, {ago}").format(ago=_ago(feed.last_success, _))
 
 
 async def feeds(ctx: Context, inv: Invocation) -> Reply:
+    _ = translator(inv.lang)
     all_feeds = await ctx.store.feeds.all()
     if not all_feeds:
-        return Reply("No feeds yet. An admin can add one with /addfeed <url>.")
+        return Reply(_("No feeds yet. An admin can add one with /addfeed <url>."))
     counts = await ctx.store.feeds.item_counts()
     ok = sum(1 for f in all_feeds if not f.failures and not f.disabled and f.last_success)
     lines = [
-        f"#{f.id} {f.title or f.url} — {counts.get(f.id or 0, 0)} items, {feed_status(f)}"
+        _("#{id} {name} — {count} items, {status}").format(
+            id=f.id,
+            name=f.title or f.url,
+            count=counts.get(f.id or 0, 0),
+            status=feed_status(f, _),
+        )
         for f in all_feeds[:FEEDS_SHOWN]
     ]
     if len(all_feeds) > FEEDS_SHOWN:
-        lines.append(f"… and {len(all_feeds) - FEEDS_SHOWN} more (banwatch feeds list shows all)")
-    return Reply(f"{len(all_feeds)} feeds, {ok} healthy:\n" + "\n".join(lines))
+        lines.append(
+            _("… and {count} more (banwatch feeds list shows all)").format(
+                count=len(all_feeds) - FEEDS_SHOWN
+            )
+        )
+    head = _("{count} feeds, {ok} healthy:").format(count=len(all_feeds), ok=ok)
+    return Reply(head + "\n" + "\n".join(lines))
 
 
 async def stats(ctx: Context, inv: Invocation) -> Reply:
+    _ = translator(inv.lang)
     s = await ctx.store.items.stats()
     lines = [
-        f"Feeds: {s.feeds} ({s.feeds_failing} failing, {s.feeds_disabled} disabled)",
-        f"Items: {s.items} — flagged: {s.bans} bans, {s.regulation} regulation",
-        f"Chats: {s.chats} with {s.subscriptions} subscriptions",
-        f"Alerts: {s.sent_alerts} sent, {s.pending_alerts} pending",
-        f"Newest item: {_ago(s.newest) if s.newest else 'none yet'}",
-        f"Last poll: {_ago(s.last_poll) if s.last_poll else 'not yet'}",
+        _("Feeds: {feeds} ({failing} failing, {disabled} disabled)").format(
+            feeds=s.feeds, failing=s.feeds_failing, disabled=s.feeds_disabled
+        ),
+        _("Items: {items} — flagged: {bans} bans, {regulation} regulation").format(
+            items=s.items, bans=s.bans, regulation=s.regulation
+        ),
+        _("Chats: {chats} with {subscriptions} subscriptions").format(
+            chats=s.chats, subscriptions=s.subscriptions
+        ),
+        _("Alerts: {sent} sent, {pending} pending").format(
+            sent=s.sent_alerts, pending=s.pending_alerts
+        ),
+        _("Newest item: {when}").format(when=_ago(s.newest, _) if s.newest else _("none yet")),
+        _("Last poll: {when}").format(when=_ago(s.last_poll, _) if s.last_poll else _("not yet")),
     ]
     return Reply("\n".join(lines))
 
@@ -55,15 +80,17 @@ async def stats(ctx: Context, inv: Invocation) -> Reply:
 def _admin_only(ctx: Context, inv: Invocation) -> Reply | None:
     if ctx.is_admin(inv):
         return None
-    return Reply("Only the bot's administrators (BOT_ADMINS) can change feeds.", error=True)
+    _ = translator(inv.lang)
+    return Reply(_("Only the bot's administrators (BOT_ADMINS) can change feeds."), error=True)
 
 
-def check_feed_url(url: str) -> str:
+def check_feed_url(url: str, tr: Translate | None = None) -> str:
+    _ = tr or translator(None)
     url = url.strip().strip("<>")
     parts = urlsplit(url)
     if len(url) > URL_MAX or parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            "Give the feed's full http(s) address, e.g. /addfeed https://example.com/rss"
+            _("Give the feed's full http(s) address, e.g. /addfeed https://example.com/rss")
         )
     return url
 
@@ -71,30 +98,39 @@ def check_feed_url(url: str) -> str:
 async def addfeed(ctx: Context, inv: Invocation) -> Reply:
     if refusal := _admin_only(ctx, inv):
         return refusal
-    url = check_feed_url(inv.args)
+    _ = translator(inv.lang)
+    url = check_feed_url(inv.args, _)
     feed, new = await ctx.store.feeds.add(url)
     if not new:
-        return Reply(f"Already watching that feed as #{feed.id}; it is enabled.")
-    return Reply(f"Added feed #{feed.id}: {url}. It will be polled within a minute.")
+        return Reply(_("Already watching that feed as #{id}; it is enabled.").format(id=feed.id))
+    return Reply(
+        _("Added feed #{id}: {url}. It will be polled within a minute.").format(id=feed.id, url=url)
+    )
 
 
 async def removefeed(ctx: Context, inv: Invocation) -> Reply:
     if refusal := _admin_only(ctx, inv):
         return refusal
+    _ = translator(inv.lang)
     arg = inv.args.strip().lstrip("#")
     if not arg.isdigit() or len(arg) > 18:
-        raise UsageError("Give the feed's number from /feeds, e.g. /removefeed 3")
+        raise UsageError(_("Give the feed's number from /feeds, e.g. /removefeed 3"))
     removed = await ctx.store.feeds.remove(int(arg))
     if removed is None:
-        return Reply(f"There is no feed #{arg}. /feeds lists them.", error=True)
-    return Reply(f"Removed feed #{arg} ({removed.title or removed.url}) and its items.")
+        return Reply(_("There is no feed #{id}. /feeds lists them.").format(id=arg), error=True)
+    return Reply(
+        _("Removed feed #{id} ({name}) and its items.").format(
+            id=arg, name=removed.title or removed.url
+        )
+    )
 
 
-def _ago(moment: datetime) -> str:
+def _ago(moment: datetime, tr: Translate | None = None) -> str:
+    _ = tr or translator(None)
     seconds = int((datetime.now(moment.tzinfo) - moment).total_seconds())
     if seconds < 0:
         return moment.strftime("%Y-%m-%d %H:%M UTC")
     for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
         if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return "just now"
+            return _("{count} {unit} ago").format(count=seconds // size, unit=unit)
+    return _("just now")

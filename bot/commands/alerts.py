@@ -2,25 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.commands.catalog import N_
 from bot.commands.context import entry
 from bot.commands.reply import Reply
+from bot.i18n import translator
 from bot.models import Category, Item
+from bot.text import shorten
 
-_HEADERS = {
-    Category.BAN: "⚠️ Platform ban",
-    Category.REGULATION: "⚖️ Regulation",
+HEADERS = {
+    Category.BAN: N_("⚠️ Platform ban"),
+    Category.REGULATION: N_("⚖️ Regulation"),
 }
+FOLD_TITLE_CHARS = 90
+FOLD_LINES = 40  # titles listed in a folded burst; the rest are counted
 
 
-def alert_reply(item: Item) -> Reply:
+def alert_reply(item: Item, lang: str | None = None) -> Reply:
     """Title, source, time, summary, why-line and link; adapters render it like a list entry.
     `/item <id>` shows the full evidence."""
+    _ = translator(lang)
     flag = item.flag
-    header = _HEADERS.get(flag.category, "Flagged") if flag is not None else "Flagged"
+    header = _(HEADERS.get(flag.category, N_("Flagged")) if flag is not None else N_("Flagged"))
     return Reply(
         text=header,
         entries=(entry(item),),
-        footer=f"/item {item.id} for the evidence · /unsubscribe to stop alerts",
+        footer=_("/item {id} for the evidence · /unsubscribe to stop alerts").format(id=item.id),
         link_preview=True,
+        extra={"kind": "alert"},
+    )
+
+
+def folded_reply(items: Sequence[Item], lang: str | None = None) -> Reply:
+    """Many alerts due at once for one chat, as one message: titles and /item numbers."""
+    _ = translator(lang)
+    lines = []
+    for item in items[:FOLD_LINES]:
+        mark = "⚠️" if item.flag is not None and item.flag.category is Category.BAN else "⚖️"
+        title = shorten(item.title or item.url, FOLD_TITLE_CHARS)
+        lines.append(
+            f"{mark} /item {item.id} — {title}" + (f" ({item.source})" if item.source else "")
+        )
+    if len(items) > FOLD_LINES:
+        lines.append(_("… and {count} more: /latest 20").format(count=len(items) - FOLD_LINES))
+    return Reply(
+        text=_("+{count} more flagged items:").format(count=len(items)),
+        footer="\n".join(lines),
         extra={"kind": "alert"},
     )

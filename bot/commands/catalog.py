@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import translator
+
+
+def N_(message: str) -> str:
+    return message
+
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
@@ -16,23 +22,29 @@ class CommandSpec:
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("start", "", "What Banwatch does and how to begin", hidden=True),
-    CommandSpec("help", "", "List the commands"),
-    CommandSpec("latest", "[N] [bans|regulation|all]", "Newest flagged items"),
-    CommandSpec("search", "<words>", "Search every stored item"),
-    CommandSpec("item", "<id>", "One item in full: summary, link, why flagged"),
-    CommandSpec("subscribe", "[all|bans|regulation|keyword <word>]", "Get alerts in this chat"),
-    CommandSpec("unsubscribe", "[all|bans|regulation|keyword <word>]", "Stop alerts"),
-    CommandSpec("subscriptions", "", "What this chat is subscribed to"),
-    CommandSpec("feeds", "", "The feeds watched, with their health"),
-    CommandSpec("stats", "", "Counts: feeds, items, flags, alerts"),
-    CommandSpec("addfeed", "<url>", "Watch a new feed", admin=True),
-    CommandSpec("removefeed", "<id>", "Stop watching a feed", admin=True),
+    CommandSpec("start", "", N_("What Banwatch does and how to begin"), hidden=True),
+    CommandSpec("help", "", N_("List the commands")),
+    CommandSpec("latest", "[N] [bans|regulation|all]", N_("Newest flagged items")),
+    CommandSpec("search", "<words>", N_("Search every stored item")),
+    CommandSpec("item", "<id>", N_("One item in full: summary, link, why flagged")),
+    CommandSpec(
+        "subscribe",
+        "[all|bans|regulation|keyword <word>] [instant|digest]",
+        N_("Get alerts in this chat"),
+    ),
+    CommandSpec("unsubscribe", "[all|bans|regulation|keyword <word>]", N_("Stop alerts")),
+    CommandSpec("subscriptions", "", N_("What this chat is subscribed to")),
+    CommandSpec("digest", "[on [HH:MM] [timezone]|off|now]", N_("One message a day")),
+    CommandSpec("language", "[en|fr]", N_("The language I answer in")),
+    CommandSpec("feeds", "", N_("The feeds watched, with their health")),
+    CommandSpec("stats", "", N_("Counts: feeds, items, flags, alerts")),
+    CommandSpec("addfeed", "<url>", N_("Watch a new feed"), admin=True),
+    CommandSpec("removefeed", "<id>", N_("Stop watching a feed"), admin=True),
 )
 
 BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 
-ABOUT = (
+ABOUT = N_(
     "Banwatch watches crypto news feeds in many languages and flags the items about "
     "platform bans (accounts closed, apps pulled, mining or trading banned, tokens delisted) "
     "and regulation (laws, licences, regulators' actions, lawsuits, sanctions, tax), "
@@ -44,14 +56,22 @@ def usage_line(spec: CommandSpec) -> str:
     return f"/{spec.name} {spec.usage}".rstrip()
 
 
-def help_text(*, admin: bool = False) -> str:
-    lines = [ABOUT, "", "Commands:"]
+def help_text(*, admin: bool = False, lang: str | None = None) -> str:
+    _ = translator(lang)
+    lines = [_(ABOUT), "", _("Commands:")]
     for spec in COMMANDS:
         if spec.hidden or (spec.admin and not admin):
             continue
-        lines.append(f"{usage_line(spec)} — {spec.summary}")
+        lines.append(f"{usage_line(spec)} — {_(spec.summary)}")
     lines += [
         "",
-        "Examples: /latest 10 bans · /search wechat · /subscribe bans · /subscribe keyword binance",
+        _(
+            "Examples: /latest 10 bans · /search wechat · /subscribe bans · "
+            "/subscribe keyword binance"
+        ),
+        _(
+            "/subscribe regulation digest: regulation only in the daily digest, bans instant "
+            "· /digest on 08:00 Europe/Paris · /language fr"
+        ),
     ]
     return "\n".join(lines)

@@ -6,12 +6,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.commands import admin, news, subscriptions
+from bot.commands import admin, digest, language, news, subscriptions
 from bot.commands.catalog import ABOUT, BY_NAME, help_text
 from bot.commands.context import Context
 from bot.commands.reply import Invocation, Reply
 from bot.config import Settings
 from bot.errors import UsageError
+from bot.i18n import pick_language, translator
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -21,14 +22,19 @@ MAX_ARGS = 10_000
 
 
 async def _start(ctx: Context, inv: Invocation) -> Reply:
+    _ = translator(inv.lang)
     return Reply(
-        f"{ABOUT}\n\nStart with /subscribe bans (or /subscribe all) to get alerts here, "
-        "/latest to see recent flags, /search wechat to look things up, /help for the rest."
+        _(ABOUT)
+        + "\n\n"
+        + _(
+            "Start with /subscribe bans (or /subscribe all) to get alerts here, "
+            "/latest to see recent flags, /search wechat to look things up, /help for the rest."
+        )
     )
 
 
 async def _help(ctx: Context, inv: Invocation) -> Reply:
-    return Reply(help_text(admin=ctx.is_admin(inv)))
+    return Reply(help_text(admin=ctx.is_admin(inv), lang=inv.lang))
 
 
 HANDLERS: dict[str, Handler] = {
@@ -40,12 +46,21 @@ HANDLERS: dict[str, Handler] = {
     "subscribe": subscriptions.subscribe,
     "unsubscribe": subscriptions.unsubscribe,
     "subscriptions": subscriptions.subscriptions,
+    "digest": digest.digest,
+    "language": language.language,
     "feeds": admin.feeds,
     "stats": admin.stats,
     "addfeed": admin.addfeed,
     "removefeed": admin.removefeed,
 }
-ALIASES = {"s": "search", "sub": "subscribe", "unsub": "unsubscribe", "l": "latest"}
+ALIASES = {
+    "s": "search",
+    "sub": "subscribe",
+    "unsub": "unsubscribe",
+    "l": "latest",
+    "lang": "language",
+    "langue": "language",
+}
 
 
 class Commands:
@@ -55,18 +70,28 @@ class Commands:
     async def run(self, inv: Invocation) -> Reply:
         """Run one command. Bad arguments give a one-line hint; nothing raises to the adapter
         except real faults (the adapter's error handler apologises and logs those)."""
+        inv = replace(inv, lang=await self.language(inv))
+        _ = translator(inv.lang)
         name = ALIASES.get(inv.command.casefold(), inv.command.casefold())
         handler = HANDLERS.get(name)
         if handler is None:
-            return Reply(f"Unknown command /{inv.command[:32]}. /help lists them.", error=True)
+            return Reply(
+                _("Unknown command /{command}. /help lists them.").format(command=inv.command[:32]),
+                error=True,
+            )
         if len(inv.args) > MAX_ARGS:
             inv = replace(inv, args=inv.args[:MAX_ARGS])
         try:
             return await handler(self.ctx, inv)
         except UsageError as exc:
             spec = BY_NAME[name]
-            hint = f" Usage: /{spec.name} {spec.usage}".rstrip() if spec.usage else ""
-            return Reply(f"{exc}{hint}", error=True)
+            hint = " " + _("Usage:") + f" /{spec.name} {spec.usage}" if spec.usage else ""
+            return Reply(f"{exc}{hint}".rstrip(), error=True)
+
+    async def language(self, inv: Invocation) -> str:
+        """The chat's chosen language (/language), else the user's, else English."""
+        chat = await self.ctx.store.chats.find(inv.platform, inv.chat_key)
+        return pick_language(chat.lang if chat else None, inv.lang)
 
 
 def parse_command_line(line: str) -> tuple[str, str] | None:

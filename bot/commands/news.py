@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands.context import Context, entry
 from bot.commands.reply import Button, Invocation, Reply
 from bot.errors import UsageError
+from bot.i18n import translator
 from bot.models import Category
 from bot.summarize import DETAIL_CHARS
 
@@ -25,79 +26,95 @@ _CATEGORY_WORDS: dict[str, tuple[Category, ...]] = {
 
 
 async def latest(ctx: Context, inv: Invocation) -> Reply:
+    _ = translator(inv.lang)
     count = LATEST_DEFAULT
     categories = _CATEGORY_WORDS["all"]
     for word in inv.args.split():
         if word.isdigit():
             count = int(word)
             if not 1 <= count <= LATEST_MAX:
-                raise UsageError(f"Give a number from 1 to {LATEST_MAX}, e.g. /latest 10")
+                raise UsageError(
+                    _("Give a number from 1 to {max}, e.g. /latest 10").format(max=LATEST_MAX)
+                )
         elif word.casefold() in _CATEGORY_WORDS:
             categories = _CATEGORY_WORDS[word.casefold()]
         else:
             raise UsageError(
-                f"I don't know {word[:30]!r}. Try /latest, /latest 10, /latest bans "
-                "or /latest regulation"
+                _(
+                    "I don't know {word}. Try /latest, /latest 10, /latest bans "
+                    "or /latest regulation"
+                ).format(word=repr(word[:30]))
             )
     items = await ctx.store.items.latest(count, categories)
-    what = " and ".join("ban" if c is Category.BAN else "regulation" for c in categories)
+    what = _(" and ").join(_("ban") if c is Category.BAN else _("regulation") for c in categories)
     if not items:
         return Reply(
-            f"No {what} items flagged yet. The feeds are polled every "
-            f"{_every(ctx.settings.poll_interval)}; /feeds shows their health."
+            _(
+                "No {what} items flagged yet. The feeds are polled every {every}; "
+                "/feeds shows their health."
+            ).format(what=what, every=_every(ctx.settings.poll_interval))
         )
-    return Reply(f"Latest {what} news:", entries=tuple(entry(i) for i in items))
+    return Reply(_("Latest {what} news:").format(what=what), entries=tuple(entry(i) for i in items))
 
 
 async def search(ctx: Context, inv: Invocation) -> Reply:
+    _ = translator(inv.lang)
     query = inv.args.strip()
     if not query:
-        raise UsageError("What should I look for? e.g. /search wechat")
+        raise UsageError(_("What should I look for? e.g. /search wechat"))
     page = max(1, min(inv.page, MAX_PAGE))
     result = await ctx.store.search.search(
         query, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE
     )
     if not result.terms:
-        raise UsageError("Search needs at least one word or number, e.g. /search wechat")
+        raise UsageError(_("Search needs at least one word or number, e.g. /search wechat"))
     shown = " ".join(result.terms)
     if not result.hits:
         if page > 1:
-            return Reply(f"No more results for “{shown}”.")
-        return Reply(f"Nothing found for “{shown}”. Try fewer or other words.")
+            return Reply(_("No more results for “{query}”.").format(query=shown))
+        return Reply(
+            _("Nothing found for “{query}”. Try fewer or other words.").format(query=shown)
+        )
     buttons: tuple[Button, ...] = ()
     if result.has_more and page < MAX_PAGE:
-        buttons = (Button("More", "search", shown, page + 1),)
-    header = f"Results for “{shown}”" + (f" (page {page})" if page > 1 else "") + ":"
+        buttons = (Button(_("More"), "search", shown, page + 1),)
+    if page > 1:
+        header = _("Results for “{query}” (page {page}):").format(query=shown, page=page)
+    else:
+        header = _("Results for “{query}”:").format(query=shown)
     entries = tuple(entry(h.item, snippet=h.snippet) for h in result.hits)
     return Reply(header, entries=entries, buttons=buttons)
 
 
 async def item(ctx: Context, inv: Invocation) -> Reply:
+    _ = translator(inv.lang)
     arg = inv.args.strip().lstrip("#")
     if not arg.isdigit() or len(arg) > 18:
-        raise UsageError("Give the item's number, e.g. /item 42 (numbers are shown in lists)")
+        raise UsageError(_("Give the item's number, e.g. /item 42 (numbers are shown in lists)"))
     found = await ctx.store.items.get(int(arg))
     if found is None:
-        return Reply(f"There is no item {arg}; it may have been pruned.", error=True)
+        return Reply(
+            _("There is no item {id}; it may have been pruned.").format(id=arg), error=True
+        )
     detail = entry(found, limit=DETAIL_CHARS)
     lines = []
     flag = found.flag
     if flag is not None and flag.flagged:
         ent = flag.entities
         facts = [
-            ("Category", flag.category.value),
-            ("Score", f"{flag.score:.2f}"),
-            ("Action", ent.action or ""),
-            ("Platforms", ", ".join(ent.platforms)),
-            ("Where", ", ".join(ent.jurisdictions)),
-            ("Regulators", ", ".join(ent.regulators)),
-            ("Evidence", " · ".join(f"“{e}”" for e in flag.evidence[:4])),
+            (_("Category"), flag.category.value),
+            (_("Score"), f"{flag.score:.2f}"),
+            (_("Action"), ent.action or ""),
+            (_("Platforms"), ", ".join(ent.platforms)),
+            (_("Where"), ", ".join(ent.jurisdictions)),
+            (_("Regulators"), ", ".join(ent.regulators)),
+            (_("Evidence"), " · ".join(f"“{e}”" for e in flag.evidence[:4])),
         ]
         lines = [f"{name}: {value}" for name, value in facts if value]
     others = await ctx.store.items.story_of(found.id or 0)
     if others:
         named = ", ".join(f"{o.source or o.url} ({o.url})" for o in others[:STORY_SHOWN])
-        lines.append(f"Also reported by: {named}")
+        lines.append(_("Also reported by: {sources}").format(sources=named))
     return Reply(entries=(detail,), footer="\n".join(lines), link_preview=True)
 
 

@@ -1,11 +1,17 @@
-"""Subscription commands: /subscribe, /unsubscribe, /subscriptions."""
+"""Subscription commands: /subscribe, /unsubscribe, /subscriptions.
+
+`/subscribe <what> [instant|digest]`: instant alerts (the default) arrive one by one; digest
+subscriptions only feed the chat's daily digest (/digest), which they switch on.
+"""
 
 from __future__ import annotations
 
 from bot.commands.context import Context
 from bot.commands.reply import Invocation, Reply
 from bot.errors import UsageError
+from bot.i18n import Translate, translator
 from bot.models import SubscriptionKind
+from bot.store.chats import DIGEST, INSTANT, MODES
 from bot.store.search import query_terms
 
 KEYWORD_MAX = 64
@@ -16,10 +22,10 @@ _KINDS = {
     "regulation": SubscriptionKind.REGULATION,
     "regulations": SubscriptionKind.REGULATION,
 }
-_HINT = "Use: all, bans, regulation or keyword <word> — e.g. /subscribe bans"
 
 
-def parse_target(args: str) -> tuple[SubscriptionKind, str]:
+def parse_target(args: str, tr: Translate | None = None) -> tuple[SubscriptionKind, str]:
+    _ = tr or translator(None)
     words = args.split()
     if not words:
         return SubscriptionKind.ALL, ""
@@ -27,69 +33,117 @@ def parse_target(args: str) -> tuple[SubscriptionKind, str]:
     if head in ("keyword", "kw", "word"):
         keyword = " ".join(words[1:]).strip()
         if not query_terms(keyword):
-            raise UsageError("Which keyword? e.g. /subscribe keyword binance")
+            raise UsageError(_("Which keyword? e.g. /subscribe keyword binance"))
         if len(keyword) > KEYWORD_MAX:
-            raise UsageError(f"Keep the keyword under {KEYWORD_MAX} characters.")
+            raise UsageError(_("Keep the keyword under {max} characters.").format(max=KEYWORD_MAX))
         return SubscriptionKind.KEYWORD, keyword.casefold()
     if head in _KINDS and len(words) == 1:
         return _KINDS[head], ""
-    raise UsageError(f"I don't know {args[:30]!r}. {_HINT}")
+    raise UsageError(
+        _("I don't know {what}.").format(what=repr(args[:30]))
+        + " "
+        + _("Use: all, bans, regulation or keyword <word> — e.g. /subscribe bans")
+    )
+
+
+def split_mode(args: str) -> tuple[str, str]:
+    """`regulation digest` → ("regulation", "digest"); the mode defaults to instant."""
+    words = args.split()
+    if words and words[-1].casefold() in MODES:
+        return " ".join(words[:-1]), words[-1].casefold()
+    return args, INSTANT
 
 
 def _refuse(inv: Invocation) -> Reply | None:
     if inv.can_manage:
         return None
-    return Reply("Only this group's administrators can change its subscriptions.", error=True)
+    _ = translator(inv.lang)
+    return Reply(_("Only this group's administrators can change its subscriptions."), error=True)
+
+
+def _label(kind: SubscriptionKind, value: str, _: Translate) -> str:
+    return _("keyword “{word}”").format(word=value) if value else kind.value
 
 
 async def subscribe(ctx: Context, inv: Invocation) -> Reply:
-    kind, value = parse_target(inv.args)
+    _ = translator(inv.lang)
+    target, mode = split_mode(inv.args)
+    kind, value = parse_target(target, _)
     if refusal := _refuse(inv):
         return refusal
     chat = await ctx.store.chats.ensure(inv.platform, inv.chat_key, inv.chat_kind)
     assert chat.id is not None  # noqa: S101 - stored chats have ids
-    added = await ctx.store.chats.subscribe(chat.id, kind, value)
-    label = f"keyword “{value}”" if value else kind.value
+    change = await ctx.store.chats.subscribe_mode(chat.id, kind, value, mode)
+    label = _label(kind, value, _)
     what = {
-        SubscriptionKind.ALL: "every flagged item (bans and regulation)",
-        SubscriptionKind.BANS: "platform bans",
-        SubscriptionKind.REGULATION: "regulation news",
-        SubscriptionKind.KEYWORD: f"flagged items that mention “{value}”",
+        SubscriptionKind.ALL: _("every flagged item (bans and regulation)"),
+        SubscriptionKind.BANS: _("platform bans"),
+        SubscriptionKind.REGULATION: _("regulation news"),
+        SubscriptionKind.KEYWORD: _("flagged items that mention “{word}”").format(word=value),
     }[kind]
-    if not added:
-        return Reply(f"This chat is already subscribed to {label}.")
+    if mode == DIGEST:
+        settings = await ctx.store.chats.ensure_digest(chat.id)
+        if change == "same":
+            return Reply(
+                _("This chat already gets {label} in its daily digest.").format(label=label)
+            )
+        return Reply(
+            _(
+                "Subscribed: {what} will come in the daily digest at {at} ({tz}), not as "
+                "alerts. /digest changes the time."
+            ).format(what=what, at=settings.at, tz=settings.tz)
+        )
+    if change == "same":
+        return Reply(_("This chat is already subscribed to {label}.").format(label=label))
     return Reply(
-        f"Subscribed: you will get an alert here for {what} published from now on. "
-        "/latest shows what came before; /unsubscribe stops alerts."
+        _(
+            "Subscribed: you will get an alert here for {what} published from now on. "
+            "/latest shows what came before; /unsubscribe stops alerts."
+        ).format(what=what)
     )
 
 
 async def unsubscribe(ctx: Context, inv: Invocation) -> Reply:
-    target = parse_target(inv.args) if inv.args.strip() else None
+    _ = translator(inv.lang)
+    target = parse_target(inv.args, _) if inv.args.strip() else None
     if refusal := _refuse(inv):
         return refusal
     chat = await ctx.store.chats.find(inv.platform, inv.chat_key)
     if chat is None or chat.id is None:
-        return Reply("This chat has no subscriptions.")
+        return Reply(_("This chat has no subscriptions."))
     if target is None:
         removed = await ctx.store.chats.unsubscribe(chat.id)
         if not removed:
-            return Reply("This chat has no subscriptions.")
-        return Reply(f"Unsubscribed from everything ({removed}). No more alerts here.")
+            return Reply(_("This chat has no subscriptions."))
+        return Reply(
+            _("Unsubscribed from everything ({count}). No more alerts here.").format(count=removed)
+        )
     kind, value = target
     removed = await ctx.store.chats.unsubscribe(chat.id, kind, value)
-    label = f"keyword “{value}”" if value else kind.value
+    label = _label(kind, value, _)
     if not removed:
-        return Reply(f"This chat was not subscribed to {label}. /subscriptions lists them.")
-    return Reply(f"Unsubscribed from {label}.")
+        return Reply(
+            _("This chat was not subscribed to {label}. /subscriptions lists them.").format(
+                label=label
+            )
+        )
+    return Reply(_("Unsubscribed from {label}.").format(label=label))
 
 
 async def subscriptions(ctx: Context, inv: Invocation) -> Reply:
+    _ = translator(inv.lang)
     chat = await ctx.store.chats.find(inv.platform, inv.chat_key)
     subs = await ctx.store.chats.subscriptions(chat.id) if chat and chat.id else []
     if not subs:
-        return Reply("No subscriptions here yet. Try /subscribe bans or /subscribe all.")
-    lines = [
-        f"• {s.label()} (since {s.created:%Y-%m-%d})" if s.created else s.label() for s in subs
-    ]
-    return Reply("This chat is subscribed to:\n" + "\n".join(lines))
+        return Reply(_("No subscriptions here yet. Try /subscribe bans or /subscribe all."))
+    assert chat is not None  # noqa: S101 - it has subscriptions
+    modes = await ctx.store.chats.subscription_modes(chat.id or 0)
+    lines = []
+    for s in subs:
+        line = f"• {s.label()}"
+        if s.created:
+            line += " " + _("(since {date})").format(date=f"{s.created:%Y-%m-%d}")
+        if modes.get(s.id or 0) == DIGEST:
+            line += " — " + _("daily digest")
+        lines.append(line)
+    return Reply(_("This chat is subscribed to:") + "\n" + "\n".join(lines))

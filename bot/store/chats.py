@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aiosqlite
 
 from bot.models import Chat, Subscription, SubscriptionKind
@@ -10,6 +12,29 @@ from bot.store.db import Database, from_db, to_db, utcnow
 INSTANT = "instant"  # a subscription's alerts arrive one by one, as items are stored
 DIGEST = "digest"  # ... or only in the chat's daily digest
 MODES = (INSTANT, DIGEST)
+DIGEST_AT = "08:00"
+DIGEST_TZ = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """A chat's daily digest: local time HH:MM in an IANA zone; the local date last sent."""
+
+    chat_id: int
+    enabled: bool = True
+    at: str = DIGEST_AT
+    tz: str = DIGEST_TZ
+    last_date: str | None = None
+
+
+def _digest(row: aiosqlite.Row) -> DigestSettings:
+    return DigestSettings(
+        chat_id=row["chat_id"],
+        enabled=bool(row["enabled"]),
+        at=row["at"],
+        tz=row["tz"],
+        last_date=row["last_date"],
+    )
 
 
 def _chat(row: aiosqlite.Row) -> Chat:
@@ -92,6 +117,81 @@ class ChatRepo:
                 "INSERT INTO subscriptions (chat_id, kind, value, created) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (chat_id, kind, value) DO NOTHING",
                 (chat_id, kind.value, value, to_db(utcnow())),
+            )
+            return cur.rowcount > 0
+
+    async def subscribe_mode(
+        self, chat_id: int, kind: SubscriptionKind, value: str = "", mode: str = INSTANT
+    ) -> str:
+        """Subscribe with a delivery mode: "added", "changed" (the mode) or "same"."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "SELECT mode FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?",
+                (chat_id, kind.value, value),
+            )
+            row = await cur.fetchone()
+            await cur.close()
+            if row is None:
+                await conn.execute(
+                    "INSERT INTO subscriptions (chat_id, kind, value, created, mode)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (chat_id, kind.value, value, to_db(utcnow()), mode),
+                )
+                return "added"
+            if row[0] == mode:
+                return "same"
+            await conn.execute(
+                "UPDATE subscriptions SET mode = ? WHERE chat_id = ? AND kind = ? AND value = ?",
+                (mode, chat_id, kind.value, value),
+            )
+            return "changed"
+
+    async def subscription_modes(self, chat_id: int) -> dict[int, str]:
+        """Subscription id → delivery mode, for this chat."""
+        rows = await self.db.fetchall(
+            "SELECT id, mode FROM subscriptions WHERE chat_id = ?", (chat_id,)
+        )
+        return {int(r["id"]): r["mode"] for r in rows}
+
+    async def digest(self, chat_id: int) -> DigestSettings | None:
+        row = await self.db.fetchone("SELECT * FROM digests WHERE chat_id = ?", (chat_id,))
+        return _digest(row) if row else None
+
+    async def set_digest(
+        self, chat_id: int, *, enabled: bool, at: str | None = None, tz: str | None = None
+    ) -> DigestSettings:
+        """Switch the digest on or off; time and zone stay as they were unless given."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO digests (chat_id, enabled, at, tz) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET enabled = excluded.enabled,"
+                " at = coalesce(?, at), tz = coalesce(?, tz) RETURNING *",
+                (chat_id, int(enabled), at or DIGEST_AT, tz or DIGEST_TZ, at, tz),
+            )
+            row = await cur.fetchone()
+            await cur.close()
+        assert row is not None  # noqa: S101 - RETURNING always yields the row
+        return _digest(row)
+
+    async def ensure_digest(self, chat_id: int) -> DigestSettings:
+        """The chat's digest, switched on (with its earlier time and zone, or the defaults)."""
+        return await self.set_digest(chat_id, enabled=True)
+
+    async def digests_on(self) -> list[tuple[Chat, DigestSettings]]:
+        """Active chats with their digest switched on."""
+        rows = await self.db.fetchall(
+            "SELECT c.*, d.chat_id, d.enabled, d.at, d.tz, d.last_date FROM digests d"
+            " JOIN chats c ON c.id = d.chat_id WHERE d.enabled = 1 AND c.active = 1"
+        )
+        return [(_chat(r), _digest(r)) for r in rows]
+
+    async def mark_digest_sent(self, chat_id: int, local_date: str) -> bool:
+        """Record the digest of `local_date` as sent. False when it already was (twice never)."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE digests SET last_date = ?, sent_at = ? WHERE chat_id = ?"
+                " AND (last_date IS NULL OR last_date < ?)",
+                (local_date, to_db(utcnow()), chat_id, local_date),
             )
             return cur.rowcount > 0
 

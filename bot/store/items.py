@@ -237,6 +237,16 @@ class ItemRepo:
         )
         return [item_from_row(r) for r in rows]
 
+    async def flagged_since_with_story(self, since: datetime) -> list[tuple[Item, int | None]]:
+        """Flagged items published since `since`, oldest first, with their story ids."""
+        rows = await self.db.fetchall(
+            f"SELECT {ITEM_COLUMNS}, i.story_id FROM flags g JOIN items i ON i.id = g.item_id"
+            " JOIN feeds f ON f.id = i.feed_id WHERE g.category <> 'none' AND g.published >= ?"
+            " ORDER BY g.published, g.item_id",
+            (to_db(since),),
+        )
+        return [(item_from_row(r), r["story_id"]) for r in rows]
+
     async def prune(self, max_age: timedelta, max_items: int) -> int:
         """Retention by age (since we fetched the item, so old news that a feed still carries is
         not dropped and fetched again at every poll) and by count (newest published kept).

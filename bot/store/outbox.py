@@ -77,6 +77,16 @@ class Outbox:
                 (to_db(utcnow()), alert_id),
             )
 
+    async def mark_sent_many(self, alert_ids: list[int]) -> None:
+        """Rows folded into one message: all sent in one transaction."""
+        now = to_db(utcnow())
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                [(now, alert_id) for alert_id in alert_ids],
+            )
+
     async def retry(self, alert_id: int, delay: float, error: str, *, count: bool = True) -> bool:
         """Try again after `delay` seconds. Returns False when the alert gave up (dead).
         `count=False` for waits the platform asked for (rate limits), which are not failures."""

@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 PLATFORM = "telegram"
-MANAGING = frozenset({"subscribe", "unsubscribe"})  # commands that change a chat's settings
+MANAGING = frozenset(
+    {"subscribe", "unsubscribe", "digest", "language"}
+)  # commands that change a chat's settings
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a minute."
 REPLY_WAIT_MAX = 10.0  # a reply waits this long for flood control, then gives up
