@@ -53,6 +53,7 @@ class _Found:
     regulation: list[Span]
     authorities: list[Span]
     loose: list[Span]
+    own: list[Span]  # a company's own things: office, plant, quarter, server…
     ordinary: bool  # hack, maintenance… anywhere in the item, or a sanctions headline
     platforms: list[Span]
     regulators: list[Span]
@@ -89,6 +90,36 @@ def _target(text: str, action: Span, objects: list[Span]) -> Span | None:
     if not near:
         return None
     return min(near, key=lambda o: (_RANK.get(o.group, len(_RANK)), _gap(action, o)))
+
+
+def _acts_on_own(text: str, action: Span, objects: list[Span], own: list[Span]) -> bool:
+    """Whether a weak action acts on the company's own things ("closes its office", "schließt
+    Büro", "关闭旧服务器") rather than on what a platform or authority shuts for others: the
+    nearest word in object position (after the verb) is an own-asset word; with nothing after
+    it, the nearest before it (passive: "Büro geschlossen")."""
+    if not own:
+        return False
+
+    def reach(spans: list[Span]) -> list[Span]:
+        return [
+            s
+            for s in spans
+            if s.near(action, OBJECT_WINDOW)
+            and not s.overlaps(action)
+            and _same_sentence(text, action, s)
+        ]
+
+    mine, theirs = reach(own), reach(objects)
+    if not mine:
+        return False
+    after_own = [s for s in mine if s.start >= action.end]
+    after_obj = [s for s in theirs if s.start >= action.end]
+    if after_own or after_obj:
+        if not after_own:
+            return False
+        first_own = min(s.start for s in after_own)
+        return not after_obj or first_own < min(s.start for s in after_obj)
+    return max(s.end for s in mine) > max((s.end for s in theirs), default=-1)
 
 
 def _gap(a: Span, b: Span) -> int:
@@ -157,12 +188,14 @@ class Classifier:
             lifted = lifted + [
                 s
                 for s in strong
-                if any(
-                    s.near(v, LIFT_WINDOW) and _same_sentence(original, s, v)
-                    for v in verbs
-                )
+                if any(s.near(v, LIFT_WINDOW) and _same_sentence(original, s, v) for v in verbs)
             ]
         title_end = len(title)
+        own = hits.get("guards.own", [])
+        objects = [s for g, spans in hits.items() if g.startswith("obj:") for s in spans]
+        if own:
+            # "服务器" (server) is the company's own, though it contains "服务" (service).
+            objects = [o for o in objects if not any(o.overlaps(x) for x in own)]
         # A sanctions headline ("OFAC sanctions exchange") whose body says who may no longer
         # deal with the target is sanctions news: regulation, unless the headline says ban.
         sanctions = [s for s in hits.get("reg:sanction", ()) if s.start < title_end]
@@ -178,7 +211,7 @@ class Classifier:
             strong=strong,
             weak=weak,
             lifted=lifted,
-            objects=[s for g, spans in hits.items() if g.startswith("obj:") for s in spans],
+            objects=objects,
             regulation=kept(
                 sorted(
                     (s for g, spans in hits.items() if g.startswith("reg:") for s in spans),
@@ -187,6 +220,7 @@ class Classifier:
             ),
             authorities=hits.get("context.authorities", []),
             loose=loose,
+            own=own,
             ordinary="guards.no_ban" in hits or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=pick(hits, "regulator"),
@@ -208,6 +242,8 @@ class Classifier:
         if not f.ordinary:
             for action in f.weak:
                 objects = [o for o in f.objects if not o.overlaps(action)]
+                if _acts_on_own(f.text.original, action, objects, f.own):
+                    continue
                 target = _target(f.text.original, action, objects)
                 if target is not None:
                     score = 0.55 + 0.1 * actor + 0.05 * (action.start < f.title_end)
