@@ -54,7 +54,7 @@ class Transport(Protocol):
 class Pacing:
     """Proactive limits, kept a little under the platform's own (Telegram's by default)."""
 
-    global_per_second: float = 25.0
+    global_per_second: float = 29.0
     chat_per_second: float = 1.0
     group_per_minute: float = 19.0
 
@@ -69,7 +69,9 @@ class _Limits:
 
     def __init__(self, pacing: Pacing) -> None:
         self.pacing = pacing
-        self.overall = AsyncLimiter(pacing.global_per_second, 1.0)
+        # A bucket of one here too: a bucket of N would let a burst of N through on top of the
+        # steady rate, and the platform counts that burst against its per-second limit.
+        self.overall = AsyncLimiter(1, 1.0 / pacing.global_per_second)
         self.chats: OrderedDict[int, list[AsyncLimiter]] = OrderedDict()
         self.paused_until = 0.0  # loop time
 

@@ -125,7 +125,15 @@ def parse_bytes(result: FetchResult) -> ParsedFeed:
     # that moves would change every guid. normalize resolves links against base_url instead.
     check_entity_expansion(result.body)
     headers = {"content-type": result.content_type} if result.content_type else {}
-    parsed = feedparser.parse(result.body, response_headers=headers, sanitize_html=True)
+    # Entry HTML becomes plain text in normalize (selectolax) and every piece of feed text is
+    # escaped when rendered, so feedparser's own sanitiser and relative-URI rewriting would be
+    # work thrown away: a third of its time.
+    parsed = feedparser.parse(
+        result.body,
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     entries = list(parsed.get("entries") or [])
     version = str(parsed.get("version") or "")
     bozo = _bozo_message(parsed)
