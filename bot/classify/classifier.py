@@ -55,6 +55,7 @@ class _Found:
     loose: list[Span]
     own: list[Span]  # a company's own things: office, plant, quarter, server…
     ordinary: bool  # hack, maintenance… anywhere in the item, or a sanctions headline
+    opinion: bool  # an opinion piece, reading list or podcast, said in the headline
     platforms: list[Span]
     regulators: list[Span]
     countries: list[Span]
@@ -221,6 +222,7 @@ class Classifier:
             authorities=hits.get("context.authorities", []),
             loose=loose,
             own=own,
+            opinion=any(s.start < title_end for s in hits.get("guards.opinion", ())),
             ordinary="guards.no_ban" in hits or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=pick(hits, "regulator"),
@@ -251,7 +253,7 @@ class Classifier:
         if not found:
             return 0.0, None, None
         top = max(score for score, _, _ in found)
-        if not f.crypto:
+        if not f.crypto or f.opinion:
             top = min(top, 0.4)
         enough = [c for c in found if c[0] >= self.thresholds.ban] or found
         _, action, target = min(enough, key=lambda c: (c[1].start, -c[0]))
@@ -266,6 +268,8 @@ class Classifier:
         score += 0.1 * bool(f.authorities) + 0.3 * bool(f.lifted)
         score += 0.1 * bool(terms and f.countries)
         score += 0.1 if f.crypto else 0.0
+        if f.opinion:  # "How regulators think about stablecoins: a reading list"
+            return min(score, 0.4)
         # A regulator is finance context enough; rule words alone need crypto.
         return min(score if f.crypto or f.regulators else min(score, 0.4), 1.0)
 
