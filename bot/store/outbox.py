@@ -1,8 +1,8 @@
 """The outbox: one row per (chat, item) alert, written with the item, deleted never.
 
-pending → sent, or → dropped (chat gone) / dead (gave up after MAX_ATTEMPTS). A row is marked
-sent only after the platform accepted the message, so a crash can repeat at most the message
-in flight.
+pending → sent, or → dropped (chat gone) / dead (gave up after MAX_ATTEMPTS and two days).
+A row is marked sent only after the platform accepted the message, so a crash can repeat at
+most the message in flight.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from bot.store.db import Database, to_db, utcnow
 from bot.store.items import ITEM_COLUMNS, item_from_row
 
 MAX_ATTEMPTS = 12
+# An alert gives up only after MAX_ATTEMPTS failures AND this long: a long platform outage
+# must not turn pending alerts into lost ones (the backoff between tries is capped).
+GIVE_UP_AFTER = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,8 @@ class Outbox:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE outbox SET attempts = attempts + ?, not_before = ?, last_error = ?,"
-                " status = CASE WHEN attempts + ? >= ? THEN 'dead' ELSE 'pending' END"
+                " status = CASE WHEN attempts + ? >= ? AND created < ? THEN 'dead'"
+                " ELSE 'pending' END"
                 " WHERE id = ? RETURNING status",
                 (
                     int(count),
@@ -101,6 +105,7 @@ class Outbox:
                     error[:500],
                     int(count),
                     MAX_ATTEMPTS,
+                    to_db(utcnow() - GIVE_UP_AFTER),
                     alert_id,
                 ),
             )

@@ -162,3 +162,21 @@ async def test_old_news_just_fetched_is_not_pruned(store: Store) -> None:
     await store.items.add_many([old_story])
     assert await store.items.prune(timedelta(days=180), max_items=100) == 0
     assert (await store.search.search("wechat")).hits
+
+
+async def test_failing_alerts_outlive_a_long_outage_and_give_up_only_after_days(
+    store: Store,
+) -> None:
+    feed, _ = await store.feeds.add("https://a.example/rss")
+    chat = await store.chats.ensure("telegram", "1")
+    assert feed.id and chat.id
+    await store.chats.subscribe(chat.id, SubscriptionKind.ALL)
+    await store.items.add_many([seed_item(feed.id, published=datetime.now(UTC) + timedelta(1))])
+    [alert] = await store.outbox.due(now=datetime.now(UTC))
+    for _ in range(30):  # hours of failed tries while the platform is down
+        assert await store.outbox.retry(alert.id, 0, "HTTP 502")
+    assert await store.outbox.pending_count() == 1
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE outbox SET created = '2000-01-01T00:00:00.000+00:00'")
+    assert not await store.outbox.retry(alert.id, 0, "HTTP 502")
+    assert await store.outbox.pending_count() == 0
