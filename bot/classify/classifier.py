@@ -87,7 +87,8 @@ def _same_sentence(text: str, a: Span, b: Span) -> bool:
 def _target(text: str, action: Span, objects: list[Span]) -> Span | None:
     """The object a ban action acts on, in its sentence: the most specific kind within reach,
     then the nearest."""
-    near = [o for o in objects if o.near(action, OBJECT_WINDOW) and _same_sentence(text, action, o)]
+    lo, hi = action.start - OBJECT_WINDOW, action.end + OBJECT_WINDOW
+    near = [o for o in objects if o.end >= lo and o.start <= hi and _same_sentence(text, action, o)]
     if not near:
         return None
     return min(near, key=lambda o: (_RANK.get(o.group, len(_RANK)), _gap(action, o)))
@@ -110,10 +111,12 @@ def _acts_on_own(text: str, action: Span, objects: list[Span], own: list[Span]) 
             and _same_sentence(text, action, s)
         ]
 
-    mine, theirs = reach(own), reach(objects)
+    # Own words inside a spread-out action ("legt alte Anlagen still") count as its object.
+    mine = [s for s in own if s.start >= action.start and s.end <= action.end] + reach(own)
+    theirs = reach(objects)
     if not mine:
         return False
-    after_own = [s for s in mine if s.start >= action.end]
+    after_own = [s for s in mine if s.start >= action.start]
     after_obj = [s for s in theirs if s.start >= action.end]
     if after_own or after_obj:
         if not after_own:
@@ -194,7 +197,29 @@ class Classifier:
         title_end = len(title)
         own = hits.get("guards.own", [])
         objects = [s for g, spans in hits.items() if g.startswith("obj:") for s in spans]
-        if own:
+        # "ferme son site", "closes its platform": an object after a possessive is the
+        # company's own; so is an actor noun ("miner", "Börse") that is the headline's
+        # subject, written before the verb ("Bitcoin miner halts expansion").
+        possessive = hits.get("guards.possessive", []) if strong or weak else []
+        if possessive:
+            after = {p.end + gap for p in possessive for gap in (0, 1, 2)}
+            own = own + [o for o in objects if o.start in after]
+        own = own + [
+            o
+            for o in (hits.get("guards.subject", []) if strong or weak else ())
+            if o.start < title_end and not any(w.end <= o.start for w in (*strong, *weak))
+        ]
+        # A weak action that is part of a rule term ("prison ferme") or a condition of a
+        # settlement ("agreed to pay a penalty and stop offering…") is enforcement news.
+        if weak and (rules := [s for g, v in hits.items() if g.startswith("reg:") for s in v]):
+            fines = hits.get("reg:fine", [])
+            weak = [
+                w
+                for w in weak
+                if not any(w.overlaps(r) for r in rules)
+                and not any(_same_sentence(full.original, w, f) for f in fines)
+            ]
+        if own and (strong or weak):
             # "服务器" (server) is the company's own, though it contains "服务" (service).
             objects = [o for o in objects if not any(o.overlaps(x) for x in own)]
         # A sanctions headline ("OFAC sanctions exchange") whose body says who may no longer
