@@ -200,13 +200,17 @@ class Classifier:
         # "ferme son site", "closes its platform": an object after a possessive is the
         # company's own; so is an actor noun ("miner", "Börse") that is the headline's
         # subject, written before the verb ("Bitcoin miner halts expansion").
-        possessive = hits.get("guards.possessive", []) if strong or weak else []
+        # Not when an authority is in the story: "suspends its services after a government
+        # order" is the company carrying out a ban.
+        authority = "context.authorities" in hits or any(g.startswith("regulator:") for g in hits)
+        mine = (strong or weak) and not authority
+        possessive = hits.get("guards.possessive", []) if mine else []
         if possessive:
             after = {p.end + gap for p in possessive for gap in (0, 1, 2)}
             own = own + [o for o in objects if o.start in after]
         own = own + [
             o
-            for o in (hits.get("guards.subject", []) if strong or weak else ())
+            for o in (hits.get("guards.subject", []) if mine else ())
             if o.start < title_end and not any(w.end <= o.start for w in (*strong, *weak))
         ]
         # A weak action that is part of a rule term ("prison ferme") or a condition of a
