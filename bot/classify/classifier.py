@@ -186,7 +186,9 @@ class Classifier:
         lifted = hits.get("ban.lifted", [])
         # A lifting verb right next to a ban word ("lève l'interdiction", "推翻…禁令",
         # "Verbot … aufgehoben") is a ban being lifted, in any word order.
-        verbs = hits.get("ban.lift", [])
+        # Not a verb inside the company's own business ("levées de fonds": fundraising).
+        own = hits.get("guards.own", [])
+        verbs = [v for v in hits.get("ban.lift", []) if not any(v.overlaps(o) for o in own)]
         if verbs and strong:
             original = full.original
             lifted = lifted + [
@@ -195,7 +197,6 @@ class Classifier:
                 if any(s.near(v, LIFT_WINDOW) and _same_sentence(original, s, v) for v in verbs)
             ]
         title_end = len(title)
-        own = hits.get("guards.own", [])
         objects = [s for g, spans in hits.items() if g.startswith("obj:") for s in spans]
         # "ferme son site", "closes its platform": an object after a possessive is the
         # company's own; so is an actor noun ("miner", "Börse") that is the headline's

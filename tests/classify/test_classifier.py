@@ -29,6 +29,19 @@ def test_seed_item_is_a_ban_on_wechat_in_china(classifier: Classifier) -> None:
     assert flag.why().startswith("ban · WeChat · CN — ")
 
 
+def test_fundraising_is_not_a_ban_being_lifted(classifier: Classifier) -> None:
+    """ "levées de fonds" (fundraising) next to "interdit" is not "lève l'interdiction": the
+    seed article's closing background line must not turn the ban into regulation news."""
+    background = " Pékin a interdit les levées de fonds en cryptomonnaies en septembre 2017."
+    flag = classifier.classify(SEED_TITLE, SEED_TEXT + background)
+    assert flag.category is Category.BAN
+    assert flag.entities.action == "account closure"
+    lifted = classifier.classify(
+        "La Chine lève l'interdiction du minage de bitcoins", "Pékin assouplit sa position."
+    )
+    assert lifted.entities.action == "lift of a ban"
+
+
 @pytest.mark.parametrize(
     ("lang", "title"),
     [
