@@ -19,7 +19,7 @@ from typing import Literal
 
 from bot.classify import Classifier
 from bot.config import Settings
-from bot.errors import FeedError
+from bot.errors import FeedError, StoreError
 from bot.feeds.fetch import Fetcher, FetchResult
 from bot.feeds.normalize import normalize_entry
 from bot.feeds.parse import ParsedFeed, body_digest, parse_bytes
@@ -91,10 +91,18 @@ class Poller:
             report = await self._poll(feed, now)
         except FeedError as exc:
             report = self._failed(feed, now, str(exc), getattr(exc, "retry_after", None))
+        except StoreError as exc:  # disk full: the store's fault, not counted against the feed
+            log.warning("feed %s: items not stored: %s", feed.url, exc)
+            feed.last_error = str(exc)[:300]
+            feed.next_poll = next_poll(now, self.interval, 1)
+            report = PollReport(feed, "failed", error=feed.last_error)
         except Exception as exc:  # a bug must not stop the other feeds
             log.exception("unexpected error polling %s", feed.url)
             report = self._failed(feed, now, f"internal error: {type(exc).__name__}", None)
-        await self.store.feeds.save_health(feed)
+        try:
+            await self.store.feeds.save_health(feed)
+        except StoreError as exc:  # the report stands; health is saved again next time
+            log.warning("feed %s: health not saved: %s", feed.url, exc)
         if report.outcome == "disabled":
             log.warning(
                 "feed #%s %s disabled after %d consecutive failures (last: %s); "

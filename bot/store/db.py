@@ -2,6 +2,10 @@
 
 WAL lets `/search` read while the poller writes. Writes go through `transaction()`, which
 holds an asyncio lock so two coroutines never interleave their statements on the writer.
+
+Faults: another process holding the write lock is waited for (`busy_timeout`, 5 s); a file
+that fails `PRAGMA quick_check` is refused at start; a full disk (SQLITE_FULL) rolls the
+transaction back whole and is raised as a StoreError starting "disk full".
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 
 
-def to_db(moment: datetime) -> str:
-    """Timestamps are stored as sortable UTC ISO-8601 text."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+def to_db(moment: datetime, *, precise: bool = False) -> str:
+    """Timestamps are stored as sortable UTC ISO-8601 text, to the second, or to the
+    millisecond with `precise` (retry times, so a short wait is not cut by truncation).
+    Both forms compare correctly as text: "…:39+00:00" sorts before "…:39.500+00:00"."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds" if precise else "seconds")
 
 
 def from_db(text: str | None) -> datetime | None:
@@ -37,6 +43,11 @@ def from_db(text: str | None) -> datetime | None:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _is_disk_full(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)
 
 
 class Database:
@@ -75,10 +86,13 @@ class Database:
         return conn
 
     async def _check_integrity(self, conn: aiosqlite.Connection) -> None:
-        async with conn.execute("PRAGMA quick_check") as cur:
-            row = await cur.fetchone()
-        if row is None or row[0] != "ok":
-            problem = row[0] if row else "no answer"
+        try:
+            async with conn.execute("PRAGMA quick_check") as cur:
+                row = await cur.fetchone()
+            problem = "no answer" if row is None else str(row[0])
+        except sqlite3.DatabaseError as exc:  # damage bad enough that the check itself fails
+            problem = str(exc)
+        if problem != "ok":
             raise StoreError(
                 f"database {self.path} failed its integrity check ({problem}); "
                 "restore a backup made with `banwatch backup`"
@@ -129,21 +143,24 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT on the writer; ROLLBACK on any error."""
+        """BEGIN IMMEDIATE … COMMIT on the writer; ROLLBACK on any error. A full disk is
+        raised as StoreError("disk full: …") once the transaction is rolled back."""
         async with self._lock:
             conn = self.writer
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
-                try:
-                    await conn.execute("COMMIT")
-                except sqlite3.Error:
+                await conn.execute("COMMIT")
+            except BaseException as exc:
+                # SQLite may already have rolled back (it does on some SQLITE_FULL errors).
+                if conn.in_transaction:
                     await conn.execute("ROLLBACK")
-                    raise
+                if isinstance(exc, sqlite3.Error) and _is_disk_full(exc):
+                    raise StoreError(
+                        f"disk full: could not write to {self.path}; nothing was written, "
+                        "free some space (the write is retried at the next poll)"
+                    ) from exc
+                raise
 
     async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
         async with self.reader.execute(sql, params) as cur:
@@ -154,7 +171,13 @@ class Database:
             return await cur.fetchone()
 
     async def backup(self, target: Path) -> None:
-        """Copy the live database with SQLite's online backup API."""
+        """Copy the live database with SQLite's online backup API.
+
+        The copy is read through the reader connection, in one step: a WAL snapshot of whole
+        transactions, taken while the poller goes on writing. (Through the writer it would
+        deadlock: SQLite refuses to back up from a connection in the middle of a write
+        transaction, and that transaction could not finish while the backup holds the thread.)
+        """
         target.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(target) as dest:
-            await self.writer.backup(dest)
+            await self.reader.backup(dest)

@@ -53,7 +53,7 @@ class Outbox:
             " FROM due o JOIN chats c ON c.id = o.chat_id JOIN items i ON i.id = o.item_id"
             " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
             " ORDER BY o.turn, o.id LIMIT ?",
-            (to_db(now or utcnow()), *params, limit),
+            (to_db(now or utcnow(), precise=True), *params, limit),
         )
         return [
             Alert(
@@ -101,7 +101,7 @@ class Outbox:
                 " WHERE id = ? RETURNING status",
                 (
                     int(count),
-                    to_db(utcnow() + timedelta(seconds=delay)),
+                    to_db(utcnow() + timedelta(seconds=delay), precise=True),
                     error[:500],
                     int(count),
                     MAX_ATTEMPTS,
