@@ -1,0 +1,3 @@
+from tests.adapters.conftest import settings, store, tg
+
+__all__ = ["settings", "store", "tg"]
