@@ -126,6 +126,12 @@ def _acts_on_own(text: str, action: Span, objects: list[Span], own: list[Span]) 
     return max(s.end for s in mine) > max((s.end for s in theirs), default=-1)
 
 
+def _shares_verb(action: Span, rule: Span) -> bool:
+    """Whether a rule term takes in the action's own words ("prison ferme"), not just a word
+    in the gap of a spread-out action ("wirft nicht lizenzierte Apps aus": the apps' status)."""
+    return action.overlaps(rule) and (rule.start <= action.start or rule.end >= action.end)
+
+
 def _gap(a: Span, b: Span) -> int:
     return 0 if a.overlaps(b) else max(b.start - a.end, a.start - b.end)
 
@@ -221,7 +227,7 @@ class Classifier:
             weak = [
                 w
                 for w in weak
-                if not any(w.overlaps(r) for r in rules)
+                if not any(_shares_verb(w, r) for r in rules)
                 and not any(_same_sentence(full.original, w, f) for f in fines)
             ]
         if own and (strong or weak):
