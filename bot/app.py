@@ -2,7 +2,8 @@
 
 store (SQLite) ─┬─ poller (fetch → parse → classify → store + outbox) ── wakes ─┐
                 ├─ commands ◀── adapters (telegram · discord · console)         │
-                └─ sender (outbox → adapter transports) ◀────────────────────────┘
+                ├─ sender (outbox → adapter transports) ◀────────────────────────┘
+                └─ digests (once a day per chat, at its time → adapter transports)
 """
 
 from __future__ import annotations
@@ -12,19 +13,23 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from bot.classify import Classifier, Thresholds
 from bot.commands import Commands
 from bot.config import Settings
+from bot.delivery import Pacing, Sender, Transport
+from bot.digest import DigestTask
 from bot.feeds.feedlist import default_feeds_path, read_feed_list
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller, PollReport
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+
+DIGEST_EVERY_S = 30.0  # how often the digest task looks for chats whose time has come
 
 
 @dataclass
@@ -82,14 +87,18 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     async with Store.open(settings.database) as store, make_fetcher(settings) as fetcher:
         await seed_feeds(store, settings)
         classifier = make_classifier(settings)
-        yield Services(
-            settings=settings,
-            store=store,
-            fetcher=fetcher,
-            classifier=classifier,
-            commands=Commands(store, settings),
-            poller=Poller(store, fetcher, classifier, settings),
-        )
+        poller = Poller(store, fetcher, classifier, settings)
+        try:
+            yield Services(
+                settings=settings,
+                store=store,
+                fetcher=fetcher,
+                classifier=classifier,
+                commands=Commands(store, settings),
+                poller=poller,
+            )
+        finally:
+            await poller.close()
 
 
 def summary_line(reports: list[PollReport]) -> str:
@@ -133,6 +142,20 @@ async def run_until_stopped(
                 loop.remove_signal_handler(sig)
 
 
+def background_jobs(
+    svc: Services,
+    transports: Mapping[str, Transport],
+    pacing: Mapping[str, Pacing] | None = None,
+) -> list[Coroutine[Any, Any, None]]:
+    """What runs beside any adapter: the poller, the alert sender (woken by new items) and
+    the daily digests (looked at every 30 s, or every poll interval when shorter)."""
+    sender = Sender(svc.store, transports, pacing)
+    svc.poller.on_new_items = lambda _items: sender.wake()
+    every = min(DIGEST_EVERY_S, svc.settings.poll_interval)
+    digests = DigestTask(svc.store, transports, every=every)
+    return [svc.poller.run(), sender.run(), digests.run()]
+
+
 async def run_chat(
     settings: Settings,
     *,
@@ -143,36 +166,32 @@ async def run_chat(
 ) -> None:
     """The terminal chat, with the poller and the alert sender running beside it."""
     from bot.adapters.console import ConsoleTransport, chat_loop
-    from bot.delivery import Sender
 
     out = out or sys.stdout
     async with services(settings) as svc:
         if first_poll:
             reports = await svc.poller.poll_once(progress=progress)
             print(summary_line(reports), file=sys.stderr)
-        sender = Sender(svc.store, {"console": ConsoleTransport(out)})
-        svc.poller.on_new_items = lambda _items: sender.wake()
+        jobs = background_jobs(svc, {"console": ConsoleTransport(out)})
         main = asyncio.create_task(chat_loop(svc.commands, inp, out))
-        await run_until_stopped(svc.poller.run(), sender.run(), main=main)
+        await run_until_stopped(*jobs, main=main)
 
 
 async def run_telegram(settings: Settings) -> None:
     """Long polling (or a webhook) with the poller and the alert sender in one loop."""
     from bot.adapters.telegram import TelegramAdapter
-    from bot.delivery import Sender
 
     async with services(settings) as svc, TelegramAdapter(settings, svc.commands, svc.store) as tg:
-        sender = Sender(svc.store, {"telegram": tg.transport})
-        svc.poller.on_new_items = lambda _items: sender.wake()
+        jobs = background_jobs(svc, {"telegram": tg.transport})
         log.info("Banwatch is running on Telegram; Ctrl-C stops it")
-        await run_until_stopped(svc.poller.run(), sender.run())
+        await run_until_stopped(*jobs)
 
 
 async def run_discord(settings: Settings) -> None:
     """Discord, and Telegram beside it when TELEGRAM_BOT_TOKEN is set: one store, one
     poller and one Sender with both transports, in one loop."""
     from bot.adapters.discordbot import DiscordAdapter
-    from bot.delivery import DISCORD_PACING, Sender, Transport
+    from bot.delivery import DISCORD_PACING
 
     async with services(settings) as svc, contextlib.AsyncExitStack() as adapters:
         transports: dict[str, Transport] = {}
@@ -183,7 +202,6 @@ async def run_discord(settings: Settings) -> None:
             transports["telegram"] = (await adapters.enter_async_context(tg)).transport
         dc = await adapters.enter_async_context(DiscordAdapter(settings, svc.commands, svc.store))
         transports["discord"] = dc.transport
-        sender = Sender(svc.store, transports, {"discord": DISCORD_PACING})
-        svc.poller.on_new_items = lambda _items: sender.wake()
+        jobs = background_jobs(svc, transports, {"discord": DISCORD_PACING})
         log.info("Banwatch is running on %s; Ctrl-C stops it", " and ".join(transports))
-        await run_until_stopped(svc.poller.run(), sender.run(), dc.closed())
+        await run_until_stopped(*jobs, dc.closed())

@@ -21,6 +21,7 @@ import contextlib
 import logging
 import random
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -96,8 +97,8 @@ class Sender:
     def __init__(
         self,
         store: Store,
-        transports: dict[str, Transport],
-        pacing: dict[str, Pacing] | None = None,
+        transports: Mapping[str, Transport],
+        pacing: Mapping[str, Pacing] | None = None,
         *,
         batch: int = 1000,
         idle: float = 10.0,

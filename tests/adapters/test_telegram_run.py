@@ -86,6 +86,16 @@ async def test_run_serves_a_user_and_pushes_the_alert(
         await asyncio.sleep(1.5 * POLL)
         alerts = [m for m in bot_api.messages(1001) if m["plain"].startswith("⚠️")]
         assert len(alerts) == 1  # the old item, published before subscribing, is not alerted
+
+        # The running bot sends the daily digest once its time has passed (00:00 has).
+        bot_api.send(chat, ann, "/digest on 00:00 UTC")
+        count = len(bot_api.messages(1001))
+        on, digest = (await bot_api.wait_messages(1001, count + 2, within=2 * POLL + 4))[-2:]
+        assert on["plain"].startswith("Daily digest on")
+        assert digest["plain"].startswith("Daily digest — ")
+        assert "WeChat" in digest["plain"]
+        await asyncio.sleep(1.5 * POLL)
+        assert len(bot_api.messages(1001)) == count + 2  # once a day, not once a look
     finally:
         bot.cancel()
         with contextlib.suppress(asyncio.CancelledError):
