@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.commands.reply import Entry, Invocation
 from bot.config import Settings
-from bot.models import Item
+from bot.i18n import DEFAULT
+from bot.models import Chat, Item
 from bot.store import Store
 from bot.summarize import LIST_CHARS, summarize
 
@@ -15,6 +16,17 @@ from bot.summarize import LIST_CHARS, summarize
 class Context:
     store: Store
     settings: Settings
+
+    async def chat_for_alerts(self, inv: Invocation) -> Chat:
+        """The chat, stored, about to receive alerts or digests. They are written in the
+        chat's language: in a private chat the user's own (from the platform) until
+        /language picks another; a group only takes /language."""
+        chat = await self.store.chats.ensure(inv.platform, inv.chat_key, inv.chat_kind)
+        if chat.lang is None and inv.lang != DEFAULT and inv.chat_kind == "private":
+            assert chat.id is not None  # noqa: S101 - stored chats have ids
+            await self.store.chats.set_lang(chat.id, inv.lang)
+            chat = replace(chat, lang=inv.lang)
+        return chat
 
     def is_admin(self, inv: Invocation) -> bool:
         """Bot administrators: BOT_ADMINS on chat platforms; the person at the terminal."""

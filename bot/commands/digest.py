@@ -101,7 +101,7 @@ async def digest(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
     words = inv.args.split()
     head = words[0].casefold() if words else ""
-    chat = await ctx.store.chats.ensure(inv.platform, inv.chat_key, inv.chat_kind)
+    chat = await ctx.chat_for_alerts(inv)
     assert chat.id is not None  # noqa: S101 - stored chats have ids
     if head == "now":
         return await build_digest(ctx.store, chat.id, inv.lang, utcnow())

@@ -71,7 +71,7 @@ async def subscribe(ctx: Context, inv: Invocation) -> Reply:
     kind, value = parse_target(target, _)
     if refusal := _refuse(inv):
         return refusal
-    chat = await ctx.store.chats.ensure(inv.platform, inv.chat_key, inv.chat_kind)
+    chat = await ctx.chat_for_alerts(inv)
     assert chat.id is not None  # noqa: S101 - stored chats have ids
     change = await ctx.store.chats.subscribe_mode(chat.id, kind, value, mode)
     label = _label(kind, value, _)

@@ -103,3 +103,26 @@ async def test_french_user_gets_french_replies_on_telegram(
     bot_api.send(bot_api.private_chat(ann), ann, "/subscriptions")
     [english] = await bot_api.wait_messages(4243)
     assert english["plain"].startswith("No subscriptions")
+
+
+async def test_alerts_follow_a_private_subscribers_language_not_a_group_members(
+    tmp_path: Path,
+) -> None:
+    async with Store.open(tmp_path / "bw.db") as store:
+        commands = Commands(store, load_settings(env_file=None))
+        await commands.run(Invocation("telegram", "7", "subscribe", "bans", lang="fr-FR"))
+        await commands.run(
+            Invocation("telegram", "-100", "subscribe", "bans", lang="fr", chat_kind="group")
+        )
+        await commands.run(Invocation("telegram", "8", "subscribe", "bans", lang="en"))
+        private, group, english = [
+            await store.chats.find("telegram", key) for key in ("7", "-100", "8")
+        ]
+        assert private is not None and private.lang == "fr"  # alerts and digests in French
+        assert group is not None and group.lang is None  # only /language sets a group's
+        assert english is not None and english.lang is None
+        assert private.id is not None
+        await commands.run(Invocation("telegram", "7", "language", "en", lang="fr"))
+        await commands.run(Invocation("telegram", "7", "subscribe", "all", lang="fr"))
+        again = await store.chats.get(private.id)
+        assert again is not None and again.lang == "en"  # /language wins from then on
