@@ -53,14 +53,23 @@ async def _workload(path: Path, floor: bool) -> dict[str, int]:
         if floor:
             return {"feeds": len(await store.feeds.all()), "new": 0}
         poller = Poller(store, fetcher, make_classifier(settings), settings)
-        reports = await poller.poll_once()
-        commands = Commands(store, settings)
-        for args in ("bitcoin", "token", "wechat ban", "sec"):
-            await commands.run(Invocation("console", "bench", "search", args))
-        await commands.run(Invocation("console", "bench", "latest", "20"))
-        await commands.run(Invocation("console", "bench", "feeds"))
-        await commands.run(Invocation("console", "bench", "stats"))
-        return {"feeds": len(reports), "new": sum(r.new_items for r in reports)}
+        try:
+            reports = await poller.poll_once()
+            commands = Commands(store, settings)
+            for args in ("bitcoin", "token", "wechat ban", "sec"):
+                await commands.run(Invocation("console", "bench", "search", args))
+            await commands.run(Invocation("console", "bench", "latest", "20"))
+            await commands.run(Invocation("console", "bench", "feeds"))
+            await commands.run(Invocation("console", "bench", "stats"))
+            workers = len(poller.preparer.worker_pids())
+        finally:
+            await poller.close()  # joins the workers, so RUSAGE_CHILDREN counts them
+        return {
+            "feeds": len(reports),
+            "new": sum(r.new_items for r in reports),
+            "workers": workers,
+            "worker_peak_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        }
 
 
 def _child() -> None:
@@ -94,10 +103,15 @@ def run(path: Path, host: FeedHost, *, items: int) -> list[Row]:
     floor = _measure(path, floor=True)
     full = _measure(path, floor=False)
     mb = 1024.0
+    workers, worker_kb = full["workers"], full["worker_peak_rss_kb"]
+    total = full["peak_rss_kb"] + workers * worker_kb  # every worker counted at the largest
     return [
-        Row("peak RSS", full["peak_rss_kb"] / mb, "MB", floor["peak_rss_kb"] / mb,
+        Row("peak RSS, bot process", full["peak_rss_kb"] / mb, "MB", floor["peak_rss_kb"] / mb,
             "imports + open store", "value<=150",
             f"{feeds:,} feeds ({full['new']:,} new items), {items:,} items stored"),
+        Row("peak RSS, bot + parse workers", total / mb, "MB", floor["peak_rss_kb"] / mb,
+            "imports + open store", "",
+            f"{workers} worker(s) of at most {worker_kb / mb:.0f} MB each"),
     ]  # fmt: skip
 
 

@@ -43,16 +43,20 @@ async def _run(path: Path, host: FeedHost, feeds: int, samples: int) -> list[Row
     async with Store.open(path) as store, make_fetcher(settings) as fetcher:
         commands = Commands(store, settings)
         poller = Poller(store, fetcher, make_classifier(settings), settings)
-        await sample(search_calls(commands, words, len(words)))
-        idle = await sample(search_calls(commands, words, samples), pause=PAUSE)
-        burst = asyncio.create_task(
-            poller.poll_once([f for f in await store.feeds.all() if f.id in ids])
-        )
-        busy: list[float] = []
-        calls = search_calls(commands, words, 100_000)
-        while not burst.done():
-            busy += await sample(calls[len(busy) : len(busy) + 1], pause=PAUSE)
-        reports = await burst
+        try:
+            await poller.preparer.start()
+            await sample(search_calls(commands, words, len(words)))
+            idle = await sample(search_calls(commands, words, samples), pause=PAUSE)
+            burst = asyncio.create_task(
+                poller.poll_once([f for f in await store.feeds.all() if f.id in ids])
+            )
+            busy: list[float] = []
+            calls = search_calls(commands, words, 100_000)
+            while not burst.done():
+                busy += await sample(calls[len(busy) : len(busy) + 1], pause=PAUSE)
+            reports = await burst
+        finally:
+            await poller.close()
     new = sum(r.new_items for r in reports)
     return [
         Row("/search p95 during ingest burst", percentile(busy, 95), "ms",

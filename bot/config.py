@@ -6,6 +6,7 @@ stops start-up with one line naming the key and what is wrong (see `load_setting
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
     max_feed_bytes: int = Field(default=5_000_000, ge=10_000, alias="BOT_MAX_FEED_BYTES")
     max_failures: int = Field(default=10, ge=1, alias="BOT_MAX_FAILURES")
     allow_private_feeds: bool = Field(default=False, alias="BOT_ALLOW_PRIVATE_FEEDS")
+    parse_workers: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1), ge=0, le=32, alias="BOT_PARSE_WORKERS"
+    )
 
     retention_days: int = Field(default=180, ge=1, alias="BOT_RETENTION_DAYS")
     retention_items: int = Field(default=200_000, ge=100, alias="BOT_RETENTION_ITEMS")

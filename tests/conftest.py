@@ -23,6 +23,9 @@ def clean_environ(
             monkeypatch.delenv(key, raising=False)
     # Settings read .env from the working directory: run each test from an empty one.
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    # Parse in a thread: a process pool per test would cost a second of start-up each.
+    # tests/feeds/test_prepare.py covers the pool; CLI subprocesses inherit this too.
+    monkeypatch.setenv("BOT_PARSE_WORKERS", "0")
 
 
 @pytest.fixture

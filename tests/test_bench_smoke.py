@@ -23,7 +23,8 @@ ROWS = {
     "/latest p50",
     "/latest p95",
     "/search p95 during ingest burst",
-    "peak RSS",
+    "peak RSS, bot process",
+    "peak RSS, bot + parse workers",
     "fan-out: messages/s sustained",
     "fan-out: 429 answers",
 }

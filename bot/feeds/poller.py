@@ -1,11 +1,9 @@
 """The poller: for each due feed, fetch → parse → normalise → classify → store, and record the
 feed's health. A failing feed is a value on the feed, never a crash of the poller.
 
-Parsing, normalising and classifying are CPU work and run in a worker thread, so the event
-loop keeps answering chat commands while a burst of feeds is ingested. It is one hop per feed,
-and one feed at a time: they are pure Python and share one GIL, so more threads would only
-fight over it (and over the event loop's turn) without finishing sooner. A body whose digest
-equals the last one is not parsed at all.
+Parsing, normalising and classifying are CPU work: they run in worker processes (see
+`bot.feeds.prepare`), so the event loop keeps answering chat commands while a burst of feeds is
+ingested. A body whose digest equals the last one is not parsed at all.
 """
 
 from __future__ import annotations
@@ -20,9 +18,9 @@ from typing import Literal
 from bot.classify import Classifier
 from bot.config import Settings
 from bot.errors import FeedError, StoreError
-from bot.feeds.fetch import Fetcher, FetchResult
-from bot.feeds.normalize import normalize_entry
-from bot.feeds.parse import ParsedFeed, body_digest, parse_bytes
+from bot.feeds.fetch import Fetcher
+from bot.feeds.parse import body_digest
+from bot.feeds.prepare import FeedInfo, Preparer
 from bot.feeds.schedule import next_poll, should_disable
 from bot.models import Feed, Item
 from bot.store import Store
@@ -51,6 +49,7 @@ class Poller:
         classifier: Classifier,
         settings: Settings,
         on_new_items: Callable[[Sequence[Item]], None] | None = None,
+        preparer: Preparer | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -59,8 +58,12 @@ class Poller:
         self.on_new_items = on_new_items
         self.interval = timedelta(seconds=settings.poll_interval)
         self._poke = asyncio.Event()
-        self._cpu = asyncio.Semaphore(1)  # parse + prepare: one feed at a time (see above)
+        self.preparer = preparer or Preparer(classifier, settings.parse_workers)
         self._last_prune: datetime | None = None
+
+    async def close(self) -> None:
+        """Stop the parse workers (after the feed they are on)."""
+        await asyncio.to_thread(self.preparer.close)
 
     def poke(self) -> None:
         """Look for due feeds now (a feed was just added)."""
@@ -128,9 +131,10 @@ class Poller:
             feed.last_modified = result.last_modified or feed.last_modified
             self._succeeded(feed, now)
             return PollReport(feed, "unchanged")
-        async with self._cpu:
-            parsed, items = await asyncio.to_thread(self._parse_and_prepare, feed, result, now)
-        new = await self.store.items.add_many(items)
+        assert feed.id is not None  # noqa: S101 - feeds come from the store
+        info = FeedInfo(feed.id, feed.url, feed.title, feed.lang)
+        parsed = await self.preparer.run(result, info, now)
+        new = await self.store.items.add_many(parsed.items)
         # Validators and digest are saved only once the items are stored: a crash before this
         # point means the body is fetched and parsed again, never that items are skipped.
         feed.etag = result.etag
@@ -143,32 +147,6 @@ class Poller:
             self.on_new_items(new)
         flagged = sum(1 for i in new if i.flag is not None and i.flag.flagged)
         return PollReport(feed, "new", new_items=len(new), flagged=flagged)
-
-    def _parse_and_prepare(
-        self, feed: Feed, result: FetchResult, fetched: datetime
-    ) -> tuple[ParsedFeed, list[Item]]:
-        """Parse the body, then normalise and classify its entries (in a worker thread)."""
-        parsed = parse_bytes(result)
-        return parsed, self._prepare(feed, parsed, fetched)
-
-    def _prepare(self, feed: Feed, parsed: ParsedFeed, fetched: datetime) -> list[Item]:
-        """Normalise and classify every entry (runs in a worker thread)."""
-        assert feed.id is not None  # noqa: S101 - feeds come from the store
-        items = []
-        for entry in parsed.entries:
-            item = normalize_entry(
-                entry,
-                feed_id=feed.id,
-                feed_title=feed.title or parsed.title,
-                feed_lang=feed.lang or parsed.lang,
-                base_url=parsed.base_url or feed.url,
-                fetched=fetched,
-            )
-            if item is None:
-                continue
-            item.flag = self.classifier.classify(item.title, item.text, item.lang)
-            items.append(item)
-        return items
 
     def _succeeded(self, feed: Feed, now: datetime) -> None:
         feed.last_success = now
@@ -191,6 +169,7 @@ class Poller:
 
     async def run(self) -> None:
         """Poll due feeds until cancelled."""
+        await self.preparer.start()
         while True:
             due = await self.store.feeds.due(utcnow())
             if due:

@@ -1,0 +1,122 @@
+"""The parse stage in worker processes (BOT_PARSE_WORKERS ≥ 1, the bot's default): items come
+back whole and flagged, a worker that dies fails only its feed, and no worker outlives the bot.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import make_classifier, make_fetcher
+from bot.config import Settings, load_settings
+from bot.feeds.poller import Poller
+from bot.models import Category
+from bot.store import Store
+from tests.support.feedserver import FeedServer
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings(None, BOT_ALLOW_PRIVATE_FEEDS="1", BOT_PARSE_WORKERS="1")
+
+
+@pytest.fixture
+async def poller(store: Store, settings: Settings) -> AsyncIterator[Poller]:
+    async with make_fetcher(settings) as fetcher:
+        poller = Poller(store, fetcher, make_classifier(settings), settings)
+        try:
+            yield poller
+        finally:
+            await poller.close()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for our purpose (its parent has not reaped it yet).
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+async def test_items_parsed_in_a_worker_are_stored_flagged(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    await store.feeds.add(feed_server.add_file("/fr.rss", "crypto_fr.rss"))
+    [report] = await poller.poll_once()
+    assert report.outcome == "new", report.error
+    assert report.new_items == 3
+    assert len(poller.preparer.worker_pids()) == 1  # parsed in another process
+    assert os.getpid() not in poller.preparer.worker_pids()
+    [ban] = await store.items.latest(5, [Category.BAN])
+    assert ban.title == "WeChat ferme les comptes de médias blockchain chinois"
+    assert ban.flag is not None
+    assert "WeChat" in ban.flag.entities.platforms
+    assert (await store.search.search("deepchain")).hits
+
+
+async def test_a_dead_worker_fails_its_feed_and_the_next_poll_recovers(
+    store: Store, poller: Poller, feed_server: FeedServer
+) -> None:
+    await store.feeds.add(feed_server.add_file("/en.rss", "crypto_en.rss"))
+    [report] = await poller.poll_once()
+    assert report.outcome == "new"
+    [pid] = poller.preparer.worker_pids()
+    os.kill(pid, signal.SIGKILL)  # the OOM killer, say
+
+    feed, _ = await store.feeds.add(feed_server.add_file("/fr.rss", "crypto_fr.rss"))
+    [report] = await poller.poll_once([feed])
+    assert report.outcome == "failed"
+    assert report.error is not None and "parser process died" in report.error
+    [report] = await poller.poll_once([feed])  # a fresh pool
+    assert report.outcome == "new", report.error
+    assert report.new_items == 3
+    assert poller.preparer.worker_pids() != [pid]
+
+
+CHILD = """
+import asyncio, datetime, os, sys
+from bot.classify import Classifier
+from bot.feeds.fetch import FetchResult
+from bot.feeds.prepare import FeedInfo, Preparer
+
+async def main() -> None:
+    preparer = Preparer(Classifier(), workers=1)
+    body = open(sys.argv[1], "rb").read()
+    url = "https://a.example/rss"
+    result = FetchResult(200, False, body, None, None, url, "application/rss+xml")
+    info = FeedInfo(1, url, "", None)
+    prepared = await preparer.run(result, info, datetime.datetime.now(datetime.UTC))
+    print(len(prepared.items), *preparer.worker_pids(), flush=True)
+    os.kill(os.getpid(), 9)
+
+asyncio.run(main())
+"""
+
+
+def test_workers_leave_when_the_bot_is_killed() -> None:
+    """SIGKILL gives the bot no chance to stop its pool: the workers notice and exit."""
+    feed = Path(__file__).parents[1] / "data" / "feeds" / "crypto_fr.rss"
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(feed)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    count, pid = (int(x) for x in done.stdout.split())
+    assert count == 3
+    deadline = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(pid), "the parse worker outlived the bot"
