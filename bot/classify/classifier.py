@@ -126,6 +126,21 @@ def _acts_on_own(text: str, action: Span, objects: list[Span], own: list[Span]) 
     return max(s.end for s in mine) > max((s.end for s in theirs), default=-1)
 
 
+_HEADLINE_SEPARATORS = (":", "：", "|", " — ", " – ", " - ")
+
+
+def _labels_headline(title: str, term: Span) -> bool:
+    """Whether an opinion word is the headline's label ("Opinion: …", "Podcast | …", "…: a
+    reading list") rather than a word of the news ("Spotify pulls crypto podcast ads")."""
+    before, after = title[: term.start], title[term.end :]
+    if not before.strip(" \t【[(«\"'"):
+        return True
+    if after.lstrip()[:1] in (":", "：", "|"):
+        return True
+    cut = max(before.rfind(sep) for sep in _HEADLINE_SEPARATORS)
+    return cut >= 0 and len(before) - cut <= 15
+
+
 def _shares_verb(action: Span, rule: Span) -> bool:
     """Whether a rule term takes in the action's own words ("prison ferme"), not just a word
     in the gap of a spread-out action ("wirft nicht lizenzierte Apps aus": the apps' status)."""
@@ -258,7 +273,10 @@ class Classifier:
             authorities=hits.get("context.authorities", []),
             loose=loose,
             own=own,
-            opinion=any(s.start < title_end for s in hits.get("guards.opinion", ())),
+            opinion=any(
+                s.start < title_end and _labels_headline(title, s)
+                for s in hits.get("guards.opinion", ())
+            ),
             ordinary="guards.no_ban" in hits or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=pick(hits, "regulator"),
