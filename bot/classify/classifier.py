@@ -141,6 +141,23 @@ def _labels_headline(title: str, term: Span) -> bool:
     return cut >= 0 and len(before) - cut <= 15
 
 
+FORMER_WINDOW = 12  # characters between "former" / "ex-" and the regulator it qualifies
+
+
+def _acting(regulators: list[Span], former: list[Span], monetary: list[Span]) -> list[Span]:
+    """Regulators named as a regulator at work: not a person's former employer ("hires
+    former SEC official", "exregulador de la CNMV"), nor a central bank setting interest
+    rates ("Zinsentscheid der EZB")."""
+    if not former and not monetary:
+        return regulators
+    return [
+        r
+        for r in regulators
+        if not any(f.end <= r.start and r.start - f.end <= FORMER_WINDOW for f in former)
+        and not any(r.near(m, GUARD_WINDOW) for m in monetary)
+    ]
+
+
 def _shares_verb(action: Span, rule: Span) -> bool:
     """Whether a rule term takes in the action's own words ("prison ferme"), not just a word
     in the gap of a spread-out action ("wirft nicht lizenzierte Apps aus": the apps' status)."""
@@ -279,7 +296,11 @@ class Classifier:
             ),
             ordinary="guards.no_ban" in hits or sanctions_story,
             platforms=pick(hits, "platform"),
-            regulators=pick(hits, "regulator"),
+            regulators=_acting(
+                pick(hits, "regulator"),
+                hits.get("guards.former", []),
+                hits.get("guards.monetary", []),
+            ),
             countries=pick(hits, "country"),
         )
 
