@@ -11,6 +11,7 @@ Nothing is ever cut mid-word.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -96,6 +97,7 @@ def _is_abbreviation(before: str, known: frozenset[str]) -> bool:
     return word in known or (word.count(".") >= 1 and len(word) <= 6 and word[-1].isalpha())
 
 
+@functools.lru_cache(maxsize=512)  # /latest and alerts show the same items to many chats
 def summarize(title: str, text: str, limit: int = LIST_CHARS, lang: str | None = None) -> str:
     """The lead sentence plus the most informative others that fit in `limit` characters,
     in reading order. A text that only repeats the title gives an empty summary (the title
@@ -141,8 +143,13 @@ def _candidates(title: str, text: str, lang: str | None) -> list[str]:
     return out
 
 
+_DIGIT = re.compile(r"\d")
+# Word folds recur across summaries (a /latest or /search page is several of them).
+_fold_word = functools.lru_cache(maxsize=20_000)(fold)
+
+
 def _keywords(text: str) -> set[str]:
-    return {fold(w) for w in _WORD.findall(text) if len(w) > 3}
+    return {_fold_word(w) for w in _WORD.findall(text) if len(w) > 3}
 
 
 def _score(sentence: str, position: int, title_words: set[str]) -> float:
@@ -152,7 +159,7 @@ def _score(sentence: str, position: int, title_words: set[str]) -> float:
     if not words:
         return 0.0
     names = sum(1 for w in words[1:] if _CAPITAL.match(w))
-    numbers = sum(1 for w in words if any(c.isdigit() for c in w))
-    shared = sum(1 for w in words if len(w) > 3 and fold(w) in title_words)
+    numbers = sum(1 for w in words if _DIGIT.search(w))
+    shared = sum(1 for w in words if len(w) > 3 and _fold_word(w) in title_words)
     density = (2.0 * names + 1.5 * numbers + 1.5 * shared) / math.sqrt(len(words))
     return density / (1.0 + 0.15 * position)

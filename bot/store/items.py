@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -73,24 +74,6 @@ def wants(sub: Subscription, item: Item, folded: str) -> bool:
     return False  # pragma: no cover
 
 
-async def _story_index(conn: aiosqlite.Connection, batch: Sequence[Item]) -> StoryIndex:
-    """Flagged items published near this batch, for story matching (newest first)."""
-    times = [i.published for i in batch]
-    earliest, latest = min(times), max(times)
-    with contextlib.suppress(OverflowError):  # dates at the ends of the calendar
-        earliest -= WINDOW
-    with contextlib.suppress(OverflowError):
-        latest += WINDOW
-    rows = await conn.execute_fetchall(
-        f"SELECT {ITEM_COLUMNS}, i.story_id FROM flags g JOIN items i ON i.id = g.item_id"
-        " JOIN feeds f ON f.id = i.feed_id WHERE g.category <> 'none'"
-        " AND g.published BETWEEN ? AND ? AND i.story_id IS NOT NULL"
-        " ORDER BY g.published DESC LIMIT ?",
-        (to_db(earliest), to_db(latest), STORY_CANDIDATES),
-    )
-    return StoryIndex([Candidate.of(item_from_row(r), int(r["story_id"])) for r in rows])
-
-
 @dataclass(frozen=True, slots=True)
 class Stats:
     feeds: int
@@ -110,19 +93,68 @@ class Stats:
 class ItemRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Story candidates by item id: each batch needs the recent flagged items, and
+        # building one (folding its title and opening) costs more than the batch's inserts.
+        self._candidates: OrderedDict[int, Candidate] = OrderedDict()
+
+    async def _story_index(self, conn: aiosqlite.Connection, batch: Sequence[Item]) -> StoryIndex:
+        """Flagged items published near this batch, for story matching (newest first)."""
+        times = [i.published for i in batch]
+        earliest, latest = min(times), max(times)
+        with contextlib.suppress(OverflowError):  # dates at the ends of the calendar
+            earliest -= WINDOW
+        with contextlib.suppress(OverflowError):
+            latest += WINDOW
+        recent = await conn.execute_fetchall(
+            "SELECT g.item_id, i.story_id FROM flags g JOIN items i ON i.id = g.item_id"
+            " WHERE g.category <> 'none' AND g.published BETWEEN ? AND ?"
+            " AND i.story_id IS NOT NULL ORDER BY g.published DESC LIMIT ?",
+            (to_db(earliest), to_db(latest), STORY_CANDIDATES),
+        )
+        missing = [int(r[0]) for r in recent if int(r[0]) not in self._candidates]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            rows = await conn.execute_fetchall(
+                f"SELECT {ITEM_COLUMNS}, i.story_id {ITEM_JOINS}"
+                f" WHERE i.id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in rows:
+                self._remember(Candidate.of(item_from_row(row), int(row["story_id"])))
+        return StoryIndex(
+            [
+                replace(self._candidates[int(r[0])], story_id=int(r[1]))
+                for r in recent
+                if int(r[0]) in self._candidates
+            ]
+        )
+
+    def _remember(self, candidate: Candidate) -> None:
+        self._candidates[candidate.item_id] = candidate
+        self._candidates.move_to_end(candidate.item_id)
+        while len(self._candidates) > 2 * STORY_CANDIDATES:
+            self._candidates.popitem(last=False)
 
     async def add_many(self, items: Sequence[Item]) -> list[Item]:
         """Store new items (dedupe on feed+guid and canonical URL) with their flags, give each
         flagged item its story, and queue an alert for every chat with a matching instant
-        subscription, at most one per (chat, story). Returns the items that were new."""
+        subscription, at most one per (chat, story). Returns the items that were new.
+
+        One transaction, and one round trip to the database thread per item: flags, story
+        ids and alerts are written together at the end."""
         if not items:
             return []
         new: list[Item] = []
+        flags: list[tuple[object, ...]] = []
+        story_ids: list[tuple[int, int]] = []
+        alerts: list[tuple[int, int]] = []  # (chat, item) in item order
+        told: dict[int, set[int]] = {}  # story → chats alerted in this batch
+        joined: list[Candidate] = []
         async with self.db.transaction() as conn:
             subs: list[tuple[Subscription, str]] | None = None
             stories: StoryIndex | None = None
             for item in items:
-                cur = await conn.execute(
+                rows = await conn.execute_fetchall(
                     "INSERT INTO items (feed_id, guid, url, title, text, published, fetched,"
                     " lang, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
                     " RETURNING id",
@@ -138,18 +170,14 @@ class ItemRepo:
                         item.author,
                     ),
                 )
-                row = await cur.fetchone()
-                await cur.close()
-                if row is None:
+                if not rows:
                     continue
-                item.id = int(row[0])
+                item.id = int(next(iter(rows))[0])
                 new.append(item)
                 flag = item.flag
                 if flag is None:
                     continue
-                await conn.execute(
-                    "INSERT INTO flags (item_id, category, score, evidence, entities, lang,"
-                    " published) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                flags.append(
                     (
                         item.id,
                         flag.category.value,
@@ -158,37 +186,50 @@ class ItemRepo:
                         json.dumps(flag.entities.to_dict(), ensure_ascii=False),
                         flag.lang,
                         to_db(item.published),
-                    ),
+                    )
                 )
                 if not flag.flagged:
                     continue
                 if stories is None:
-                    stories = await _story_index(conn, items)
+                    stories = await self._story_index(conn, items)
+                    subs = await active_subscription_modes(conn)
+                assert subs is not None  # noqa: S101 - read with the story index
                 story = stories.match(item)
                 story_id = story if story is not None else item.id
-                stories.add(Candidate.of(item, story_id))
-                await conn.execute(
-                    "UPDATE items SET story_id = ? WHERE id = ?", (story_id, item.id)
-                )
-                if subs is None:
-                    subs = await active_subscription_modes(conn)
-                folded = fold(f"{item.title}\n{item.text}")
+                candidate = Candidate.of(item, story_id)
+                stories.add(candidate)
+                joined.append(candidate)
+                story_ids.append((story_id, item.id))
+                keywords = any(s.kind is SubscriptionKind.KEYWORD for s, _ in subs)
+                folded = fold(f"{item.title}\n{item.text}") if keywords else ""
                 chats = {
                     s.chat_id for s, mode in subs if mode == INSTANT and wants(s, item, folded)
                 }
                 if story is not None and chats:
-                    told = await conn.execute_fetchall(
-                        "SELECT DISTINCT o.chat_id FROM items i JOIN outbox o ON o.item_id = i.id"
-                        " WHERE i.story_id = ?",
-                        (story_id,),
-                    )
-                    chats -= {int(r[0]) for r in told}
-                now = to_db(utcnow())
-                await conn.executemany(
-                    "INSERT INTO outbox (chat_id, item_id, not_before, created)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [(chat_id, item.id, now, now) for chat_id in sorted(chats)],
-                )
+                    if story_id not in told:
+                        earlier = await conn.execute_fetchall(
+                            "SELECT DISTINCT o.chat_id FROM items i"
+                            " JOIN outbox o ON o.item_id = i.id WHERE i.story_id = ?",
+                            (story_id,),
+                        )
+                        told[story_id] = {int(r[0]) for r in earlier}
+                    chats -= told[story_id]
+                told.setdefault(story_id, set()).update(chats)
+                alerts += [(chat_id, item.id) for chat_id in sorted(chats)]
+            await conn.executemany(
+                "INSERT INTO flags (item_id, category, score, evidence, entities, lang,"
+                " published) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                flags,
+            )
+            await conn.executemany("UPDATE items SET story_id = ? WHERE id = ?", story_ids)
+            now = to_db(utcnow())
+            await conn.executemany(
+                "INSERT INTO outbox (chat_id, item_id, not_before, created)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [(chat_id, item_id, now, now) for chat_id, item_id in alerts],
+            )
+        for candidate in joined:  # committed: their ids are theirs for good
+            self._remember(candidate)
         return new
 
     async def story_of(self, item_id: int) -> list[Item]:
