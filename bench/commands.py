@@ -13,6 +13,7 @@ from bench.bigdb import pick_words
 from bench.common import Row, bench_settings, percentile
 from bot.commands import Commands, Invocation
 from bot.store import Store
+from bot.summarize import summarize
 
 BARE_FTS = "SELECT rowid FROM items_fts WHERE items_fts MATCH ? LIMIT 5"
 
@@ -63,6 +64,10 @@ async def _run(path: Path, samples: int, items: int) -> list[Row]:
         search = await sample(search_calls(commands, words, samples))
         common_only = await sample(search_calls(commands, common, samples // 2))
         late = await sample(latest)
+        # The same, with the summary cache emptied before every call: a page of items no
+        # one has looked at yet (the warm figures above are what repeated pages cost).
+        cold_search = await sample([_cold(c) for c in search_calls(commands, words, samples)])
+        cold_latest = await sample([_cold(c) for c in latest])
     base50, base95 = percentile(bare, 50), percentile(bare, 95)
     scale = f"{items:,} items; words: {', '.join(words)}"
     return [
@@ -76,7 +81,19 @@ async def _run(path: Path, samples: int, items: int) -> list[Row]:
             "value<=5", f"{items:,} items"),
         Row("/latest p95", percentile(late, 95), "ms", base95, "bare FTS5 p95",
             "value<=5", f"{items:,} items"),
+        Row("/search p95, summaries not cached", percentile(cold_search, 95), "ms", base95,
+            "bare FTS5 p95", "value<=10", "summary cache emptied before each call"),
+        Row("/latest p95, summaries not cached", percentile(cold_latest, 95), "ms", base95,
+            "bare FTS5 p95", "value<=5", "summary cache emptied before each call"),
     ]  # fmt: skip
+
+
+def _cold(call: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
+    async def run() -> object:
+        summarize.cache_clear()
+        return await call()
+
+    return run
 
 
 def run(path: Path, *, samples: int, items: int) -> list[Row]:
