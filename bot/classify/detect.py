@@ -44,6 +44,9 @@ def _identifier() -> Any:
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
     identifier.set_languages(list(DETECTABLE))
+    # It keeps the 97-language model to allow set_languages again (28 MB): we never do.
+    if hasattr(identifier, "_full_model"):
+        identifier._full_model = None
     return identifier
 
 
