@@ -34,6 +34,7 @@ from bot.models import Item
 log = logging.getLogger(__name__)
 
 ORPHAN_CHECK_S = 1.0  # how often a worker checks that the bot is still alive
+CLOSE_GRACE_S = 5.0  # how long a stop waits for a worker to finish its feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,18 @@ class Preparer:
         processes = getattr(self._pool, "_processes", None) or {}
         return sorted(processes)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, grace: float = CLOSE_GRACE_S) -> None:
+        """Stop the workers: each finishes the feed it is on, for at most `grace` seconds
+        (a stop must not wait on a pathological feed); then it is killed."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+            if worker.is_alive():
+                log.warning("parse worker %s still busy after %.0f s; killed", worker.pid, grace)
+                worker.kill()
+                worker.join(1.0)

@@ -4,21 +4,28 @@ back whole and flagged, a worker that dies fails only its feed, and no worker ou
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import make_classifier, make_fetcher
+from bot.classify import Classifier
 from bot.config import Settings, load_settings
+from bot.errors import FeedError
+from bot.feeds.fetch import FetchResult
 from bot.feeds.poller import Poller
+from bot.feeds.prepare import FeedInfo, Preparer
 from bot.models import Category
 from bot.store import Store
+from tests.hardening.feeds import many_items
 from tests.support.feedserver import FeedServer
 
 
@@ -35,6 +42,10 @@ async def poller(store: Store, settings: Settings) -> AsyncIterator[Poller]:
             yield poller
         finally:
             await poller.close()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def alive(pid: int) -> bool:
@@ -120,3 +131,21 @@ def test_workers_leave_when_the_bot_is_killed() -> None:
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(pid), "the parse worker outlived the bot"
+
+
+async def test_stopping_does_not_wait_on_a_long_feed() -> None:
+    """A stop (SIGTERM) gives a busy worker a grace period, then kills it: the bot exits in
+    seconds even while a 20,000-item feed is being parsed."""
+    preparer = Preparer(Classifier(), workers=1)
+    await preparer.start()
+    [pid] = preparer.worker_pids()
+    url = "https://a.example/rss"
+    result = FetchResult(200, False, many_items(20_000), None, None, url, "application/rss+xml")
+    busy = asyncio.create_task(preparer.run(result, FeedInfo(1, url, "", None), now()))
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    await asyncio.to_thread(preparer.close, 0.5)
+    assert time.monotonic() - started < 3
+    assert not alive(pid)
+    with pytest.raises(FeedError, match="parser process died"):
+        await busy
