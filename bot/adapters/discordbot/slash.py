@@ -17,6 +17,9 @@ from bot.commands.catalog import BY_NAME, COMMANDS, CommandSpec
 
 Category = Literal["bans", "regulation", "all"]
 Target = Literal["all", "bans", "regulation", "keyword"]
+Mode = Literal["instant", "digest"]
+DigestAction = Literal["on", "off", "now"]
+Language = Literal["en", "fr"]  # bot.i18n.LANGUAGES (a test keeps them equal)
 QUERY_MAX = 200
 KEYWORD_MAX = 64
 
@@ -68,14 +71,16 @@ def register(tree: app_commands.CommandTree[discord.Client], h: Handlers) -> Non
     @app_commands.describe(
         target="What to be alerted about (default: all)",
         keyword="With target keyword: the word to watch for",
+        mode="instant: one alert per item (default); digest: in the daily digest only",
     )
     @app_commands.default_permissions(manage_channels=True)
     async def subscribe(
         interaction: Interaction,
         target: Target | None = None,
         keyword: app_commands.Range[str, 1, KEYWORD_MAX] | None = None,
+        mode: Mode | None = None,
     ) -> None:
-        await h.run(interaction, "subscribe", target_args(target, keyword))
+        await h.run(interaction, "subscribe", words(target_args(target, keyword), mode))
 
     @tree.command(name="unsubscribe", description=summary("unsubscribe"))
     @app_commands.describe(
@@ -89,6 +94,25 @@ def register(tree: app_commands.CommandTree[discord.Client], h: Handlers) -> Non
         keyword: app_commands.Range[str, 1, KEYWORD_MAX] | None = None,
     ) -> None:
         await h.run(interaction, "unsubscribe", target_args(target, keyword))
+
+    @tree.command(name="digest", description=summary("digest"))
+    @app_commands.describe(
+        action="on, off, or now (the digest of the last 24 hours, here and now)",
+        time="With on: the time of day, HH:MM (default 08:00)",
+        timezone="With on: an IANA zone such as Europe/Paris (default UTC)",
+    )
+    async def digest(
+        interaction: Interaction,
+        action: DigestAction | None = None,
+        time: app_commands.Range[str, 1, 5] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        await h.run(interaction, "digest", words(action, time, timezone))
+
+    @tree.command(name="language", description=summary("language"))
+    @app_commands.describe(language="The language I answer in here")
+    async def language(interaction: Interaction, language: Language | None = None) -> None:
+        await h.run(interaction, "language", language or "")
 
     @tree.command(name="subscriptions", description=summary("subscriptions"))
     async def subscriptions(interaction: Interaction) -> None:

@@ -14,6 +14,7 @@ from bot.adapters.discordbot import handlers as handlers_module
 from bot.adapters.discordbot.buttons import MoreButton
 from bot.adapters.discordbot.slash import free_form
 from bot.commands import COMMANDS, CommandSpec, Reply
+from bot.i18n import LANGUAGES
 from bot.store import Store
 from tests.adapters.discord.conftest import ADMIN, slash
 from tests.adapters.discord.fakes import CHANNEL, FakeInteraction, dm
@@ -292,3 +293,48 @@ async def test_a_new_catalogue_command_gets_a_free_text_option(adapter: DiscordA
     await command.callback(interaction, arguments="on")  # type: ignore[arg-type,call-arg]
     assert "Unknown command /later" in interaction.only.text()  # the core answered
     assert interaction.only.ephemeral
+
+
+def test_digest_language_and_mode_are_typed_choices(adapter: DiscordAdapter) -> None:
+    def options(name: str) -> dict[str, dict[str, object]]:
+        command = adapter.tree.get_command(name)
+        assert isinstance(command, discord.app_commands.Command)
+        return {p["name"]: p for p in command.to_dict(adapter.tree)["options"]}
+
+    def choices(option: dict[str, object]) -> list[object]:
+        return [c["value"] for c in option["choices"]]  # type: ignore[attr-defined]
+
+    assert choices(options("subscribe")["mode"]) == ["instant", "digest"]
+    digest = options("digest")
+    assert choices(digest["action"]) == ["on", "off", "now"]
+    assert {"time", "timezone"} <= digest.keys()
+    assert choices(options("language")["language"]) == list(LANGUAGES)
+
+
+async def test_digest_language_and_digest_subscriptions_from_discord(
+    adapter: DiscordAdapter, store: Store
+) -> None:
+    manager = {"manage_channels": True}
+    on = await slash(
+        adapter,
+        "digest",
+        FakeInteraction(**manager),
+        action="on",
+        time="07:30",
+        timezone="Europe/Paris",
+    )
+    assert "07:30 (Europe/Paris)" in on.only.text()
+    sub = await slash(
+        adapter, "subscribe", FakeInteraction(**manager), target="regulation", mode="digest"
+    )
+    assert "daily digest at 07:30 (Europe/Paris)" in sub.only.text()
+    chat = await store.chats.find("discord", str(CHANNEL))
+    assert chat is not None and chat.id is not None
+    assert list((await store.chats.subscription_modes(chat.id)).values()) == ["digest"]
+    refused = await slash(adapter, "language", language="fr")  # not a channel manager
+    assert refused.only.ephemeral
+    french = await slash(adapter, "language", FakeInteraction(**manager), language="fr")
+    assert "français" in french.only.text()
+    status = await slash(adapter, "digest")
+    assert "07:30" in status.only.text()  # anyone may look; answered in French now
+    assert (await store.chats.get(chat.id)).lang == "fr"  # type: ignore[union-attr]
