@@ -200,6 +200,10 @@ async def test_error_handler_apologises_and_goes_on(
         [apology] = await bot_api.wait_messages(1001)
     assert apology["plain"].startswith("Sorry, something went wrong")
     assert "database on fire" in caplog.text
+    marie = bot_api.user(1002, "Marie", lang="fr")
+    bot_api.send(bot_api.private_chat(marie), marie, "/stats")
+    [excuses] = await bot_api.wait_messages(1002)
+    assert excuses["plain"].startswith("Désolé, quelque chose s’est mal passé")
     bot_api.send(chat, ann, "/help")
     assert "/search" in (await bot_api.wait_messages(1001, 2))[1]["plain"]
 

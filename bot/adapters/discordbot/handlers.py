@@ -19,14 +19,13 @@ from bot.adapters.discordbot.buttons import ButtonCodec, make_view
 from bot.adapters.discordbot.render import render
 from bot.adapters.discordbot.transport import NO_MENTIONS
 from bot.commands import Commands, Invocation, Reply
+from bot.commands.notices import apology, button_expired
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 PRIVATE = frozenset({"help", "addfeed", "removefeed"})  # answered to the caller only
 DEFER_AFTER = 2.0  # seconds: a command still running then is deferred ("thinking…")
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a minute."
-EXPIRED = "This button has expired; run the command again."
 
 Interaction = discord.Interaction[Any]
 
@@ -43,8 +42,13 @@ def invocation(interaction: Interaction, command: str, args: str = "", page: int
         chat_kind="private" if in_dm else "group",
         can_manage=in_dm or interaction.permissions.manage_channels,
         page=page,
-        lang=str(interaction.locale) if interaction.locale else None,
+        lang=locale(interaction),
     )
+
+
+def locale(interaction: Interaction) -> str | None:
+    """The user's Discord language ("fr", "en-US"), when Discord says."""
+    return str(interaction.locale) if interaction.locale else None
 
 
 class Handlers:
@@ -66,7 +70,9 @@ class Handlers:
         try:
             pressed = self.codec.decode(custom_id)
             if pressed is None:
-                await interaction.response.send_message(EXPIRED, ephemeral=True)
+                await interaction.response.send_message(
+                    button_expired(locale(interaction)), ephemeral=True
+                )
                 return
             await interaction.response.edit_message(view=None)
             inv = invocation(interaction, pressed.command, pressed.args, pressed.page)
@@ -106,6 +112,8 @@ class Handlers:
         log.error("handling a Discord interaction failed", exc_info=exc)
         with contextlib.suppress(discord.HTTPException):
             if interaction.response.is_done():
-                await interaction.followup.send(APOLOGY, ephemeral=True)
+                await interaction.followup.send(apology(locale(interaction)), ephemeral=True)
             else:
-                await interaction.response.send_message(APOLOGY, ephemeral=True)
+                await interaction.response.send_message(
+                    apology(locale(interaction)), ephemeral=True
+                )

@@ -20,6 +20,7 @@ from bot.adapters.telegram.callbacks import CallbackCodec
 from bot.adapters.telegram.transport import delivery_error, send_reply
 from bot.commands import Commands, Invocation, Reply, parse_command_line
 from bot.commands.dispatch import ALIASES, HANDLERS
+from bot.commands.notices import apology, button_expired
 from bot.errors import RetryLater
 from bot.store import Store
 
@@ -31,7 +32,6 @@ MANAGING = frozenset(
     {"subscribe", "unsubscribe", "digest", "language"}
 )  # commands that change a chat's settings
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a minute."
 REPLY_WAIT_MAX = 10.0  # a reply waits this long for flood control, then gives up
 
 
@@ -89,7 +89,7 @@ class Handlers:
         press = self.codec.decode(query.data or "")
         message = query.message
         if press is None or message is None:
-            await query.answer("This button has expired; run the command again.")
+            await query.answer(button_expired(query.from_user.language_code))
             return
         await query.answer()
         chat, user = message.chat, query.from_user
@@ -148,7 +148,9 @@ class Handlers:
         log.error("handling a Telegram update failed", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await context.bot.send_message(update.effective_chat.id, APOLOGY)
+                user = update.effective_user
+                text = apology(user.language_code if user is not None else None)
+                await context.bot.send_message(update.effective_chat.id, text)
             except TelegramError as exc:
                 log.warning("could not send the apology: %s", exc)
 
