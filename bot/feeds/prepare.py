@@ -145,7 +145,19 @@ class Preparer:
             return
         loop = asyncio.get_running_loop()
         pool = self._executor()
-        await asyncio.gather(*(loop.run_in_executor(pool, os.getpid) for _ in range(self.workers)))
+        try:
+            await asyncio.gather(
+                *(loop.run_in_executor(pool, os.getpid) for _ in range(self.workers))
+            )
+        except (BrokenProcessPool, OSError) as exc:  # no processes here (limits, sandbox)
+            log.warning(
+                "parse workers could not start (%s); parsing in the bot's own process "
+                "(set BOT_PARSE_WORKERS=0 to skip trying)",
+                exc or type(exc).__name__,
+            )
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            self.workers = 0
 
     def worker_pids(self) -> list[int]:
         """Process ids of the running workers (for memory figures and tests)."""

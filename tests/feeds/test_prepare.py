@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import make_classifier, make_fetcher
-from bot.classify import Classifier
+from bot.classify import Classifier, Thresholds
 from bot.config import Settings, load_settings
 from bot.errors import FeedError
 from bot.feeds.fetch import FetchResult
@@ -95,7 +95,7 @@ async def test_a_dead_worker_fails_its_feed_and_the_next_poll_recovers(
 
 CHILD = """
 import asyncio, datetime, os, sys
-from bot.classify import Classifier
+from bot.classify import Classifier, Thresholds
 from bot.feeds.fetch import FetchResult
 from bot.feeds.prepare import FeedInfo, Preparer
 
@@ -149,3 +149,29 @@ async def test_stopping_does_not_wait_on_a_long_feed() -> None:
     assert not alive(pid)
     with pytest.raises(FeedError, match="parser process died"):
         await busy
+
+
+def _refuse_to_start() -> Thresholds:
+    raise RuntimeError("no worker processes on this machine")
+
+
+class Unstartable(Thresholds):
+    """Thresholds a worker cannot unpickle: its pool breaks as it starts."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_refuse_to_start, ())
+
+
+async def test_without_worker_processes_the_bot_parses_in_its_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    preparer = Preparer(Classifier(Unstartable()), workers=1)
+    await preparer.start()
+    assert preparer.workers == 0
+    assert "parse workers could not start" in caplog.text
+    url = "https://a.example/rss"
+    body = (Path(__file__).parents[1] / "data" / "feeds" / "crypto_fr.rss").read_bytes()
+    result = FetchResult(200, False, body, None, None, url, "application/rss+xml")
+    prepared = await preparer.run(result, FeedInfo(1, url, "", None), now())
+    assert len(prepared.items) == 3
+    preparer.close()
