@@ -148,7 +148,8 @@ class ItemRepo:
         flags: list[tuple[object, ...]] = []
         story_ids: list[tuple[int, int]] = []
         alerts: list[tuple[int, int]] = []  # (chat, item) in item order
-        told: dict[int, set[int]] = {}  # story → chats alerted in this batch
+        told: dict[int, set[int]] = {}  # story → chats alerted (this batch, and before)
+        loaded: set[int] = set()  # stories whose earlier alerts are in `told`
         joined: list[Candidate] = []
         async with self.db.transaction() as conn:
             subs: list[tuple[Subscription, str]] | None = None
@@ -205,16 +206,19 @@ class ItemRepo:
                 chats = {
                     s.chat_id for s, mode in subs if mode == INSTANT and wants(s, item, folded)
                 }
-                if story is not None and chats:
-                    if story_id not in told:
-                        earlier = await conn.execute_fetchall(
-                            "SELECT DISTINCT o.chat_id FROM items i"
-                            " JOIN outbox o ON o.item_id = i.id WHERE i.story_id = ?",
-                            (story_id,),
-                        )
-                        told[story_id] = {int(r[0]) for r in earlier}
-                    chats -= told[story_id]
-                told.setdefault(story_id, set()).update(chats)
+                alerted = told.setdefault(story_id, set())
+                if story is None:
+                    loaded.add(story_id)  # a new story: no earlier alerts to look up
+                if chats and story_id not in loaded:
+                    earlier = await conn.execute_fetchall(
+                        "SELECT DISTINCT o.chat_id FROM items i"
+                        " JOIN outbox o ON o.item_id = i.id WHERE i.story_id = ?",
+                        (story_id,),
+                    )
+                    alerted.update(int(r[0]) for r in earlier)
+                    loaded.add(story_id)
+                chats -= alerted
+                alerted.update(chats)
                 alerts += [(chat_id, item.id) for chat_id in sorted(chats)]
             await conn.executemany(
                 "INSERT INTO flags (item_id, category, score, evidence, entities, lang,"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,26 @@ async def test_one_alert_per_chat_per_story(store: Store) -> None:
         await store.items.add_many([item])
     rows = await store.db.fetchall("SELECT chat_id, count(*) AS n FROM outbox GROUP BY chat_id")
     assert {r["chat_id"]: r["n"] for r in rows} == dict.fromkeys(chats, 1)
+
+
+async def test_no_second_alert_when_a_batch_joins_a_story_already_alerted(
+    store: Store,
+) -> None:
+    """The story was alerted in an earlier poll. A later batch brings two of its items: one
+    published before the chat subscribed (no alert wanted), then one after. Neither may
+    alert the chat again."""
+    ids = await feeds(store)
+    chat = await store.chats.ensure("telegram", "1")
+    assert chat.id is not None
+    await store.chats.subscribe(chat.id, SubscriptionKind.BANS)
+    first, second, third = story_items(ids)[:3]
+    await store.items.add_many([first])
+    assert await store.outbox.pending_count() == 1
+    before = replace(second, published=first.published - timedelta(days=1))
+    await store.items.add_many([before, third])
+    ids_by_title = await story_ids(store)
+    assert len({ids_by_title[t] for _, t, _, _ in WECHAT_STORY}) == 1
+    assert await store.outbox.pending_count() == 1
 
 
 async def test_item_names_the_other_outlets(store: Store) -> None:
