@@ -45,7 +45,8 @@ def entry(item: Item, *, limit: int = LIST_CHARS, snippet: str | None = None) ->
         url=item.url,
         source=item.source,
         published=item.published,
-        summary=summarize(item.title, item.text, limit, item.lang),
+        # Adapters show a search hit's snippet instead of its summary: none is made for it.
+        summary="" if snippet else summarize(item.title, item.text, limit, item.lang),
         why=flag.why() if flag is not None and flag.flagged else None,
         snippet=snippet,
     )
