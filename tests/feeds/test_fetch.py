@@ -114,6 +114,25 @@ async def test_gzip_bomb_stops_at_the_cap(feed_server: FeedServer) -> None:
             await fetcher.fetch(url)
 
 
+async def test_corrupt_gzip_is_one_clear_error(feed_server: FeedServer, fetcher: Fetcher) -> None:
+    url = feed_server.add(
+        "/feed",
+        b"\x1f\x8b\x08\x00 this is not deflate data" * 20,
+        headers={"Content-Encoding": "gzip"},
+    )
+    with pytest.raises(FetchError, match=r"^corrupt compressed body$"):
+        await fetcher.fetch(url)
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "gzip, gzip", "compress"])
+async def test_an_encoding_we_did_not_ask_for_is_refused_by_name(
+    feed_server: FeedServer, fetcher: Fetcher, encoding: str
+) -> None:
+    url = feed_server.add("/feed", RSS, headers={"Content-Encoding": encoding})
+    with pytest.raises(FetchError, match=rf"^unsupported content-encoding '{encoding}'$"):
+        await fetcher.fetch(url)
+
+
 async def test_body_just_under_the_cap_is_accepted(feed_server: FeedServer) -> None:
     body = b"x" * 1_000_000
     url = feed_server.add("/feed", body, gzip=True)

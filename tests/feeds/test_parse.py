@@ -10,7 +10,13 @@ import pytest
 from bot.errors import ParseError
 from bot.feeds import parse as parse_module
 from bot.feeds.fetch import FetchResult
-from bot.feeds.parse import ParsedFeed, body_digest, parse_feed
+from bot.feeds.parse import (
+    MAX_ENTITY_DECLARATIONS,
+    ParsedFeed,
+    body_digest,
+    check_entity_expansion,
+    parse_feed,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "feeds"
 
@@ -130,3 +136,23 @@ def test_body_digest_tells_changed_bodies_apart() -> None:
     assert body_digest(body) == body_digest(bytes(body))
     assert body_digest(body) != body_digest(body + b" ")
     assert len(body_digest(body)) == 64
+
+
+def test_entity_declarations_beyond_the_cap_are_refused() -> None:
+    decls = "".join(f'<!ENTITY e{i} "x">' for i in range(MAX_ENTITY_DECLARATIONS + 1))
+    body = f'<?xml version="1.0"?><!DOCTYPE rss [{decls}]><rss version="2.0"></rss>'.encode()
+    with pytest.raises(ParseError, match=rf"^refused: {MAX_ENTITY_DECLARATIONS + 1} XML entity"):
+        check_entity_expansion(body)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-16"])
+def test_entity_bomb_in_utf16_is_refused_too(codec: str) -> None:
+    """UTF-16 hides `<!ENTITY` from a byte search: the body is read as text first."""
+    value = "x" * 10_000
+    doc = (
+        f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE rss [<!ENTITY big "{value}">]>'
+        f'<rss version="2.0"><channel><title>{"&big;" * 200}</title></channel></rss>'
+    )
+    with pytest.raises(ParseError, match=r"^refused: XML entities would expand"):
+        check_entity_expansion(doc.encode(codec))
+    check_entity_expansion(doc.replace("&big;" * 200, "&big;").encode(codec))  # one is fine
