@@ -207,8 +207,9 @@ class Classifier:
         def kept(spans: list[Span]) -> list[Span]:
             return [s for s in spans if not any(s.near(g, GUARD_WINDOW) for g in loose)]
 
-        # Banning misconduct ("prohibits misleading claims", "禁止操纵") is a rule, not a ban.
-        conduct = hits.get("guards.conduct", [])
+        # Banning misconduct ("prohibits misleading claims", "禁止操纵") is a rule, not a ban;
+        # a company barring its own staff from trading is internal policy, not a ban.
+        conduct = hits.get("guards.conduct", []) + hits.get("guards.staff", [])
         strong = [
             s
             for s in kept(hits.get("ban.strong", []))
@@ -315,7 +316,7 @@ class Classifier:
             target = _target(f.text.original, action, f.objects)
             score = 0.65 + 0.1 * (target is not None) + 0.1 * actor
             score += 0.05 * (action.start < f.title_end)
-            found.append((score - 0.3 * f.ordinary, action, target))
+            found.append((score - 0.35 * f.ordinary, action, target))
         if not f.ordinary:
             for action in f.weak:
                 objects = [o for o in f.objects if not o.overlaps(action)]
