@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -83,11 +83,14 @@ async def test_no_second_alert_when_a_batch_joins_a_story_already_alerted(
     chat = await store.chats.ensure("telegram", "1")
     assert chat.id is not None
     await store.chats.subscribe(chat.id, SubscriptionKind.BANS)
+    soon = datetime.now(UTC) + timedelta(minutes=1)  # after the subscription, whenever run
     first, second, third = story_items(ids)[:3]
+    first = replace(first, published=soon)
     await store.items.add_many([first])
     assert await store.outbox.pending_count() == 1
-    before = replace(second, published=first.published - timedelta(days=1))
-    await store.items.add_many([before, third])
+    before = replace(second, published=soon - timedelta(days=1))
+    after = replace(third, published=soon + timedelta(minutes=70))
+    await store.items.add_many([before, after])
     ids_by_title = await story_ids(store)
     assert len({ids_by_title[t] for _, t, _, _ in WECHAT_STORY}) == 1
     assert await store.outbox.pending_count() == 1
