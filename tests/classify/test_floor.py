@@ -4,9 +4,9 @@ The development set (dev.jsonl) is what the word lists were tuned on; the held-o
 (holdout.jsonl) was written before tuning and is never tuned on, so its floor is lower.
 independent.jsonl was written by another author before reading the word lists; its errors
 were then fixed by general rules. independent2.jsonl is a second set by that author (0.871
-fresh), independent3.jsonl a third by another engineer (0.906 fresh) and independent4.jsonl a
-fourth (0.956 fresh); all were then tuned on with general rules, so their floors guard those
-fixes, not a forecast (docs/classifier.md).
+fresh), independent3.jsonl a third by another engineer (0.906 fresh), independent4.jsonl a
+fourth (0.956 fresh) and independent5.jsonl a fifth (0.880 fresh); all were then tuned on
+with general rules, so their floors guard those fixes, not a forecast (docs/classifier.md).
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ from .conftest import DATA
         # Independent4: 0.956 / ban precision 0.934 scored once fresh; 1.000 after the
         # background-ban, withdrawal-freeze, cash and Spanish-infinitive rules. Some slack.
         ("independent4.jsonl", 150, 0.97, 0.95, 0.85),
+        # Independent5: 0.880 / ban precision 0.747 scored once fresh; 0.966 / 0.923 after the
+        # staff, business-reason, individual-bar and headline-label rules. The five ban errors
+        # left are proposed bans that this set labels regulation while the word lists follow
+        # the documented convention (a proposal to ban is a ban). Some slack.
+        ("independent5.jsonl", 150, 0.95, 0.90, 0.90),
     ],
 )
 def test_scores_hold_their_floor(
