@@ -6,8 +6,7 @@ Group names in the index:
 - ``obj:<action>``: banned objects, keyed by the action label ([objects] section)
 - ``reg:<action>``: rule and enforcement words, keyed by the action label ([regulation])
 - ``context.crypto``, ``context.authorities``, ``guards.loose``, ``guards.market``,
-  ``guards.no_ban``, ``guards.conduct``, ``guards.own``, ``guards.former``, ``guards.monetary``,
-  ``guards.proposal``, ``guards.plan``, ``guards.enacted``…
+  ``guards.no_ban``, ``guards.conduct``, ``guards.own``, ``guards.former``, ``guards.monetary``…
 - ``platform:<name>``, ``regulator:<name>``, ``country:<code>`` from ``entities.toml``
 """
 
