@@ -22,7 +22,6 @@ from bot.models import Category, Entities, Flag
 OBJECT_WINDOW = 40  # characters between a ban action and what it bans
 GUARD_WINDOW = 20  # characters between a ban word and a loose-usage guard
 LIFT_WINDOW = 15  # characters between a lifting verb ("overturns", "lève") and a ban word
-PROPOSAL_WINDOW = 60  # characters between a proposal word ("bill", "projet de loi") and a ban word
 DETECT_CHARS = 400  # characters of title + text given to language detection
 
 
@@ -53,7 +52,6 @@ class _Found:
     objects: list[Span]
     regulation: list[Span]
     authorities: list[Span]
-    proposed: list[Span]  # proposal words that govern a ban word: a proposed ban, regulation
     loose: list[Span]
     own: list[Span]  # a company's own things: office, plant, quarter, server…
     ordinary: bool  # hack, maintenance… anywhere in the item, or a sanctions headline
@@ -166,51 +164,6 @@ def _shares_verb(action: Span, rule: Span) -> bool:
     return action.overlaps(rule) and (rule.start <= action.start or rule.end >= action.end)
 
 
-def _plans(text: str, hits: dict[str, list[Span]]) -> list[Span]:
-    plans = hits.get("guards.plan", [])
-    if not plans:
-        return plans
-    platforms = [s for g, v in hits.items() if g.startswith("platform:") for s in v]
-    return [
-        p
-        for p in plans
-        if not any(s.end <= p.start and _same_sentence(text, s, p) for s in platforms)
-    ]
-
-
-def _drop_proposed(
-    text: str,
-    strong: list[Span],
-    weak: list[Span],
-    proposal: list[Span],
-    hits: dict[str, list[Span]],
-) -> tuple[list[Span], list[Span], list[Span]]:
-    """Ban words governed by a proposal word (close by, same sentence) are taken out; each
-    comes back with its proposal word as one regulation term, "proposed ban" ("propose
-    outlawing", "will Krypto-Mining untersagen"). A proposal word in a sentence that says
-    the rule was enacted ("passed the bill") does not govern; "not yet passed" is itself a
-    proposal word, so its "passed" is not enactment."""
-    enacted = [
-        e for e in hits.get("guards.enacted", ()) if not any(e.overlaps(p) for p in proposal)
-    ]
-    live = [p for p in proposal if not any(_same_sentence(text, p, e) for e in enacted)]
-    proposed: list[Span] = []
-
-    def free(spans: list[Span]) -> list[Span]:
-        out = []
-        for s in spans:
-            by = [p for p in live if s.near(p, PROPOSAL_WINDOW) and _same_sentence(text, s, p)]
-            if not by:
-                out.append(s)
-                continue
-            p = min(by, key=lambda p: _gap(s, p))
-            proposed.append(Span(min(s.start, p.start), max(s.end, p.end), "reg:proposed ban"))
-        return out
-
-    strong, weak = free(strong), free(weak)
-    return strong, weak, proposed
-
-
 def _gap(a: Span, b: Span) -> int:
     return 0 if a.overlaps(b) else max(b.start - a.end, a.start - b.end)
 
@@ -269,16 +222,6 @@ class Classifier:
             if not any(s.near(g, GUARD_WINDOW) for g in market)
             and not any(s.near(g, GUARD_WINDOW) for g in conduct)
         ]
-        # A proposed ban ("lawmakers propose a bill to ban…", "projet de loi", "拟禁止") is
-        # regulation news: ban words close to a proposal word in the same sentence do not
-        # count, unless the sentence says it was enacted ("parliament passed the bill…").
-        # A plan ("plans to", "will", "planea") counts the same, except a platform's plan for
-        # its own service, named before it in the sentence ("Binance plans to delist…").
-        proposed: list[Span] = []
-        if (strong or weak) and ("guards.proposal" in hits or "guards.plan" in hits):
-            proposal = hits.get("guards.proposal", []) + _plans(full.original, hits)
-            if proposal:
-                strong, weak, proposed = _drop_proposed(full.original, strong, weak, proposal, hits)
         lifted = hits.get("ban.lifted", [])
         # A lifting verb right next to a ban word ("lève l'interdiction", "推翻…禁令",
         # "Verbot … aufgehoben") is a ban being lifted, in any word order.
@@ -341,13 +284,11 @@ class Classifier:
             objects=objects,
             regulation=kept(
                 sorted(
-                    [s for g, spans in hits.items() if g.startswith("reg:") for s in spans]
-                    + proposed,
+                    (s for g, spans in hits.items() if g.startswith("reg:") for s in spans),
                     key=lambda s: s.start,
                 )
             ),
             authorities=hits.get("context.authorities", []),
-            proposed=proposed,
             loose=loose,
             own=own,
             opinion=any(

@@ -142,37 +142,3 @@ def test_thresholds_are_checked() -> None:
 def test_score_is_between_0_and_1(classifier: Classifier) -> None:
     for title in ("China bans bitcoin mining", "SEC fines exchange", "Bitcoin flat", ""):
         assert 0.0 <= classifier.classify(title, "").score <= 1.0
-
-
-@pytest.mark.parametrize(
-    ("title", "text", "lang", "category"),
-    [
-        # A proposed ban (bill, draft, plan, consultation) is regulation news.
-        ("Lawmakers propose bill to ban crypto ads", "", "en", Category.REGULATION),
-        ("Government considering a ban on crypto trading", "", "en", Category.REGULATION),
-        ("Norwegen will Krypto-Mining untersagen", "", "de", Category.REGULATION),
-        ("人大代表建议立法禁止虚拟货币广告", "", "zh", Category.REGULATION),
-        ("Bill to ban bitcoin mining has not yet passed the Senate", "", "en", Category.REGULATION),
-        # Enacted, ordered, or a platform's own announced action: still a ban.
-        ("Parliament passed the bill banning crypto mining", "", "en", Category.BAN),
-        (
-            "After a year-long debate, parliament passed the ban on crypto mining",
-            "",
-            "en",
-            Category.BAN,
-        ),
-        (
-            "Congreso aprobó el proyecto de ley que prohíbe la minería de criptomonedas",
-            "",
-            "es",
-            Category.BAN,
-        ),
-        ("Binance plans to delist privacy coins in Europe", "", "en", Category.BAN),
-        ("Bill Gates says China's ban on bitcoin mining was right", "", "en", Category.BAN),
-        ("中国人民银行禁止虚拟货币交易", "", "zh", Category.BAN),  # 虚拟 is not 拟 (proposed)
-    ],
-)
-def test_proposed_ban_is_regulation(
-    classifier: Classifier, title: str, text: str, lang: str, category: Category
-) -> None:
-    assert classifier.classify(title, text, lang).category is category

@@ -41,10 +41,10 @@ from .conftest import DATA
         # background-ban, withdrawal-freeze, cash and Spanish-infinitive rules. Some slack.
         ("independent4.jsonl", 150, 0.97, 0.95, 0.85),
         # Independent5: 0.880 / ban precision 0.747 scored once fresh; 0.966 / 0.923 after the
-        # staff, business-reason, individual-bar and headline-label rules; 0.994 / 1.000 after
-        # the proposal rule (a proposed ban is regulation, the convention this set was
-        # written with). Some slack.
-        ("independent5.jsonl", 150, 0.97, 0.97, 0.90),
+        # staff, business-reason, individual-bar and headline-label rules. The five ban errors
+        # left are proposed bans that this set labels regulation while the word lists follow
+        # the documented convention (a proposal to ban is a ban). Some slack.
+        ("independent5.jsonl", 150, 0.95, 0.90, 0.90),
     ],
 )
 def test_scores_hold_their_floor(
