@@ -215,7 +215,8 @@ class Classifier:
             for s in kept(hits.get("ban.strong", []))
             if not any(s.near(g, GUARD_WINDOW) for g in conduct)
         ]
-        market = hits.get("guards.market", [])
+        # Market talk, and interest rates ("corte de juros": a rate cut), are not bans.
+        market = hits.get("guards.market", []) + hits.get("guards.monetary", [])
         weak = [
             s
             for s in kept(hits.get("ban.weak", []))

@@ -5,7 +5,8 @@ The development set (dev.jsonl) is what the word lists were tuned on; the held-o
 independent.jsonl was written by another author before reading the word lists; its errors
 were then fixed by general rules. independent2.jsonl is a second set by that author (0.871
 fresh), independent3.jsonl a third by another engineer (0.906 fresh), independent4.jsonl a
-fourth (0.956 fresh) and independent5.jsonl a fifth (0.880 fresh); all were then tuned on
+fourth (0.956 fresh), independent5.jsonl a fifth (0.880 fresh) and independent6.jsonl a
+sixth (0.973 fresh); all were then tuned on
 with general rules, so their floors guard those fixes, not a forecast (docs/classifier.md).
 """
 
@@ -45,6 +46,9 @@ from .conftest import DATA
         # left are proposed bans that this set labels regulation while the word lists follow
         # the documented convention (a proposal to ban is a ban). Some slack.
         ("independent5.jsonl", 150, 0.97, 0.97, 0.90),
+        # Independent6: 0.973 / ban precision 0.923 scored once fresh; 1.000 after the
+        # ban-news market talk, closed-proceedings, rate-cut and "borrador" rules. Some slack.
+        ("independent6.jsonl", 140, 0.97, 0.97, 0.90),
     ],
 )
 def test_scores_hold_their_floor(
