@@ -80,19 +80,19 @@ def test_huge_single_line_is_cut_between_words() -> None:
 
 def test_callback_data_fits_64_bytes() -> None:
     codec = CallbackCodec(capacity=2)
-    short = codec.encode("search", 2, "wechat")
+    short = codec.encode(Button("More", "search", "wechat", 2))
     assert short == "search|2|wechat"
     press = codec.decode(short)
     assert press is not None
     assert (press.command, press.page, press.args) == ("search", 2, "wechat")
     long_args = "ВиЧат запрет криптовалюта биржа " * 3
-    token = codec.encode("search", 3, long_args)
+    token = codec.encode(Button("More", "search", long_args, 3))
     assert len(token.encode()) <= MAX_BYTES
     press = codec.decode(token)
     assert press is not None
     assert press.args == long_args
-    codec.encode("search", 2, long_args + "a")
-    codec.encode("search", 2, long_args + "b")
+    codec.encode(Button("More", "search", long_args + "a", 2))
+    codec.encode(Button("More", "search", long_args + "b", 2))
     assert codec.decode(token) is None  # evicted: the button says it expired
     assert codec.decode("nonsense") is None
     assert codec.decode("x|y|z") is None

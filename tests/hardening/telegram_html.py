@@ -102,6 +102,6 @@ def render_telegram(reply: Reply) -> list[Chunk]:
     codec = CallbackCodec()
 
     def data(button: Button) -> str:
-        return codec.encode(button.command, button.page, button.args)
+        return codec.encode(button)
 
     return render(reply, data)

@@ -1,67 +1,31 @@
 """The "More" button: a core `Button` as a Discord component whose `custom_id` carries the
 command, page and arguments, so a press works even after the bot restarted.
 
-`custom_id` holds at most 100 characters. Arguments too long for that are kept in a small
-bounded memory and the button carries a short token instead; a forgotten token makes the
-button answer "expired" rather than run something else.
+`custom_id` holds at most 100 characters; longer arguments are kept behind a token (the shared
+codec: `bot.adapters.presses`).
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Self
 
 import discord
 
+from bot.adapters.presses import PressCodec
 from bot.commands.reply import Button
 
 MAX_CUSTOM_ID = 100
 PREFIX = "bw:"
-_KEPT = "~"
 TEMPLATE = re.compile(re.escape(PREFIX) + r"(?P<data>.+)", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
-class Press:
-    command: str
-    page: int
-    args: str
+class ButtonCodec(PressCodec):
+    """`custom_id` holds at most 100 characters, behind the `bw:` prefix."""
 
-
-class ButtonCodec:
     def __init__(self, capacity: int = 2048) -> None:
-        self.capacity = capacity
-        self._kept: OrderedDict[str, Press] = OrderedDict()
-
-    def encode(self, button: Button) -> str:
-        custom_id = f"{PREFIX}{button.command}|{button.page}|{button.args}"
-        if len(custom_id) <= MAX_CUSTOM_ID:
-            return custom_id
-        token = _KEPT + secrets.token_urlsafe(12)
-        self._kept[token] = Press(button.command, button.page, button.args)
-        while len(self._kept) > self.capacity:
-            self._kept.popitem(last=False)
-        return PREFIX + token
-
-    def decode(self, custom_id: str) -> Press | None:
-        """The press a button stands for, or None when it is malformed or forgotten."""
-        data = custom_id.removeprefix(PREFIX)
-        if data == custom_id:
-            return None
-        if data.startswith(_KEPT):
-            press = self._kept.get(data)
-            if press is not None:
-                self._kept.move_to_end(data)
-            return press
-        command, sep, rest = data.partition("|")
-        page, sep2, args = rest.partition("|")
-        if not (sep and sep2 and command.isalnum() and page.isdigit() and len(page) < 6):
-            return None
-        return Press(command, int(page), args)
+        super().__init__(limit=MAX_CUSTOM_ID, prefix=PREFIX, capacity=capacity)
 
 
 PressHandler = Callable[[discord.Interaction[Any], str], Awaitable[None]]

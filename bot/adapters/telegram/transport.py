@@ -63,7 +63,7 @@ async def send_reply(
     """Send every chunk of the reply, in order. Telegram errors are raised as they are."""
 
     def button_data(button: Button) -> str:
-        return codec.encode(button.command, button.page, button.args)
+        return codec.encode(button)
 
     sent = []
     for chunk in render(reply, button_data):
