@@ -37,14 +37,15 @@ def _digest(row: aiosqlite.Row) -> DigestSettings:
     )
 
 
-def _chat(row: aiosqlite.Row) -> Chat:
+def chat_from_row(row: aiosqlite.Row, *, id_column: str = "id", lang_column: str = "lang") -> Chat:
+    """A chats row as a Chat (joined queries alias `id` and `lang`, which items have too)."""
     return Chat(
-        id=row["id"],
+        id=row[id_column],
         platform=row["platform"],
         key=row["key"],
         kind=row["kind"],
         active=bool(row["active"]),
-        lang=row["lang"],
+        lang=row[lang_column],
     )
 
 
@@ -64,17 +65,17 @@ class ChatRepo:
             row = await cur.fetchone()
             await cur.close()
         assert row is not None  # noqa: S101 - RETURNING always yields the row
-        return _chat(row)
+        return chat_from_row(row)
 
     async def get(self, chat_id: int) -> Chat | None:
         row = await self.db.fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
-        return _chat(row) if row else None
+        return chat_from_row(row) if row else None
 
     async def find(self, platform: str, key: str) -> Chat | None:
         row = await self.db.fetchone(
             "SELECT * FROM chats WHERE platform = ? AND key = ?", (platform, key)
         )
-        return _chat(row) if row else None
+        return chat_from_row(row) if row else None
 
     async def set_lang(self, chat_id: int, lang: str | None) -> None:
         async with self.db.transaction() as conn:
@@ -183,7 +184,7 @@ class ChatRepo:
             "SELECT c.*, d.chat_id, d.enabled, d.at, d.tz, d.last_date FROM digests d"
             " JOIN chats c ON c.id = d.chat_id WHERE d.enabled = 1 AND c.active = 1"
         )
-        return [(_chat(r), _digest(r)) for r in rows]
+        return [(chat_from_row(r), _digest(r)) for r in rows]
 
     async def mark_digest_sent(self, chat_id: int, local_date: str) -> bool:
         """Record the digest of `local_date` as sent. False when it already was (twice never)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.models import Chat, Item
+from bot.store.chats import chat_from_row
 from bot.store.db import Database, to_db, utcnow
 from bot.store.items import ITEM_COLUMNS, item_from_row
 
@@ -58,14 +59,7 @@ class Outbox:
         return [
             Alert(
                 id=r["alert_id"],
-                chat=Chat(
-                    id=r["chat_id"],
-                    platform=r["platform"],
-                    key=r["key"],
-                    kind=r["kind"],
-                    active=bool(r["active"]),
-                    lang=r["chat_lang"],
-                ),
+                chat=chat_from_row(r, id_column="chat_id", lang_column="chat_lang"),
                 item=item_from_row(r),
                 attempts=r["attempts"],
             )
