@@ -121,9 +121,7 @@ class Preparer:
             return await loop.run_in_executor(pool, _prepare_in_worker, result, feed, fetched)
         except BrokenProcessPool as exc:
             log.warning("a parse worker died while parsing %s; starting a new pool", feed.url)
-            if self._pool is pool:
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
+            self._discard(pool)
             raise FeedError("the parser process died on this feed (retried next poll)") from exc
 
     def _executor(self) -> Executor:
@@ -155,16 +153,18 @@ class Preparer:
                 "(set BOT_PARSE_WORKERS=0 to skip trying)",
                 exc or type(exc).__name__,
             )
-            self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
+            self._discard(pool)
             self.workers = 0
+
+    def _discard(self, pool: Executor) -> None:
+        """Forget a broken pool (the next feed starts a new one)."""
+        if self._pool is pool:
+            self._pool = None
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the running workers (for memory figures and tests)."""
-        if self._pool is None:
-            return []
-        processes = getattr(self._pool, "_processes", None) or {}
-        return sorted(processes)
+        return sorted(_processes(self._pool))
 
     def close(self, grace: float = CLOSE_GRACE_S) -> None:
         """Stop the workers: each finishes the feed it is on, for at most `grace` seconds
@@ -172,7 +172,7 @@ class Preparer:
         if self._pool is None:
             return
         pool, self._pool = self._pool, None
-        workers = list((getattr(pool, "_processes", None) or {}).values())
+        workers = list(_processes(pool).values())
         pool.shutdown(wait=False, cancel_futures=True)
         deadline = time.monotonic() + grace
         for worker in workers:
@@ -181,3 +181,8 @@ class Preparer:
                 log.warning("parse worker %s still busy after %.0f s; killed", worker.pid, grace)
                 worker.kill()
                 worker.join(1.0)
+
+
+def _processes(pool: Executor | None) -> dict[int, multiprocessing.process.BaseProcess]:
+    """A process pool's workers by pid (ProcessPoolExecutor keeps them in `_processes`)."""
+    return dict(getattr(pool, "_processes", None) or {})
