@@ -56,6 +56,7 @@ class _Found:
     own: list[Span]  # a company's own things: office, plant, quarter, server…
     ordinary: bool  # hack, maintenance… anywhere in the item, or a sanctions headline
     opinion: bool  # an opinion piece, reading list or podcast, said in the headline
+    community: bool  # a DAO or token holders making their own rules
     platforms: list[Span]
     regulators: list[Span]
     countries: list[Span]
@@ -76,7 +77,24 @@ ACTION_PRIORITY = (
 _RANK = {group: rank for rank, group in enumerate(ACTION_PRIORITY)}
 
 
-_BREAKS = ("\n", ". ", "。", "; ", "；", "！", "？", "! ", "? ")
+# Sentence ends, and clause joints that start a new subject ("… no job will be cut *and
+# that* customer service …"): an action and an object on either side are not one phrase.
+_BREAKS = (
+    "\n",
+    ". ",
+    "。",
+    "; ",
+    "；",
+    "！",
+    "？",
+    "! ",
+    "? ",
+    " and that ",
+    " et que ",
+    " y que ",
+    " und dass ",
+    " e que ",
+)
 
 
 def _same_sentence(text: str, a: Span, b: Span) -> bool:
@@ -296,6 +314,7 @@ class Classifier:
                 s.start < title_end and _labels_headline(title, s)
                 for s in hits.get("guards.opinion", ())
             ),
+            community="guards.community" in hits,
             ordinary="guards.no_ban" in hits or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=_acting(
@@ -317,6 +336,8 @@ class Classifier:
             target = _target(f.text.original, action, f.objects)
             score = 0.65 + 0.1 * (target is not None) + 0.1 * actor
             score += 0.05 * (action.start < f.title_end)
+            if target is None and not actor:  # "Verboten gut: …", "Prohibido perderse: …"
+                score = 0.5
             found.append((score - 0.35 * f.ordinary, action, target))
         if not f.ordinary:
             for action in f.weak:
@@ -347,6 +368,8 @@ class Classifier:
         score += 0.1 if f.crypto else 0.0
         if f.opinion:  # "How regulators think about stablecoins: a reading list"
             return min(score, 0.4)
+        if f.community and not f.regulators and not f.authorities:
+            return min(score, 0.4)  # "DAO members approve a new governance framework"
         # A regulator is finance context enough; rule words alone need crypto.
         return min(score if f.crypto or f.regulators else min(score, 0.4), 1.0)
 

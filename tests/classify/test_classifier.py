@@ -87,6 +87,59 @@ def test_hard_negatives_are_none(classifier: Classifier, title: str, text: str) 
     assert classifier.classify(title, text).category is Category.NONE
 
 
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Verboten günstig: drei Altcoins im Check", "Analysten sehen Nachholpotenzial."),
+        ("«Prohibido vender»: los holders de bitcoin resisten", "Las billeteras no se mueven."),
+    ],
+)
+def test_a_ban_word_with_nothing_banned_and_nobody_banning_is_not_a_ban(
+    classifier: Classifier, title: str, text: str
+) -> None:
+    assert classifier.classify(title, text).category is Category.NONE
+
+
+def test_a_ban_word_with_an_actor_is_a_ban(classifier: Classifier) -> None:
+    flag = classifier.classify(
+        "Le Maroc interdit les cryptomonnaies", "Rappel de la banque centrale."
+    )
+    assert flag.category is Category.BAN
+    assert flag.entities.jurisdictions == ("MA",)
+
+
+def test_a_dao_making_its_own_rules_is_not_regulation(classifier: Classifier) -> None:
+    own_rules = classifier.classify(
+        "DAO token holders approve new rules for grants",
+        "The community vote caps grants at $100,000 under the new framework.",
+    )
+    assert own_rules.category is Category.NONE
+    regulator = classifier.classify(
+        "SEC says DAO's new rules do not make its tokens exempt",
+        "The regulator warned that the governance vote changes nothing for securities law.",
+    )
+    assert regulator.category is Category.REGULATION
+
+
+def test_an_action_and_an_object_in_different_clauses_are_not_a_ban(
+    classifier: Classifier,
+) -> None:
+    flag = classifier.classify(
+        "Une plateforme crypto regroupe ses équipes à Paris",
+        "Elle assure qu'aucun poste ne sera supprimé et que les comptes clients ne changent pas.",
+    )
+    assert flag.category is Category.NONE
+
+
+def test_bots_sold_to_users_do_not_make_a_takedown_ordinary(classifier: Classifier) -> None:
+    flag = classifier.classify(
+        "YouTube removes channels selling crypto trading bots",
+        "The video site took down dozens of channels promising returns from bitcoin bots.",
+    )
+    assert flag.category is Category.BAN
+    assert flag.entities.platforms == ("YouTube",)
+
+
 def test_regulation_with_regulator_and_action(classifier: Classifier) -> None:
     flag = classifier.classify(
         "SEC sues crypto exchange over unregistered securities",
