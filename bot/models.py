@@ -63,10 +63,15 @@ class Flag:
         return self.category is not Category.NONE
 
     def why(self) -> str:
-        """One line for lists and alerts: `ban · WeChat · CN — "comptes … fermés"`."""
+        """One line for lists and alerts: `ban · WeChat · CN — "comptes … fermés"`, or
+        `regulation · SEC · US — "SEC sues"`: who acted comes first (the platform for a ban,
+        the regulator for regulation)."""
         parts: list[str] = [self.category.value]
         ent = self.entities
-        parts.extend(ent.platforms[:2] or ent.regulators[:1])
+        if self.category is Category.REGULATION:
+            parts.extend(ent.regulators[:1] or ent.platforms[:2])
+        else:
+            parts.extend(ent.platforms[:2] or ent.regulators[:1])
         parts.extend(ent.jurisdictions[:2])
         line = " · ".join(parts)
         if self.evidence:

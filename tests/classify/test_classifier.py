@@ -153,6 +153,19 @@ def test_regulation_with_regulator_and_action(classifier: Classifier) -> None:
     assert flag.why().startswith("regulation · SEC · US")
 
 
+def test_why_names_the_regulator_of_a_rule_before_the_platforms_it_concerns(
+    classifier: Classifier,
+) -> None:
+    flag = classifier.classify(
+        "BaFin grants first MiCA licences to two German banks",
+        "The banks may now offer crypto custody across the EU.",
+        "en",
+    )
+    assert flag.category is Category.REGULATION
+    assert "Banks" in flag.entities.platforms
+    assert flag.why().startswith("regulation · BaFin · DE")
+
+
 def test_entities_longest_alias_wins_and_shadows(classifier: Classifier) -> None:
     flag = classifier.classify(
         "Google Play removes crypto exchange apps in South Korea",
