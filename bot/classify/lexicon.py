@@ -8,6 +8,11 @@ Term syntax (documented for editors in ``lexicons/README.md``):
 - ``*part*``    any word that contains ``part`` (``*verbot*``: Werbeverbot, Verbote…)
 - ``two words`` the words in order, separated by spaces, hyphens or apostrophes
 - ``lift * ban`` a lone ``*`` stands for any one word
+- ``wirft ** aus`` ``**`` stands for up to eight words of the same clause (no punctuation
+                between): German separable verbs, "wirft nicht lizenzierte Apps aus"
+- ``stellt ** ein.`` with a final period, the last word must end its clause (punctuation
+                or the end of the text follows): "stellt den Handel … ein." but not the
+                article in "stellt ein neues Produkt vor"
 - ``SEC``       a term written in capitals (2+ letters) matches capitals only, so ``SEC``
                 is not the French word ``sec``; ``=Visa`` matches exactly that spelling
 - Chinese and Japanese terms match anywhere, as text has no spaces between words.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from bot.classify.fold import FoldedText, fold
@@ -30,6 +36,9 @@ _CJK = re.compile(f"[{_CJK_CLASS}]")
 _WORD = re.compile(rf"[^\W_{_CJK_CLASS}]+")
 _GAP_CHARS = frozenset(" \t-'/.")
 _MAX_GAP = 3
+_MAX_SKIP = 8  # words that ``**`` may stand for
+_SKIP_CHARS = frozenset(" \t-'/")  # between skipped words: no sentence or clause punctuation
+_CLAUSE_END = re.compile(r"\s*(?:$|[.,;:!?)»\"“”\n])")
 _CACHE_LIMIT = 200_000
 
 
@@ -68,13 +77,15 @@ class Span(NamedTuple):
 
 
 # A word pattern: (kind, text); kind is "=" whole word, "^" prefix, "$" suffix, "~" infix,
-# "?" any word.
+# "?" any word, "+" up to _MAX_SKIP words, "|" the end of a clause.
 Word = tuple[str, str]
 
 
 def _word(raw: str) -> Word:
     if raw == "*":
         return ("?", "")
+    if raw == "**":
+        return ("+", "")
     lead, tail = raw.startswith("*"), raw.endswith("*")
     core = raw.strip("*")
     if not core or "*" in core:
@@ -156,6 +167,10 @@ class TermIndex:
         if not parts or parts[0] == "*":
             raise ValueError(f"term {term!r} must start with a word")
         words = tuple(_word(p) for p in parts)
+        if words[-1][0] == "+" or any(a[0] == b[0] == "+" for a, b in pairwise(words)):
+            raise ValueError(f"term {term!r}: ** must stand between two words")
+        if "**" in parts and body.endswith("."):
+            words += (("|", ""),)
         key = (cased, words)
         if key in self._ids:
             self.groups[self._ids[key]].append(group)
@@ -246,15 +261,44 @@ class TermIndex:
             for group in self.groups[term_id]:
                 found.setdefault(group, []).append(Span(start, end, group))
             return
-        last = i + len(words) - 1
-        if last >= len(tokens):
+        last = _last_token(text.folded, bounds, tokens, i, words)
+        if last is None:
             return
-        for k in range(1, len(words)):
-            gap = text.folded[bounds[i + k - 1][1] : bounds[i + k][0]]
-            if len(gap) > _MAX_GAP or not set(gap) <= _GAP_CHARS:
-                return
-            if not _matches(words[k], tokens[i + k]):
-                return
         start, end = text.span(bounds[i][0], bounds[last][1])
         for group in self.groups[term_id]:
             found.setdefault(group, []).append(Span(start, end, group))
+
+
+def _last_token(
+    folded: str, bounds: list[tuple[int, int]], tokens: list[str], i: int, words: tuple[Word, ...]
+) -> int | None:
+    """Index of the last token of a match of `words` whose first word is token `i`, or None."""
+
+    def joined(a: int, b: int, chars: frozenset[str]) -> bool:
+        gap = folded[bounds[a][1] : bounds[b][0]]
+        return len(gap) <= _MAX_GAP and set(gap) <= chars
+
+    at, k = i, 1
+    while k < len(words):
+        if words[k][0] == "+":  # skip up to _MAX_SKIP words to the next word of the term
+            for nxt in range(at + 1, min(at + 2 + _MAX_SKIP, len(tokens))):
+                if not joined(nxt - 1, nxt, _SKIP_CHARS):
+                    return None
+                if _matches(words[k + 1], tokens[nxt]):
+                    at, k = nxt, k + 2
+                    break
+            else:
+                return None
+            continue
+        if words[k][0] == "|":  # a separable particle ends its clause
+            if not _CLAUSE_END.match(folded, bounds[at][1]):
+                return None
+            k += 1
+            continue
+        nxt = at + 1
+        if nxt >= len(tokens) or not joined(at, nxt, _GAP_CHARS):
+            return None
+        if not _matches(words[k], tokens[nxt]):
+            return None
+        at, k = nxt, k + 1
+    return at

@@ -140,6 +140,56 @@ def test_bots_sold_to_users_do_not_make_a_takedown_ordinary(classifier: Classifi
     assert flag.entities.platforms == ("YouTube",)
 
 
+def test_an_obligation_on_firms_without_a_licence_is_regulation(classifier: Classifier) -> None:
+    rule = classifier.classify(
+        "Unregistered exchanges must wind down by July under the new regime",
+        "The regulator said firms without a licence must close their local business.",
+    )
+    assert rule.category is Category.REGULATION
+    order = classifier.classify(
+        "Regulator orders unregistered exchange to shut down its app",
+        "The watchdog said the crypto platform had no licence.",
+    )
+    assert order.category is Category.BAN
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Compliance start-up raises $20 million to help crypto firms meet KYC rules",
+            "The Series A was led by a venture firm.",
+        ),
+        ("Bitcoin edges higher as Europe debates stablecoin rules", "Traders watch $70,000."),
+    ],
+)
+def test_rule_words_with_no_one_regulating_are_not_regulation(
+    classifier: Classifier, title: str, text: str
+) -> None:
+    assert classifier.classify(title, text).category is Category.NONE
+
+
+def test_a_price_story_about_a_regulators_decision_is_regulation(classifier: Classifier) -> None:
+    flag = classifier.classify(
+        "Bitcoin edges higher as SEC approves new stablecoin rules", "Traders watch $70,000."
+    )
+    assert flag.category is Category.REGULATION
+
+
+def test_german_separable_verbs_reach_their_particle(classifier: Classifier) -> None:
+    paused = classifier.classify(
+        "PayPal setzt Krypto-Käufe für Kunden in Österreich aus",
+        "Bestehende Guthaben bleiben erhalten.",
+    )
+    assert paused.category is Category.BAN
+    assert paused.entities.platforms == ("PayPal",)
+    launch = classifier.classify(
+        "Binance stellt ein neues Handelsprodukt für Kunden vor",
+        "Die Börse will Kunden in Europa gewinnen.",
+    )
+    assert launch.category is Category.NONE
+
+
 def test_regulation_with_regulator_and_action(classifier: Classifier) -> None:
     flag = classifier.classify(
         "SEC sues crypto exchange over unregistered securities",
