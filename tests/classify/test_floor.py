@@ -6,9 +6,10 @@ independent.jsonl was written by another author before reading the word lists; i
 were then fixed by general rules. independent2.jsonl is a second set by that author (0.871
 fresh), independent3.jsonl a third by another engineer (0.906 fresh), independent4.jsonl a
 fourth (0.956 fresh), independent5.jsonl a fifth (0.880 fresh) and independent6.jsonl a
-sixth (0.973 fresh); independent7–9 (0.927, 0.947, 0.940 fresh) and independent10–12 (0.927, 0.927, 0.980
-fresh) were written blind from the issue by three more writers in each of two rounds; all were then tuned on
-with general rules, so their floors guard those fixes, not a forecast (docs/classifier.md).
+sixth (0.973 fresh); independent7–9 (0.927, 0.947, 0.940 fresh) and independent10–12
+(0.927, 0.927, 0.980 fresh) were written blind from the issue by three more writers in each
+of two rounds. All were then tuned on with general rules, so their floors guard those
+fixes, not a forecast (docs/classifier.md).
 """
 
 from __future__ import annotations
