@@ -328,7 +328,8 @@ class Classifier:
                 hits.get("guards.former", []),
                 hits.get("guards.monetary", []),
             ),
-            countries=pick(hits, "country"),
+            # "US$ 1", "HK$ 5 million": a currency, not a country acting.
+            countries=[c for c in pick(hits, "country") if full.original[c.end : c.end + 1] != "$"],
         )
 
     def _ban(self, f: _Found) -> tuple[float, Span | None, Span | None]:

@@ -29,6 +29,41 @@ def test_seed_item_is_a_ban_on_wechat_in_china(classifier: Classifier) -> None:
     assert flag.why().startswith("ban · WeChat · CN — ")
 
 
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Chine : des médias blockchain privés de leurs comptes WeChat",
+            "Les comptes de Jinse et Deepchain ont été fermés en vertu des règles de la CAC.",
+        ),
+        ("多家区块链自媒体公众号被封", "页面提示其违反即时通信工具公众信息服务管理规定。"),
+    ],
+)
+def test_seed_item_told_other_ways_is_a_wechat_ban(
+    classifier: Classifier, title: str, text: str
+) -> None:
+    flag = classifier.classify(title, text)
+    assert flag.category is Category.BAN
+    assert flag.entities.platforms == ("WeChat",)
+
+
+def test_a_dollar_amount_is_not_a_country_acting(classifier: Classifier) -> None:
+    flag = classifier.classify(
+        '"Proibido vender": holders de memecoin fazem pacto',
+        "Eles pedem que ninguém venda antes de o token atingir US$ 1.",
+    )
+    assert flag.category is Category.NONE
+    assert flag.entities.jurisdictions == ()
+
+
+def test_breaching_a_policy_is_not_a_data_breach(classifier: Classifier) -> None:
+    flag = classifier.classify(
+        "YouTube removes crypto channels for breaching its policy",
+        "Creators of bitcoin trading videos lost their channels.",
+    )
+    assert flag.category is Category.BAN
+
+
 def test_fundraising_is_not_a_ban_being_lifted(classifier: Classifier) -> None:
     """ "levées de fonds" (fundraising) next to "interdit" is not "lève l'interdiction": the
     seed article's closing background line must not turn the ban into regulation news."""
