@@ -57,6 +57,7 @@ class _Found:
     ordinary: bool  # hack, maintenance… anywhere in the item, or a sanctions headline
     opinion: bool  # an opinion piece, reading list or podcast, said in the headline
     community: bool  # a DAO or token holders making their own rules
+    pressure: bool  # "under pressure", "to comply with regulatory requirements"
     business: bool  # a company's funding or results ("raises $30 million to help … comply")
     price_headline: bool  # the headline is a price move ("Ether avanza…", "Le bitcoin stable…")
     platforms: list[Span]
@@ -319,6 +320,7 @@ class Classifier:
                 for s in hits.get("guards.opinion", ())
             ),
             community="guards.community" in hits,
+            pressure="context.pressure" in hits,
             business="guards.business" in hits,
             price_headline=any(s.start < title_end for s in hits.get("guards.price", ())),
             ordinary="guards.no_ban" in hits or sanctions_story,
@@ -337,7 +339,7 @@ class Classifier:
         headline before the body) among those that reach the threshold."""
         if f.lifted:
             return 0.0, None, None
-        actor = bool(f.platforms or f.regulators or f.authorities or f.countries)
+        actor = bool(f.platforms or f.regulators or f.authorities or f.countries or f.pressure)
         found: list[tuple[float, Span, Span | None]] = []
         for action in f.strong:
             target = _target(f.text.original, action, f.objects)
@@ -360,7 +362,10 @@ class Classifier:
                 target = _target(f.text.original, action, objects)
                 if target is not None:
                     score = 0.55 + 0.1 * actor + 0.05 * (action.start < f.title_end)
-                    found.append((score, action, target))
+                    # Closing, dropping or suspending with no one named doing it (no
+                    # platform, bank, regulator, authority or country) is most often a
+                    # company's own business: "Exchange drops 14 thinly traded tokens".
+                    found.append((score if actor else min(score, 0.5), action, target))
         if not found:
             return 0.0, None, None
         top = max(score for score, _, _ in found)

@@ -95,7 +95,7 @@ def test_fundraising_is_not_a_ban_being_lifted(classifier: Classifier) -> None:
         ("zh", "微信封禁多个加密货币自媒体账号"),
         ("zh", "监管部门禁止银行为虚拟货币交易提供服务"),
         ("zh", "苹果下架交易所应用"),
-        ("zh", "平台关闭多个比特币账号"),
+        ("zh", "微博关闭多个比特币账号"),
         ("en", "Regulator outlaws crypto mining"),
         ("en", "App store pulls bitcoin wallet app"),
     ],
@@ -223,6 +223,28 @@ def test_german_separable_verbs_reach_their_particle(classifier: Classifier) -> 
         "Die Börse will Kunden in Europa gewinnen.",
     )
     assert launch.category is Category.NONE
+
+
+def test_a_closure_with_no_one_acting_is_business_unless_pressure_is_named(
+    classifier: Classifier,
+) -> None:
+    title = "Exchange drops three tokens from its spot market"
+    business = classifier.classify(title, "Trading ends next week, the company said.", "en")
+    assert business.category is Category.NONE
+    pressed = classifier.classify(
+        title, "Trading ends next week, to comply with regulatory requirements.", "en"
+    )
+    assert pressed.category is Category.BAN
+
+
+def test_x_is_the_platform_only_as_a_name(classifier: Classifier) -> None:
+    flag = classifier.classify("X suspends accounts of crypto influencers", "Memecoin scams.", "en")
+    assert flag.category is Category.BAN
+    assert flag.entities.platforms == ("X/Twitter",)
+    car = classifier.classify(
+        "Tesla unveils Model X update", "Bitcoin payments are not part of it."
+    )
+    assert car.entities.platforms == ()
 
 
 def test_regulation_with_regulator_and_action(classifier: Classifier) -> None:
