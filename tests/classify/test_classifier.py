@@ -247,6 +247,25 @@ def test_x_is_the_platform_only_as_a_name(classifier: Classifier) -> None:
     assert car.entities.platforms == ()
 
 
+def test_a_grid_operator_cutting_miners_off_is_a_mining_ban(classifier: Classifier) -> None:
+    flag = classifier.classify(
+        "Tajik grid operator pulls the plug on crypto farms for the winter",
+        "The state power company disconnected bitcoin mining farms until March.",
+    )
+    assert flag.category is Category.BAN
+    assert flag.entities.jurisdictions == ("TJ",)
+    assert flag.entities.action == "mining ban"
+
+
+def test_asic_machines_are_not_the_australian_regulator(classifier: Classifier) -> None:
+    flag = classifier.classify(
+        "Un incendio destruye 200 equipos ASIC en una granja minera",
+        "La empresa espera reanudar la minería de bitcoin en dos semanas.",
+    )
+    assert flag.category is Category.NONE
+    assert flag.entities.regulators == ()
+
+
 def test_regulation_with_regulator_and_action(classifier: Classifier) -> None:
     flag = classifier.classify(
         "SEC sues crypto exchange over unregistered securities",
