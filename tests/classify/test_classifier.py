@@ -202,6 +202,27 @@ RULES = [
         id="a closure under named pressure",
     ),
     pytest.param(
+        "Facebook et Instagram n'acceptent plus les publicités crypto",
+        "Meta a modifié sa politique publicitaire.",
+        None,
+        Category.BAN,
+        id="no longer accepting crypto ads",
+    ),
+    pytest.param(
+        "Mehrere Sparkassen lehnen Überweisungen an Kryptobörsen ab",
+        "Kunden berichten von zurückgebuchten Zahlungen.",
+        None,
+        Category.BAN,
+        id="separable verb across its object",
+    ),
+    pytest.param(
+        "Liechtensteiner FMA lehnt den Lizenzantrag einer Krypto-Börse ab",
+        "Das Unternehmen will die Entscheidung anfechten.",
+        None,
+        Category.REGULATION,
+        id="a licence application refused",
+    ),
+    pytest.param(
         "YouTube removes crypto channels for breaching its policy",
         "Creators of bitcoin trading videos lost their channels.",
         None,
