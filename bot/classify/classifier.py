@@ -266,8 +266,11 @@ class Classifier:
         # subject, written before the verb ("Bitcoin miner halts expansion").
         # Not when an authority is in the story: "suspends its services after a government
         # order" is the company carrying out a ban.
+        # Nor when a bank or payment provider is named: "Sa banque clôture ses comptes" is a
+        # bank closing its customer's accounts.
         authority = "context.authorities" in hits or any(g.startswith("regulator:") for g in hits)
-        mine = (strong or weak) and not authority
+        debanking = "platform:Banks" in hits or "platform:Payment providers" in hits
+        mine = (strong or weak) and not authority and not debanking
         possessive = hits.get("guards.possessive", []) if mine else []
         if possessive:
             after = {p.end + gap for p in possessive for gap in (0, 1, 2)}

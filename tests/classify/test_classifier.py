@@ -223,6 +223,20 @@ RULES = [
         id="a licence application refused",
     ),
     pytest.param(
+        "Sa banque clôture ses comptes : une start-up crypto dénonce une débancarisation",
+        "La jeune pousse a reçu un courrier annonçant la fermeture de ses comptes.",
+        None,
+        Category.BAN,
+        id="a bank closing its customer's accounts",
+    ),
+    pytest.param(
+        "Une plateforme crypto ferme son bureau de Lyon",
+        "L'équipe rejoint Paris.",
+        None,
+        Category.NONE,
+        id="a company closing its own office",
+    ),
+    pytest.param(
         "YouTube removes crypto channels for breaching its policy",
         "Creators of bitcoin trading videos lost their channels.",
         None,
