@@ -3,7 +3,9 @@
 A ban needs a ban word (``bans``, ``interdit``, ``禁止``) or an action (``closes``, ``下架``)
 right next to a banned object (accounts, apps, ads, mining…), in an item about crypto, and
 neither of them inside loose usage ("bears banned", "spam bots") or ordinary business
-(a hack, maintenance). Regulation needs a regulator or rule words in an item about crypto.
+(a hack, maintenance). An action also needs someone named doing it (a platform, bank,
+regulator, authority or country) or named pressure; a ban word alone needs an object or an
+actor. Regulation needs a regulator or rule words in an item about crypto.
 Scores add up evidence; thresholds decide, and default to precision first.
 """
 
