@@ -61,6 +61,7 @@ class _Found:
     community: bool  # a DAO or token holders making their own rules
     pressure: bool  # "under pressure", "to comply with regulatory requirements"
     business: bool  # a company's funding or results ("raises $30 million to help … comply")
+    incident: bool  # a hack, outage, maintenance, bankruptcy… (the [guards] no_ban words)
     price_headline: bool  # the headline is a price move ("Ether avanza…", "Le bitcoin stable…")
     platforms: list[Span]
     regulators: list[Span]
@@ -254,14 +255,46 @@ class Classifier:
         # Not a verb inside the company's own business ("levées de fonds": fundraising).
         own = hits.get("guards.own", [])
         verbs = [v for v in hits.get("ban.lift", []) if not any(v.overlaps(o) for o in own)]
+        original = full.original
         if verbs and strong:
-            original = full.original
             lifted = lifted + [
                 s
                 for s in strong
                 if any(s.near(v, LIFT_WINDOW) and _same_sentence(original, s, v) for v in verbs)
             ]
+        # A lifting verb just before a closing or blocking action lifts it too ("解除…营运限制",
+        # "lifts restrictions on"); not a verb that is an action itself ("will end").
+        lifters = [v for v in verbs if not any(v.overlaps(w) for w in weak)]
+        if lifters and weak:
+            lifted = lifted + [
+                w
+                for w in weak
+                if any(
+                    v.end <= w.start
+                    and w.start - v.end <= LIFT_WINDOW
+                    and _same_sentence(original, v, w)
+                    for v in lifters
+                )
+            ]
         title_end = len(title)
+        # A ban ruled out, refused or failed ("rules out a ban", "écarte toute interdiction",
+        # "Kein Verbot", "不会全面禁止", "ne peuvent pas fermer") bans nothing: the ban word
+        # does not count, and in the headline it makes the item regulation news, like a lift.
+        negations = hits.get("ban.negation", [])
+        if negations and (strong or weak):
+
+            def negated(span: Span) -> bool:
+                return any(
+                    n.end <= span.start
+                    and span.start - n.end <= LIFT_WINDOW
+                    and _same_sentence(original, n, span)
+                    for n in negations
+                )
+
+            denied = [x for x in (*strong, *weak) if negated(x)]
+            strong = [x for x in strong if x not in denied]
+            weak = [x for x in weak if x not in denied]
+            lifted = lifted + [x for x in denied if x.start < title_end]
         objects = [s for g, spans in hits.items() if g.startswith("obj:") for s in spans]
         # "ferme son site", "closes its platform": an object after a possessive is the
         # company's own; so is an actor noun ("miner", "Börse") that is the headline's
@@ -327,6 +360,7 @@ class Classifier:
             community="guards.community" in hits,
             pressure="context.pressure" in hits,
             business="guards.business" in hits,
+            incident="guards.no_ban" in hits,
             price_headline=any(s.start < title_end for s in hits.get("guards.price", ())),
             ordinary="guards.no_ban" in hits or sanctions_story,
             platforms=pick(hits, "platform"),
@@ -392,8 +426,10 @@ class Classifier:
         if f.opinion:  # "How regulators think about stablecoins: a reading list"
             return min(score, 0.4)
         # A DAO voting its own rules, a start-up raising money to sell compliance, a price
-        # story mentioning "the regulation debate": rule words, but no one regulating.
-        if (f.community or f.business or f.price_headline) and not (f.regulators or f.authorities):
+        # story mentioning "the regulation debate", a hacked exchange hiring auditors "to
+        # investigate": rule words, but no one regulating.
+        incidental = f.community or f.business or f.price_headline or f.incident
+        if incidental and not (f.regulators or f.authorities):
             return min(score, 0.4)
         # A regulator is finance context enough; rule words alone need crypto.
         return min(score if f.crypto or f.regulators else min(score, 0.4), 1.0)
