@@ -24,6 +24,7 @@ from bot.models import Category, Entities, Flag
 OBJECT_WINDOW = 40  # characters between a ban action and what it bans
 GUARD_WINDOW = 20  # characters between a ban word and a loose-usage guard
 LIFT_WINDOW = 15  # characters between a lifting verb ("overturns", "lève") and a ban word
+NEAR_NEGATION = 8  # characters between a short negator ("no", "pas", "不会") and a ban word
 DETECT_CHARS = 400  # characters of title + text given to language detection
 
 
@@ -88,7 +89,8 @@ _RANK = {group: rank for rank, group in enumerate(ACTION_PRIORITY)}
 # service …"): an action and an object on either side are not one phrase.
 # fmt: off
 _BREAKS = ("\n", ". ", "。", "; ", "；", "！", "？", "! ", "? ", ": ", "：",
-           " and that ", " et que ", " y que ", " und dass ", " e que ")
+           " and that ", " et que ", " y que ", " und dass ", " e que ",
+           ", and ", ", et ", ", y ", ", und ", ", e ")
 # fmt: on
 
 
@@ -262,21 +264,31 @@ class Classifier:
                 for s in strong
                 if any(s.near(v, LIFT_WINDOW) and _same_sentence(original, s, v) for v in verbs)
             ]
-        # A lifting verb just before a closing or blocking action lifts it too ("解除…营运限制",
-        # "lifts restrictions on"); not a verb that is an action itself ("will end").
-        lifters = [v for v in verbs if not any(v.overlaps(w) for w in weak)]
+        # A lifting verb just before a closing or blocking action, or around it, lifts it too
+        # ("解除…营运限制", "lifts restrictions on", "hebt Sperrverfügung … auf"); not a verb
+        # that is an action itself ("will end").
+        lifters = [v for v in verbs if not any(v.overlaps(w) and v.start >= w.start for w in weak)]
         if lifters and weak:
             lifted = lifted + [
                 w
                 for w in weak
                 if any(
-                    v.end <= w.start
-                    and w.start - v.end <= LIFT_WINDOW
-                    and _same_sentence(original, v, w)
+                    (v.start <= w.start and w.end <= v.end and v != w)
+                    or (
+                        v.end <= w.start
+                        and w.start - v.end <= LIFT_WINDOW
+                        and _same_sentence(original, v, w)
+                    )
                     for v in lifters
                 )
             ]
         title_end = len(title)
+        # A headline that lifts or reopens ("court orders bank to reopen an exchange's
+        # accounts") with no ban of its own: the body's closing words tell what is undone.
+        if any(v.start < title_end for v in lifters) and not any(
+            x.start < title_end for x in (*strong, *weak)
+        ):
+            lifted = lifted + strong + weak
         # A ban ruled out, refused or failed ("rules out a ban", "écarte toute interdiction",
         # "Kein Verbot", "不会全面禁止", "ne peuvent pas fermer") bans nothing: the ban word
         # does not count, and in the headline it makes the item regulation news, like a lift.
@@ -284,9 +296,12 @@ class Classifier:
         if negations and (strong or weak):
 
             def negated(span: Span) -> bool:
+                # A short negator ("no", "pas", "kein", "不会") must stand right before the ban
+                # word: "no prohibirá", not "no registrada cierra".
                 return any(
                     n.end <= span.start
-                    and span.start - n.end <= LIFT_WINDOW
+                    and span.start - n.end
+                    <= (NEAR_NEGATION if n.end - n.start <= 4 else LIFT_WINDOW)
                     and _same_sentence(original, n, span)
                     for n in negations
                 )
@@ -301,11 +316,13 @@ class Classifier:
         # subject, written before the verb ("Bitcoin miner halts expansion").
         # Not when an authority is in the story: "suspends its services after a government
         # order" is the company carrying out a ban.
-        # Nor when a bank or payment provider is named: "Sa banque clôture ses comptes" is a
-        # bank closing its customer's accounts.
+        # Nor when a bank or payment provider is named ("Sa banque clôture ses comptes" is a
+        # bank closing its customer's accounts), nor under named pressure ("retire l'USDT de
+        # son offre pour se conformer aux exigences du règlement").
         authority = "context.authorities" in hits or any(g.startswith("regulator:") for g in hits)
         debanking = "platform:Banks" in hits or "platform:Payment providers" in hits
-        mine = (strong or weak) and not authority and not debanking
+        pressured = "context.pressure" in hits
+        mine = (strong or weak) and not authority and not debanking and not pressured
         possessive = hits.get("guards.possessive", []) if mine else []
         if possessive:
             after = {p.end + gap for p in possessive for gap in (0, 1, 2)}
