@@ -11,6 +11,7 @@ Scores add up evidence; thresholds decide, and default to precision first.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.classify.detect import detect_language
@@ -94,9 +95,11 @@ _BREAKS = ("\n", ". ", "。", "; ", "；", "！", "？", "! ", "? ", ": ", "："
 # fmt: on
 
 
+_BREAK = re.compile("|".join(re.escape(mark) for mark in _BREAKS))
+
+
 def _same_sentence(text: str, a: Span, b: Span) -> bool:
-    between = text[min(a.end, b.end) : max(a.start, b.start)]
-    return not any(mark in between for mark in _BREAKS)
+    return _BREAK.search(text, min(a.end, b.end), max(a.start, b.start)) is None
 
 
 def _target(text: str, action: Span, objects: list[Span]) -> Span | None:
