@@ -296,7 +296,8 @@ class Classifier:
         # "Kein Verbot", "不会全面禁止", "ne peuvent pas fermer") bans nothing: the ban word
         # does not count, and in the headline it makes the item regulation news, like a lift.
         negations = hits.get("ban.negation", [])
-        if negations and (strong or weak):
+        ruled_out = hits.get("ban.ruled_out", [])  # after the ban word: "steht nicht zur Debatte"
+        if (negations or ruled_out) and (strong or weak):
 
             def negated(span: Span) -> bool:
                 # A short negator ("no", "pas", "kein", "不会") must stand right before the ban
@@ -307,6 +308,11 @@ class Classifier:
                     <= (NEAR_NEGATION if n.end - n.start <= 4 else LIFT_WINDOW)
                     and _same_sentence(original, n, span)
                     for n in negations
+                ) or any(
+                    span.end <= n.start
+                    and n.start - span.end <= LIFT_WINDOW
+                    and _same_sentence(original, span, n)
+                    for n in ruled_out
                 )
 
             denied = [x for x in (*strong, *weak) if negated(x)]

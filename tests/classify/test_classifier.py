@@ -307,6 +307,27 @@ RULES = [
         id="a bank declining payments",
     ),
     pytest.param(
+        "Finanzministerium: Ein Bitcoin-Verbot steht nicht zur Debatte",
+        "Die Regierung setzt auf Regulierung nach MiCA.",
+        None,
+        Category.REGULATION,
+        id="a ban off the table",
+    ),
+    pytest.param(
+        "EU-Parlament stimmt gegen Verbot von Zahlungen aus privaten Wallets",
+        "Anbieter müssen lediglich die Identität prüfen.",
+        None,
+        Category.REGULATION,
+        id="a vote against a ban",
+    ),
+    pytest.param(
+        "Tribunal suspende decreto estadual que proibia mineração de bitcoin",
+        "O decreto fica sem efeito até o julgamento do mérito.",
+        None,
+        Category.REGULATION,
+        id="a court suspends a ban",
+    ),
+    pytest.param(
         "YouTube removes crypto channels for breaching its policy",
         "Creators of bitcoin trading videos lost their channels.",
         None,
