@@ -196,6 +196,96 @@ def _nearest(span: Span, others: list[Span], window: int) -> Span | None:
     return best
 
 
+def _without_licensing_rules(
+    hits: dict[str, list[Span]], original: str, strong: list[Span], weak: list[Span]
+) -> tuple[list[Span], list[Span]]:
+    """Drop ban words that state a licensing rule: an obligation on whoever lacks a licence
+    ("firms without an authorisation must wind down", "未完成登记的业者不得提供服务")."""
+    unlicensed, modal = hits.get("guards.unlicensed", []), hits.get("guards.modal", [])
+    if not (unlicensed and modal):
+        return strong, weak
+
+    def licensing(span: Span) -> bool:
+        return any(
+            span.near(u, OBJECT_WINDOW) and _same_sentence(original, span, u) for u in unlicensed
+        ) and any(span.near(m, GUARD_WINDOW) for m in modal)
+
+    return [s for s in strong if not licensing(s)], [w for w in weak if not licensing(w)]
+
+
+def _lifts_and_denials(
+    hits: dict[str, list[Span]], original: str, title_end: int, strong: list[Span], weak: list[Span]
+) -> tuple[list[Span], list[Span], list[Span]]:
+    """Ban words still standing, and those lifted: a ban lifted, reopened, ruled out or
+    refused is regulation news, not a ban."""
+    lifted = list(hits.get("ban.lifted", []))
+    # A lifting verb right next to a ban word ("lève l'interdiction", "推翻…禁令",
+    # "Verbot … aufgehoben") is a ban being lifted, in any word order.
+    # Not a verb inside the company's own business ("levées de fonds": fundraising).
+    own = hits.get("guards.own", [])
+    verbs = [v for v in hits.get("ban.lift", []) if not any(v.overlaps(o) for o in own)]
+    if verbs and strong:
+        lifted += [
+            s
+            for s in strong
+            if any(s.near(v, LIFT_WINDOW) and _same_sentence(original, s, v) for v in verbs)
+        ]
+    # A lifting verb just before a closing or blocking action, or around it, lifts it too
+    # ("解除…营运限制", "lifts restrictions on", "hebt Sperrverfügung … auf"); not a verb
+    # that is an action itself ("will end").
+    lifters = [v for v in verbs if not any(v.overlaps(w) and v.start >= w.start for w in weak)]
+    if lifters and weak:
+        lifted += [
+            w
+            for w in weak
+            if any(
+                (v.start <= w.start and w.end <= v.end and v != w)
+                or (
+                    v.end <= w.start
+                    and w.start - v.end <= LIFT_WINDOW
+                    and _same_sentence(original, v, w)
+                )
+                for v in lifters
+            )
+        ]
+    # A headline that lifts or reopens ("court orders bank to reopen an exchange's
+    # accounts") with no ban of its own: the body's closing words tell what is undone.
+    if any(v.start < title_end for v in lifters) and not any(
+        x.start < title_end for x in (*strong, *weak)
+    ):
+        lifted += strong + weak
+    # A ban ruled out, refused or failed ("rules out a ban", "écarte toute interdiction",
+    # "Kein Verbot", "不会全面禁止", "ne peuvent pas fermer") bans nothing: the ban word
+    # does not count, and in the headline it makes the item regulation news, like a lift.
+    negations = hits.get("ban.negation", [])
+    ruled_out = hits.get("ban.ruled_out", [])  # after the ban word: "steht nicht zur Debatte"
+    if not (negations or ruled_out) or not (strong or weak):
+        return strong, weak, lifted
+
+    def negated(span: Span) -> bool:
+        # A short negator ("no", "pas", "kein", "不会") must stand right before the ban
+        # word: "no prohibirá", not "no registrada cierra".
+        return any(
+            n.end <= span.start
+            and span.start - n.end <= (NEAR_NEGATION if n.end - n.start <= 4 else LIFT_WINDOW)
+            and _same_sentence(original, n, span)
+            for n in negations
+        ) or any(
+            span.end <= n.start
+            and n.start - span.end <= LIFT_WINDOW
+            and _same_sentence(original, span, n)
+            for n in ruled_out
+        )
+
+    denied = [x for x in (*strong, *weak) if negated(x)]
+    lifted += [x for x in denied if x.start < title_end]
+    return (
+        [x for x in strong if x not in denied],
+        [x for x in weak if x not in denied],
+        lifted,
+    )
+
+
 class Classifier:
     """Classify news items; build once and reuse (word lists compile on first use)."""
 
@@ -241,84 +331,10 @@ class Classifier:
             if not any(s.near(g, GUARD_WINDOW) for g in market)
             and not any(s.near(g, GUARD_WINDOW) for g in conduct)
         ]
-        # A licensing rule is not a ban: "firms without an authorisation must wind down",
-        # "未完成登记的业者不得提供服务" — an obligation on whoever lacks a licence.
-        unlicensed, modal = hits.get("guards.unlicensed", []), hits.get("guards.modal", [])
-        if unlicensed and modal:
-
-            def licensing(span: Span) -> bool:
-                return any(
-                    span.near(u, OBJECT_WINDOW) and _same_sentence(full.original, span, u)
-                    for u in unlicensed
-                ) and any(span.near(m, GUARD_WINDOW) for m in modal)
-
-            strong = [s for s in strong if not licensing(s)]
-            weak = [w for w in weak if not licensing(w)]
-        lifted = hits.get("ban.lifted", [])
-        # A lifting verb right next to a ban word ("lève l'interdiction", "推翻…禁令",
-        # "Verbot … aufgehoben") is a ban being lifted, in any word order.
-        # Not a verb inside the company's own business ("levées de fonds": fundraising).
-        own = hits.get("guards.own", [])
-        verbs = [v for v in hits.get("ban.lift", []) if not any(v.overlaps(o) for o in own)]
-        original = full.original
-        if verbs and strong:
-            lifted = lifted + [
-                s
-                for s in strong
-                if any(s.near(v, LIFT_WINDOW) and _same_sentence(original, s, v) for v in verbs)
-            ]
-        # A lifting verb just before a closing or blocking action, or around it, lifts it too
-        # ("解除…营运限制", "lifts restrictions on", "hebt Sperrverfügung … auf"); not a verb
-        # that is an action itself ("will end").
-        lifters = [v for v in verbs if not any(v.overlaps(w) and v.start >= w.start for w in weak)]
-        if lifters and weak:
-            lifted = lifted + [
-                w
-                for w in weak
-                if any(
-                    (v.start <= w.start and w.end <= v.end and v != w)
-                    or (
-                        v.end <= w.start
-                        and w.start - v.end <= LIFT_WINDOW
-                        and _same_sentence(original, v, w)
-                    )
-                    for v in lifters
-                )
-            ]
+        strong, weak = _without_licensing_rules(hits, full.original, strong, weak)
         title_end = len(title)
-        # A headline that lifts or reopens ("court orders bank to reopen an exchange's
-        # accounts") with no ban of its own: the body's closing words tell what is undone.
-        if any(v.start < title_end for v in lifters) and not any(
-            x.start < title_end for x in (*strong, *weak)
-        ):
-            lifted = lifted + strong + weak
-        # A ban ruled out, refused or failed ("rules out a ban", "écarte toute interdiction",
-        # "Kein Verbot", "不会全面禁止", "ne peuvent pas fermer") bans nothing: the ban word
-        # does not count, and in the headline it makes the item regulation news, like a lift.
-        negations = hits.get("ban.negation", [])
-        ruled_out = hits.get("ban.ruled_out", [])  # after the ban word: "steht nicht zur Debatte"
-        if (negations or ruled_out) and (strong or weak):
-
-            def negated(span: Span) -> bool:
-                # A short negator ("no", "pas", "kein", "不会") must stand right before the ban
-                # word: "no prohibirá", not "no registrada cierra".
-                return any(
-                    n.end <= span.start
-                    and span.start - n.end
-                    <= (NEAR_NEGATION if n.end - n.start <= 4 else LIFT_WINDOW)
-                    and _same_sentence(original, n, span)
-                    for n in negations
-                ) or any(
-                    span.end <= n.start
-                    and n.start - span.end <= LIFT_WINDOW
-                    and _same_sentence(original, span, n)
-                    for n in ruled_out
-                )
-
-            denied = [x for x in (*strong, *weak) if negated(x)]
-            strong = [x for x in strong if x not in denied]
-            weak = [x for x in weak if x not in denied]
-            lifted = lifted + [x for x in denied if x.start < title_end]
+        strong, weak, lifted = _lifts_and_denials(hits, full.original, title_end, strong, weak)
+        own = hits.get("guards.own", [])
         objects = [s for g, spans in hits.items() if g.startswith("obj:") for s in spans]
         # "ferme son site", "closes its platform": an object after a possessive is the
         # company's own; so is an actor noun ("miner", "Börse") that is the headline's
