@@ -334,6 +334,18 @@ class Classifier:
         strong, weak = _without_licensing_rules(hits, full.original, strong, weak)
         title_end = len(title)
         strong, weak, lifted = _lifts_and_denials(hits, full.original, title_end, strong, weak)
+        # What a rule forbids, told as an explainer ("Was MiCA … verbietet"): provisions.
+        provisions = hits.get("guards.provisions", [])
+        if provisions:
+            strong = [x for x in strong if not any(x.near(p, GUARD_WINDOW) for p in provisions)]
+            weak = [x for x in weak if not any(x.near(p, GUARD_WINDOW) for p in provisions)]
+        # A headline about rules ("Banco Central publica regras…") with no ban of its own:
+        # the body's prohibitions are provisions of those rules.
+        rules_headline = any(
+            s.start < title_end for g in ("reg:law", "reg:guidance") for s in hits.get(g, ())
+        )
+        if rules_headline and not any(x.start < title_end for x in (*strong, *weak)):
+            strong, weak = [], []
         own = hits.get("guards.own", [])
         objects = [s for g, spans in hits.items() if g.startswith("obj:") for s in spans]
         # "ferme son site", "closes its platform": an object after a possessive is the

@@ -328,6 +328,27 @@ RULES = [
         id="a court suspends a ban",
     ),
     pytest.param(
+        "Banco Central publica regras para prestadoras de serviços de ativos virtuais",
+        "As normas vedam que as empresas usem recursos de clientes em operações próprias.",
+        None,
+        Category.REGULATION,
+        id="a prohibition inside published rules",
+    ),
+    pytest.param(
+        "Was MiCA Kryptodienstleistern ab Dezember verbietet",
+        "Die Verordnung untersagt zugelassenen Anbietern Insiderhandel.",
+        None,
+        Category.REGULATION,
+        id="an explainer of what a law forbids",
+    ),
+    pytest.param(
+        "Senate votes down amendment that would have outlawed self-hosted wallets",
+        "The amendment failed 61-38.",
+        None,
+        Category.REGULATION,
+        id="a ban voted down",
+    ),
+    pytest.param(
         "YouTube removes crypto channels for breaching its policy",
         "Creators of bitcoin trading videos lost their channels.",
         None,
