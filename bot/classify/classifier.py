@@ -12,6 +12,7 @@ Scores add up evidence; thresholds decide, and default to precision first.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.classify.detect import detect_language
@@ -102,6 +103,27 @@ def _same_sentence(text: str, a: Span, b: Span) -> bool:
     return _BREAK.search(text, min(a.end, b.end), max(a.start, b.start)) is None
 
 
+def _in_reach(text: str, a: Span, b: Span, window: int) -> bool:
+    """Whether `a` and `b` are at most `window` characters apart, in one sentence."""
+    return a.near(b, window) and _same_sentence(text, a, b)
+
+
+def _precedes(text: str, a: Span, b: Span, window: int) -> bool:
+    """Whether `a` ends before `b` starts, at most `window` characters before, in one sentence."""
+    return a.end <= b.start and b.start - a.end <= window and _same_sentence(text, a, b)
+
+
+def _apart(spans: list[Span], guards: list[Span]) -> list[Span]:
+    """`spans` without those next to a guard (within GUARD_WINDOW)."""
+    if not guards:
+        return spans
+    return [s for s in spans if not any(s.near(g, GUARD_WINDOW) for g in guards)]
+
+
+def _in_headline(spans: Iterable[Span], title_end: int) -> bool:
+    return any(s.start < title_end for s in spans)
+
+
 def _target(text: str, action: Span, objects: list[Span]) -> Span | None:
     """The object a ban action acts on, in its sentence: the most specific kind within reach,
     then the nearest."""
@@ -122,11 +144,7 @@ def _acts_on_own(text: str, action: Span, objects: list[Span], own: list[Span]) 
 
     def reach(spans: list[Span]) -> list[Span]:
         return [
-            s
-            for s in spans
-            if s.near(action, OBJECT_WINDOW)
-            and not s.overlaps(action)
-            and _same_sentence(text, action, s)
+            s for s in spans if not s.overlaps(action) and _in_reach(text, action, s, OBJECT_WINDOW)
         ]
 
     # Own words inside a spread-out action ("legt alte Anlagen still") count as its object.
@@ -190,7 +208,7 @@ def _nearest(span: Span, others: list[Span], window: int) -> Span | None:
     best: Span | None = None
     best_gap = window + 1
     for other in others:
-        gap = 0 if span.overlaps(other) else max(other.start - span.end, span.start - other.end)
+        gap = _gap(span, other)
         if gap < best_gap:
             best, best_gap = other, gap
     return best
@@ -206,9 +224,9 @@ def _without_licensing_rules(
         return strong, weak
 
     def licensing(span: Span) -> bool:
-        return any(
-            span.near(u, OBJECT_WINDOW) and _same_sentence(original, span, u) for u in unlicensed
-        ) and any(span.near(m, GUARD_WINDOW) for m in modal)
+        return any(_in_reach(original, span, u, OBJECT_WINDOW) for u in unlicensed) and any(
+            span.near(m, GUARD_WINDOW) for m in modal
+        )
 
     return [s for s in strong if not licensing(s)], [w for w in weak if not licensing(w)]
 
@@ -225,11 +243,7 @@ def _lifts_and_denials(
     own = hits.get("guards.own", [])
     verbs = [v for v in hits.get("ban.lift", []) if not any(v.overlaps(o) for o in own)]
     if verbs and strong:
-        lifted += [
-            s
-            for s in strong
-            if any(s.near(v, LIFT_WINDOW) and _same_sentence(original, s, v) for v in verbs)
-        ]
+        lifted += [s for s in strong if any(_in_reach(original, s, v, LIFT_WINDOW) for v in verbs)]
     # A lifting verb just before a closing or blocking action, or around it, lifts it too
     # ("解除…营运限制", "lifts restrictions on", "hebt Sperrverfügung … auf"); not a verb
     # that is an action itself ("will end").
@@ -240,19 +254,13 @@ def _lifts_and_denials(
             for w in weak
             if any(
                 (v.start <= w.start and w.end <= v.end and v != w)
-                or (
-                    v.end <= w.start
-                    and w.start - v.end <= LIFT_WINDOW
-                    and _same_sentence(original, v, w)
-                )
+                or _precedes(original, v, w, LIFT_WINDOW)
                 for v in lifters
             )
         ]
     # A headline that lifts or reopens ("court orders bank to reopen an exchange's
     # accounts") with no ban of its own: the body's closing words tell what is undone.
-    if any(v.start < title_end for v in lifters) and not any(
-        x.start < title_end for x in (*strong, *weak)
-    ):
+    if _in_headline(lifters, title_end) and not _in_headline((*strong, *weak), title_end):
         lifted += strong + weak
     # A ban ruled out, refused or failed ("rules out a ban", "écarte toute interdiction",
     # "Kein Verbot", "不会全面禁止", "ne peuvent pas fermer") bans nothing: the ban word
@@ -266,16 +274,9 @@ def _lifts_and_denials(
         # A short negator ("no", "pas", "kein", "不会") must stand right before the ban
         # word: "no prohibirá", not "no registrada cierra".
         return any(
-            n.end <= span.start
-            and span.start - n.end <= (NEAR_NEGATION if n.end - n.start <= 4 else LIFT_WINDOW)
-            and _same_sentence(original, n, span)
+            _precedes(original, n, span, NEAR_NEGATION if n.end - n.start <= 4 else LIFT_WINDOW)
             for n in negations
-        ) or any(
-            span.end <= n.start
-            and n.start - span.end <= LIFT_WINDOW
-            and _same_sentence(original, span, n)
-            for n in ruled_out
-        )
+        ) or any(_precedes(original, span, n, LIFT_WINDOW) for n in ruled_out)
 
     denied = [x for x in (*strong, *weak) if negated(x)]
     lifted += [x for x in denied if x.start < title_end]
@@ -312,39 +313,23 @@ class Classifier:
         hits = lex.index.find(full)
         loose = hits.get("guards.loose", [])
 
-        def kept(spans: list[Span]) -> list[Span]:
-            return [s for s in spans if not any(s.near(g, GUARD_WINDOW) for g in loose)]
-
         # Banning misconduct ("prohibits misleading claims", "禁止操纵") is a rule, not a ban;
         # a company barring its own staff from trading is internal policy, not a ban.
         conduct = hits.get("guards.conduct", []) + hits.get("guards.staff", [])
-        strong = [
-            s
-            for s in kept(hits.get("ban.strong", []))
-            if not any(s.near(g, GUARD_WINDOW) for g in conduct)
-        ]
+        strong = _apart(_apart(hits.get("ban.strong", []), loose), conduct)
         # Market talk, and interest rates ("corte de juros": a rate cut), are not bans.
         market = hits.get("guards.market", []) + hits.get("guards.monetary", [])
-        weak = [
-            s
-            for s in kept(hits.get("ban.weak", []))
-            if not any(s.near(g, GUARD_WINDOW) for g in market)
-            and not any(s.near(g, GUARD_WINDOW) for g in conduct)
-        ]
+        weak = _apart(_apart(_apart(hits.get("ban.weak", []), loose), market), conduct)
         strong, weak = _without_licensing_rules(hits, full.original, strong, weak)
         title_end = len(title)
         strong, weak, lifted = _lifts_and_denials(hits, full.original, title_end, strong, weak)
         # What a rule forbids, told as an explainer ("Was MiCA … verbietet"): provisions.
         provisions = hits.get("guards.provisions", [])
-        if provisions:
-            strong = [x for x in strong if not any(x.near(p, GUARD_WINDOW) for p in provisions)]
-            weak = [x for x in weak if not any(x.near(p, GUARD_WINDOW) for p in provisions)]
+        strong, weak = _apart(strong, provisions), _apart(weak, provisions)
         # A headline about rules ("Banco Central publica regras…") with no ban of its own:
         # the body's prohibitions are provisions of those rules.
-        rules_headline = any(
-            s.start < title_end for g in ("reg:law", "reg:guidance") for s in hits.get(g, ())
-        )
-        if rules_headline and not any(x.start < title_end for x in (*strong, *weak)):
+        rule_words = (*hits.get("reg:law", ()), *hits.get("reg:guidance", ()))
+        if _in_headline(rule_words, title_end) and not _in_headline((*strong, *weak), title_end):
             strong, weak = [], []
         own = hits.get("guards.own", [])
         objects = [s for g, spans in hits.items() if g.startswith("obj:") for s in spans]
@@ -358,8 +343,8 @@ class Classifier:
         # son offre pour se conformer aux exigences du règlement").
         authority = "context.authorities" in hits or any(g.startswith("regulator:") for g in hits)
         debanking = "platform:Banks" in hits or "platform:Payment providers" in hits
-        pressured = "context.pressure" in hits
-        mine = (strong or weak) and not authority and not debanking and not pressured
+        pressure = "context.pressure" in hits
+        mine = (strong or weak) and not authority and not debanking and not pressure
         possessive = hits.get("guards.possessive", []) if mine else []
         if possessive:
             after = {p.end + gap for p in possessive for gap in (0, 1, 2)}
@@ -384,6 +369,7 @@ class Classifier:
             objects = [o for o in objects if not any(o.overlaps(x) for x in own)]
         # A sanctions headline ("OFAC sanctions exchange") whose body says who may no longer
         # deal with the target is sanctions news: regulation, unless the headline says ban.
+        incident = "guards.no_ban" in hits
         sanctions = [s for s in hits.get("reg:sanction", ()) if s.start < title_end]
         sanctions_story = bool(sanctions) and not any(
             s.start < title_end and not any(s.overlaps(x) for x in sanctions)
@@ -398,11 +384,12 @@ class Classifier:
             weak=weak,
             lifted=lifted,
             objects=objects,
-            regulation=kept(
+            regulation=_apart(
                 sorted(
                     (s for g, spans in hits.items() if g.startswith("reg:") for s in spans),
                     key=lambda s: s.start,
-                )
+                ),
+                loose,
             ),
             authorities=hits.get("context.authorities", []),
             loose=loose,
@@ -412,11 +399,11 @@ class Classifier:
                 for s in hits.get("guards.opinion", ())
             ),
             community="guards.community" in hits,
-            pressure="context.pressure" in hits,
+            pressure=pressure,
             business="guards.business" in hits,
-            incident="guards.no_ban" in hits,
-            price_headline=any(s.start < title_end for s in hits.get("guards.price", ())),
-            ordinary="guards.no_ban" in hits or sanctions_story,
+            incident=incident,
+            price_headline=_in_headline(hits.get("guards.price", ()), title_end),
+            ordinary=incident or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=_acting(
                 pick(hits, "regulator"),
