@@ -269,20 +269,23 @@ class TermIndex:
             found.setdefault(group, []).append(Span(start, end, group))
 
 
+def _joined(
+    folded: str, bounds: list[tuple[int, int]], a: int, b: int, chars: frozenset[str]
+) -> bool:
+    """Whether tokens `a` and `b` are separated only by a short run of `chars`."""
+    gap = folded[bounds[a][1] : bounds[b][0]]
+    return len(gap) <= _MAX_GAP and set(gap) <= chars
+
+
 def _last_token(
     folded: str, bounds: list[tuple[int, int]], tokens: list[str], i: int, words: tuple[Word, ...]
 ) -> int | None:
     """Index of the last token of a match of `words` whose first word is token `i`, or None."""
-
-    def joined(a: int, b: int, chars: frozenset[str]) -> bool:
-        gap = folded[bounds[a][1] : bounds[b][0]]
-        return len(gap) <= _MAX_GAP and set(gap) <= chars
-
     at, k = i, 1
     while k < len(words):
         if words[k][0] == "+":  # skip up to _MAX_SKIP words to the next word of the term
             for nxt in range(at + 1, min(at + 2 + _MAX_SKIP, len(tokens))):
-                if not joined(nxt - 1, nxt, _SKIP_CHARS):
+                if not _joined(folded, bounds, nxt - 1, nxt, _SKIP_CHARS):
                     return None
                 if _matches(words[k + 1], tokens[nxt]):
                     at, k = nxt, k + 2
@@ -296,7 +299,7 @@ def _last_token(
             k += 1
             continue
         nxt = at + 1
-        if nxt >= len(tokens) or not joined(at, nxt, _GAP_CHARS):
+        if nxt >= len(tokens) or not _joined(folded, bounds, at, nxt, _GAP_CHARS):
             return None
         if not _matches(words[k], tokens[nxt]):
             return None
