@@ -15,7 +15,7 @@ import functools
 import math
 import re
 
-from bot.feeds.text import is_furniture
+from bot.feeds.text import is_bio, is_furniture
 from bot.text import fold, shorten
 
 LIST_CHARS = 300
@@ -134,12 +134,15 @@ def _candidates(title: str, text: str, lang: str | None) -> list[str]:
     folded_title = fold(flat_title).strip(" .")
     seen: set[str] = set()
     out: list[str] = []
-    for sentence in split_sentences(body, lang):
-        key = fold(sentence).strip(" .")
-        if not key or key == folded_title or key in seen or is_furniture(sentence):
-            continue
-        seen.add(key)
-        out.append(sentence)
+    for paragraph in body.split("\n"):
+        for sentence in split_sentences(paragraph, lang):
+            if is_bio(sentence):
+                break  # the rest of a bio's paragraph is about the author too
+            key = fold(sentence).strip(" .")
+            if not key or key == folded_title or key in seen or is_furniture(sentence):
+                continue
+            seen.add(key)
+            out.append(sentence)
     return out
 
 

@@ -1,37 +1,102 @@
-"""Small text helpers shared by the store and the commands."""
+"""The one set of text helpers: folding, CJK detection, shortening and mentions.
+
+The classifier, the summaries, stories and search all fold text the same way:
+
+- typographic look-alikes become ASCII ("’" → "'", non-breaking hyphen → "-", NBSP → space);
+- accents are dropped and case is folded (``Prohibió`` → ``prohibio``);
+- traditional Chinese becomes simplified (``禁止幣安交易`` → ``禁止币安交易``), through
+  OpenCC's character table, so one word list serves mainland, Hong Kong and Taiwan sources.
+
+Folding is per character, so ``FoldedText`` can map every folded position back to the
+original text (evidence is quoted from the original).
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import cache
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# One CJK range for the whole project: kana, CJK ideographs (with extension A and the
+# compatibility block) and Hangul syllables.
+CJK_CLASS = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK = re.compile(f"[{CJK_CLASS}]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
+# Typographic look-alikes that news feeds use in place of ASCII punctuation.
+_PUNCT = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-", "\u00a0": " "}
 
-def _combining_marks() -> re.Pattern[str]:
-    """A character class of the Basic Multilingual Plane's combining marks (accents)."""
-    marks = [cp for cp in range(0x300, 0x10000) if unicodedata.combining(chr(cp))]
-    ranges: list[tuple[int, int]] = []
-    for cp in marks:
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1] = (ranges[-1][0], cp)
-        else:
-            ranges.append((cp, cp))
-    parts = (re.escape(chr(a)) + ("" if a == b else "-" + re.escape(chr(b))) for a, b in ranges)
-    return re.compile(f"[{''.join(parts)}]+")
+_table: dict[int, str] = {}
 
 
-_COMBINING = _combining_marks()
+@cache
+def _t2s() -> object:
+    import opencc  # imported on first Han character: most feeds never need it
+
+    return opencc.OpenCC("t2s")
+
+
+def _simplified(char: str) -> str:
+    converted = str(_t2s().convert(char))  # type: ignore[attr-defined]
+    return converted if len(converted) == 1 else char
+
+
+def fold_char(char: str) -> str:
+    """One character folded: look-alikes to ASCII, accents dropped, case folded,
+    traditional Chinese to simplified. May be empty (a lone combining mark) or longer
+    (``ß`` → ``ss``)."""
+    if char in _PUNCT:
+        return _PUNCT[char]
+    if _HAN.match(char):
+        return _simplified(char)
+    decomposed = unicodedata.normalize("NFKD", char)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.casefold()
+
+
+def _table_for(text: str) -> dict[int, str]:
+    for char in set(text):
+        code = ord(char)
+        if code not in _table:
+            _table[code] = fold_char(char)
+    return _table
+
+
+@dataclass(frozen=True, slots=True)
+class FoldedText:
+    """`original` and its folded form; `offsets[i]` is the original index of folded[i]."""
+
+    original: str
+    folded: str
+    offsets: tuple[int, ...] | None  # None when folding kept every position
+
+    @classmethod
+    def of(cls, text: str) -> FoldedText:
+        if text.isascii():
+            return cls(text, text.lower(), None)
+        table = _table_for(text)
+        folded = text.translate(table)
+        if len(folded) == len(text):
+            return cls(text, folded, None)
+        offsets: list[int] = []
+        for index, char in enumerate(text):
+            offsets.extend([index] * len(table[ord(char)]))
+        return cls(text, folded, tuple(offsets))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original (start, end) for a folded (start, end)."""
+        if self.offsets is None or start >= end:
+            return start, end
+        return self.offsets[start], self.offsets[end - 1] + 1
 
 
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form: `Interdits` and `interdîts` fold alike."""
+    """Case-, accent- and script-insensitive form: `Interdits` and `interdîts` fold alike,
+    and so do `監管` and `监管`."""
     if text.isascii():  # most words: nothing to decompose
-        return text.casefold()
-    stripped = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    if stripped and max(stripped) > "\uffff":  # marks beyond the BMP (rare): the slow way
-        stripped = "".join(c for c in stripped if not unicodedata.combining(c))
-    return stripped.casefold()
+        return text.lower()
+    return text.translate(_table_for(text))
 
 
 def has_cjk(text: str) -> bool:
@@ -48,13 +113,18 @@ def mentions(haystack_folded: str, needle: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", haystack_folded) is not None
 
 
+def one_line(text: str) -> str:
+    """All whitespace runs, line breaks included, as single spaces."""
+    return " ".join(text.split())
+
+
 def shorten(text: str, limit: int) -> str:
-    """Cut at a word boundary at most `limit` characters long, with an ellipsis."""
-    text = " ".join(text.split())
+    """At most `limit` characters, cut at a word boundary with an ellipsis when cut. Line
+    breaks are kept: pass `one_line(text)` for a one-line form."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    space = cut.rfind(" ")
+    space = max(cut.rfind(" "), cut.rfind("\n"))
     if space > limit // 2:
         cut = cut[:space]
-    return cut.rstrip(" ,;:.-–—") + "…"
+    return cut.rstrip(" \n,;:.-–—") + "…"

@@ -11,15 +11,17 @@ Scores add up evidence; thresholds decide, and default to precision first.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.classify.detect import detect_language
 from bot.classify.entities import jurisdictions, pick, unique
 from bot.classify.evidence import phrase
 from bot.classify.fold import FoldedText
 from bot.classify.lexicon import Span
+from bot.classify.reading import read
 from bot.classify.wordlists import LANGUAGES, Lexicon, load_lexicon
 from bot.models import Category, Entities, Flag
 
@@ -65,6 +67,7 @@ class _Found:
     pressure: bool  # "under pressure", "to comply with regulatory requirements"
     business: bool  # a company's funding or results ("raises $30 million to help … comply")
     incident: bool  # a hack, outage, maintenance, bankruptcy… (the [guards] no_ban words)
+    incidents: list[Span]
     price_headline: bool  # the headline is a price move ("Ether avanza…", "Le bitcoin stable…")
     platforms: list[Span]
     regulators: list[Span]
@@ -84,6 +87,8 @@ ACTION_PRIORITY = (
     "obj:site block",
 )
 _RANK = {group: rank for rank, group in enumerate(ACTION_PRIORITY)}
+# Objects that a platform or authority shuts for others, never a company's own business.
+THIRD_PARTY = frozenset({"obj:account closure", "obj:app removal", "obj:ad ban", "obj:media ban"})
 
 
 # Sentence ends, a headline's colon ("MiCA transition ends: what changes for exchanges"),
@@ -287,6 +292,23 @@ def _lifts_and_denials(
     )
 
 
+def _confirmed(lead: Flag, whole: Flag) -> Flag:
+    """The lead's verdict, confirmed by the whole text when both agree on the category: the
+    higher score, the lead's evidence first, and entities the lead did not name."""
+    if lead.category is not whole.category or lead.category is Category.NONE:
+        return lead
+    a, b = lead.entities, whole.entities
+    entities = replace(
+        a,
+        platforms=a.platforms or b.platforms,
+        jurisdictions=a.jurisdictions or b.jurisdictions,
+        regulators=a.regulators or b.regulators,
+        action=a.action or b.action,
+    )
+    evidence = unique([*lead.evidence, *whole.evidence])[:3]
+    return replace(lead, score=max(lead.score, whole.score), evidence=evidence, entities=entities)
+
+
 class Classifier:
     """Classify news items; build once and reuse (word lists compile on first use)."""
 
@@ -300,13 +322,20 @@ class Classifier:
         return self._lexicons[lang]
 
     def classify(self, title: str, text: str, lang: str | None = None) -> Flag:
-        title, text = title.strip(), text.strip()
+        """The verdict on an item, read like an editor (`bot.classify.reading`): the headline
+        and lead decide the category and the entities; the body, furniture dropped, can only
+        confirm that category (a higher score, more evidence, entities the lead lacks)."""
+        title = html.unescape(" ".join(title.split())) if "&" in title else " ".join(title.split())
+        reading = read(title, text)
         code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
         if not code:
-            code = detect_language(f"{title}\n{text}"[:DETECT_CHARS])
+            code = detect_language(f"{title}\n{reading.lead}"[:DETECT_CHARS])
         lexicon = self.lexicon(code)
-        found = self._find(lexicon, title, text)
-        return self._decide(found, code, lexicon.regulator_home)
+        lead = self._decide(self._find(lexicon, title, reading.lead), code, lexicon.regulator_home)
+        if not reading.body:
+            return lead
+        whole = self._decide(self._find(lexicon, title, reading.text), code, lexicon.regulator_home)
+        return _confirmed(lead, whole)
 
     def _find(self, lex: Lexicon, title: str, text: str) -> _Found:
         full = FoldedText.of(f"{title}\n{text}" if text else title)
@@ -402,6 +431,7 @@ class Classifier:
             pressure=pressure,
             business="guards.business" in hits,
             incident=incident,
+            incidents=hits.get("guards.no_ban", []),
             price_headline=_in_headline(hits.get("guards.price", ()), title_end),
             ordinary=incident or sanctions_story,
             platforms=pick(hits, "platform"),
@@ -427,7 +457,16 @@ class Classifier:
             score += 0.05 * (action.start < f.title_end)
             if target is None and not actor:  # "Verboten gut: …", "Prohibido perderse: …"
                 score = 0.5
-            found.append((score - 0.35 * f.ordinary, action, target))
+            # An incident ("after a wave of online attacks") is the cause told with the ban,
+            # not ordinary business, when someone named shuts what belongs to others
+            # (accounts, apps, ads, media).
+            cause_only = (
+                actor
+                and target is not None
+                and target.group in THIRD_PARTY
+                and all(i.start > action.end for i in f.incidents)
+            )
+            found.append((score - 0.35 * (f.ordinary and not cause_only), action, target))
         if not f.ordinary:
             for action in f.weak:
                 # Not the action's own word ("下架" is both), but a word in the gap of a

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, NamedTuple
 
-from bot.classify.fold import FoldedText, fold
+from bot.text import CJK_CLASS, FoldedText, fold
 
-_CJK_CLASS = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_CJK_CLASS = CJK_CLASS
 _CJK = re.compile(f"[{_CJK_CLASS}]")
 # A word of a spaced script: CJK is left out so `SEC` is a word in `美国SEC起诉`.
 _WORD = re.compile(rf"[^\W_{_CJK_CLASS}]+")

@@ -22,7 +22,7 @@ from bot.models import Category, Item
 from bot.store import Store
 from bot.store.db import utcnow
 from bot.store.items import wants
-from bot.text import fold, shorten
+from bot.text import fold, one_line, shorten
 
 WINDOW = timedelta(hours=24)
 MAX_LINES = 50  # items listed; the rest are counted
@@ -86,7 +86,7 @@ async def build_digest(store: Store, chat_id: int, lang: str | None, now: dateti
                     break
                 shown += 1
                 also = len(seen_stories[head_of[item.id or 0]]) - 1
-                line = f"• /item {item.id} {shorten(item.title or item.url, TITLE_CHARS)}"
+                line = f"• /item {item.id} {shorten(one_line(item.title or item.url), TITLE_CHARS)}"
                 if item.source:
                     line += f" — {item.source}"
                 if also:

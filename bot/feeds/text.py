@@ -15,6 +15,10 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from bot.text import one_line, shorten
+
+__all__ = ["html_to_text", "is_furniture", "one_line", "plain_text", "shorten", "tidy"]
+
 DROP_TAGS = frozenset(
     {"script", "style", "noscript", "iframe", "template", "svg", "object", "embed", "form",
      "button", "select", "textarea", "head", "title", "meta", "link"}
@@ -43,8 +47,14 @@ _FURNITURE = re.compile(
       | ©\s*.{0,80}
       | (?:ne\s+manquez\s+(?:pas|aucune|plus)|don[’']t\s+miss|never\s+miss|no\s+te\s+pierdas
         |verpassen\s+sie\s+keine|n[ãa]o\s+perca)\b.{0,160}
-      | .{0,100}\b(?:via|by|par|de|von|/)\s*(?:shutterstock|getty(?:\s+images)?|unsplash|pixabay
-        |istock(?:photo)?|adobe\s*stock|depositphotos|dreamstime|pexels)\.?
+      | .{0,100}(?:\b|(?<=image)|(?<=images)|(?<=photo))(?:via|by|par|de|von|/)\s*(?:shutterstock
+        |getty(?:\s+images)?|unsplash|pixabay|istock(?:photo)?|adobe\s*stock|depositphotos
+        |dreamstime|pexels)\.?
+      | (?:disclaimer|avertissement|aviso\s+legal|haftungsausschluss|aviso)\s*:.{0,400}
+      | (?:cet\s+article|this\s+(?:article|content)|este\s+art[ií]culo|dieser\s+artikel
+        |este\s+(?:artigo|conte[uú]do)|le\s+contenu\s+de\s+cet\s+article)\s+(?:ne\s+constitue
+        |is\s+not|does\s+not\s+constitute|is\s+for\s+informational|no\s+constituye|no\s+es
+        |stellt\s+keine|ist\s+keine|n[ãa]o\s+constitui|n[ãa]o\s+[ée])\b.{0,300}
       | (?:shutterstock|getty\s+images|unsplash|pixabay|istock(?:photo)?|adobe\s*stock)\b.{0,60}
       | (?:share|partager|partagez|compartir|comparte|teilen|compartilhe|compartilhar)
         (?:\s+(?:this|cet|cette|on|sur|en|no|the|l[’']|this\s+article|article|story|post
@@ -70,10 +80,42 @@ _BIO = re.compile(
 )
 BIO_PARAGRAPHS = 2  # only this many closing paragraphs can be a bio
 
+# A bio line wherever it stands: a person who is a journalist/writer and is based somewhere
+# ("… est journaliste …, basé à Brooklyn, New York"): it tells nothing of the news.
+_BIO_LINE = re.compile(
+    r"""^(?:[A-Z][\w’'.-]+\s+){1,3}(?:is|est|es|ist|é)\s+(?:\w+\s+){0,4}?
+        (?:journalist|journaliste|periodista|jornalista|journalistin|writer|reporter|editor
+        |r[ée]dact\w*|contributor|correspondent|correspondant\w*|author|auteur|autor|columnist
+        |chroniqueu\w*|redakteur\w*|escritor\w*)\b.{0,200}\b(?:based\s+in|bas[ée]e?\s+[àa]
+        |radicad[oa]\s+en|lebt\s+in|mit\s+sitz\s+in|baseado\s+em|baseada\s+em|vit\s+[àa]
+        |lives\s+in|vive\s+en|mora\s+em)\b.*$""",
+    re.VERBOSE,
+)
+
+
+# An image credit glued to the end of a line of story text, sometimes without a space
+# ("… messagerie instantanée. Logo Wechatimagevia Shutterstock").
+_TRAILING_CREDIT = re.compile(
+    r"""(?:(?<=[.!?。…"»”])\s*|^)[^.!?。\n]{0,60}?(?:\b|(?<=image)|(?<=images)|(?<=photo))
+        (?:via|by|par|de|von|/|©)\s*(?:shutterstock|getty(?:\s+images)?|unsplash|pixabay
+        |istock(?:photo)?|adobe\s*stock|depositphotos|dreamstime|pexels)\.?\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def strip_trailing_credit(line: str) -> str:
+    """`line` without an image credit glued to its end."""
+    return _TRAILING_CREDIT.sub("", line).rstrip() if line else line
+
 
 def is_furniture(line: str) -> bool:
     """Is this line (or sentence) page furniture rather than the story?"""
-    return _FURNITURE.match(" ".join(line.split())) is not None
+    return _FURNITURE.match(" ".join(line.split())) is not None or is_bio(line)
+
+
+def is_bio(line: str) -> bool:
+    """Is this line (or sentence) an author's bio ("X est journaliste …, basé à Brooklyn")?"""
+    return _BIO_LINE.match(" ".join(line.split())) is not None
 
 
 def _drop_closing_bio(lines: list[str]) -> list[str]:
@@ -121,8 +163,10 @@ def tidy(text: str, *, drop_furniture: bool = True) -> str:
     lines: list[str] = []
     for raw in text.split("\n"):
         line = " ".join(raw.split())
-        if drop_furniture and line and _FURNITURE.match(line):
+        if drop_furniture and line and (_FURNITURE.match(line) or _BIO_LINE.match(line)):
             continue
+        if drop_furniture:
+            line = strip_trailing_credit(line)
         if line or (lines and lines[-1]):
             lines.append(line)
     if drop_furniture:
@@ -146,18 +190,3 @@ def html_to_text(html: str, *, keep_captions: bool = False, drop_furniture: bool
 def plain_text(value: str, *, drop_furniture: bool = True) -> str:
     """Text that is already plain: only whitespace is tidied."""
     return tidy(value.replace("\xa0", " "), drop_furniture=drop_furniture)
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def shorten(text: str, limit: int) -> str:
-    """Cut at a word boundary near `limit` characters, with an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ", max(0, limit - 200))
-    if space > 0:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-–—") + "…"
