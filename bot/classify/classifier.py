@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from bot.classify.detect import detect_language
+from bot.classify.detect import CLASSIFIED, likely_languages
 from bot.classify.entities import jurisdictions, pick, unique
 from bot.classify.evidence import phrase
 from bot.classify.fold import FoldedText
 from bot.classify.lexicon import Span
-from bot.classify.reading import read
+from bot.classify.reading import Reading, read
 from bot.classify.wordlists import LANGUAGES, Lexicon, load_lexicon
 from bot.models import Category, Entities, Flag
 
@@ -328,8 +328,15 @@ class Classifier:
         title = html.unescape(" ".join(title.split())) if "&" in title else " ".join(title.split())
         reading = read(title, text)
         code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
-        if not code:
-            code = detect_language(f"{title}\n{reading.lead}"[:DETECT_CHARS])
+        if code:
+            return self._read(title, reading, code)
+        # No declared language: a short headline may mix two; read it in both and keep the
+        # reading that finds something (the likelier language on a tie).
+        sample = f"{title}\n{reading.lead}"[:DETECT_CHARS]
+        flags = [self._read(title, reading, c) for c in likely_languages(sample, CLASSIFIED)]
+        return max(flags, key=lambda f: f.category is not Category.NONE)
+
+    def _read(self, title: str, reading: Reading, code: str) -> Flag:
         lexicon = self.lexicon(code)
         lead = self._decide(self._find(lexicon, title, reading.lead), code, lexicon.regulator_home)
         if not reading.body:

@@ -65,8 +65,33 @@ def _vote(words: list[str]) -> str | None:
     return best if votes >= MIN_VOTES and votes >= 3 * runner_up else None
 
 
-def detect_language(text: str) -> str:
-    """ISO 639-1 code of `text` among DETECTABLE; "und" when it has no letters."""
+SHORT_SAMPLE = 160  # letters: below this, a headline often mixes two languages
+
+
+def likely_languages(text: str, among: tuple[str, ...] = CLASSIFIED, top: int = 2) -> list[str]:
+    """The `top` likeliest languages of a short, perhaps mixed, text among `among`, best
+    first; one language when the text is long, has a script of its own or is clear."""
+    best = detect_language(text, among)
+    sample = text[:400]
+    words = _WORDS.findall(sample.lower())
+    if (
+        best not in among
+        or sum(len(word) for word in words) >= SHORT_SAMPLE
+        or _HAN.search(sample)
+        or _vote(words) is not None
+    ):
+        return [best]
+    ranked = _identifier().rank(sample[:MODEL_CHARS])
+    others = [str(code) for code, _ in ranked if code in among and code != best]
+    return [best, *others[: top - 1]]
+
+
+def detect_language(text: str, among: tuple[str, ...] = DETECTABLE) -> str:
+    """ISO 639-1 code of `text` among DETECTABLE; "und" when it has no letters.
+
+    With `among` (the classifier passes CLASSIFIED), a short text whose best guess is
+    another language takes the best of `among` instead: a headline half in English, half
+    in French is one of the two, not Italian."""
     sample = text[:400]
     words = _WORDS.findall(sample.lower())
     if not words:
@@ -82,5 +107,9 @@ def detect_language(text: str) -> str:
     voted = _vote(words)
     if voted is not None:
         return voted
-    lang, _ = _identifier().classify(sample[:MODEL_CHARS])
-    return str(lang)
+    identifier = _identifier()
+    lang, _ = identifier.classify(sample[:MODEL_CHARS])
+    if lang in among or sum(len(word) for word in words) >= SHORT_SAMPLE:
+        return str(lang)
+    ranked = identifier.rank(sample[:MODEL_CHARS])
+    return str(next((code for code, _ in ranked if code in among), lang))
