@@ -68,6 +68,7 @@ class _Found:
     business: bool  # a company's funding or results ("raises $30 million to help … comply")
     incident: bool  # a hack, outage, maintenance, bankruptcy… (the [guards] no_ban words)
     incidents: list[Span]
+    other_field: bool  # the headline is about tariffs, oil or rates, with no rule of its own
     price_headline: bool  # the headline is a price move ("Ether avanza…", "Le bitcoin stable…")
     platforms: list[Span]
     regulators: list[Span]
@@ -123,6 +124,26 @@ def _apart(spans: list[Span], guards: list[Span]) -> list[Span]:
     if not guards:
         return spans
     return [s for s in spans if not any(s.near(g, GUARD_WINDOW) for g in guards)]
+
+
+OTHER_WINDOW = 60  # characters between a ban or rule word and a word of another field
+
+
+def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) -> list[Span]:
+    """`spans` without those about another field: within OTHER_WINDOW of one of its words
+    in the same sentence, or anywhere near it in the headline ("trade court strikes down
+    tariffs", "BCE : une nouvelle baisse des taux")."""
+    if not other:
+        return spans
+
+    def about_other(s: Span) -> bool:
+        return any(
+            s.near(o, OTHER_WINDOW)
+            and (_same_sentence(text, s, o) or (s.start < title_end and o.start < title_end))
+            for o in other
+        )
+
+    return [s for s in spans if not about_other(s)]
 
 
 def _in_headline(spans: Iterable[Span], title_end: int) -> bool:
@@ -359,6 +380,10 @@ class Classifier:
         strong, weak = _without_licensing_rules(hits, full.original, strong, weak)
         title_end = len(title)
         strong, weak, lifted = _lifts_and_denials(hits, full.original, title_end, strong, weak)
+        # Tariffs, oil, interest rates: ban and rule words about another field.
+        other = hits.get("guards.other_field", [])
+        strong = _outside(full.original, title_end, strong, other)
+        weak = _outside(full.original, title_end, weak, other)
         # What a rule forbids, told as an explainer ("Was MiCA … verbietet"): provisions.
         provisions = hits.get("guards.provisions", [])
         strong, weak = _apart(strong, provisions), _apart(weak, provisions)
@@ -412,6 +437,26 @@ class Classifier:
             for s in (*strong, *weak)
         )
 
+        regulation = _outside(
+            full.original,
+            title_end,
+            _apart(
+                sorted(
+                    (s for g, spans in hits.items() if g.startswith("reg:") for s in spans),
+                    key=lambda s: s.start,
+                ),
+                loose,
+            ),
+            other,
+        )
+        regulators = _acting(
+            pick(hits, "regulator"), hits.get("guards.former", []), hits.get("guards.monetary", [])
+        )
+        # A headline about another field ("Tribunal derruba tarifas de Trump e bitcoin sobe")
+        # with no ban, rule or regulator of its own: the item is that field's news.
+        other_field = _in_headline(
+            (*other, *hits.get("guards.monetary", ())), title_end
+        ) and not _in_headline((*strong, *weak, *regulation, *regulators), title_end)
         return _Found(
             text=full,
             title_end=title_end,
@@ -420,13 +465,7 @@ class Classifier:
             weak=weak,
             lifted=lifted,
             objects=objects,
-            regulation=_apart(
-                sorted(
-                    (s for g, spans in hits.items() if g.startswith("reg:") for s in spans),
-                    key=lambda s: s.start,
-                ),
-                loose,
-            ),
+            regulation=regulation,
             authorities=hits.get("context.authorities", []),
             loose=loose,
             own=own,
@@ -442,11 +481,8 @@ class Classifier:
             price_headline=_in_headline(hits.get("guards.price", ()), title_end),
             ordinary=incident or sanctions_story,
             platforms=pick(hits, "platform"),
-            regulators=_acting(
-                pick(hits, "regulator"),
-                hits.get("guards.former", []),
-                hits.get("guards.monetary", []),
-            ),
+            regulators=regulators,
+            other_field=other_field,
             # "US$ 1", "HK$ 5 million": a currency, not a country acting.
             countries=[c for c in pick(hits, "country") if full.original[c.end : c.end + 1] != "$"],
         )
@@ -495,7 +531,7 @@ class Classifier:
         if not found:
             return 0.0, None, None
         top = max(score for score, _, _ in found)
-        if not f.crypto or f.opinion:
+        if not f.crypto or f.opinion or f.other_field:
             top = min(top, 0.4)
         enough = [c for c in found if c[0] >= self.thresholds.ban] or found
         _, action, target = min(enough, key=lambda c: (c[1].start, -c[0]))
@@ -510,7 +546,7 @@ class Classifier:
         score += 0.1 * bool(f.authorities) + 0.3 * bool(f.lifted)
         score += 0.1 * bool(terms and f.countries)
         score += 0.1 if f.crypto else 0.0
-        if f.opinion:  # "How regulators think about stablecoins: a reading list"
+        if f.opinion or f.other_field:  # "How regulators think about stablecoins: a reading list"
             return min(score, 0.4)
         # A DAO voting its own rules, a start-up raising money to sell compliance, a price
         # story mentioning "the regulation debate", a hacked exchange hiring auditors "to
