@@ -68,6 +68,8 @@ class _Found:
     business: bool  # a company's funding or results ("raises $30 million to help … comply")
     incident: bool  # a hack, outage, maintenance, bankruptcy… (the [guards] no_ban words)
     incidents: list[Span]
+    launch_headline: bool  # a launch, deal, people move or record in the headline
+    rules_in_headline: bool  # a rule, regulator, authority or ban word in the headline
     other_field: bool  # the headline is about tariffs, oil or rates, with no rule of its own
     price_headline: bool  # the headline is a price move ("Ether avanza…", "Le bitcoin stable…")
     platforms: list[Span]
@@ -126,6 +128,7 @@ def _apart(spans: list[Span], guards: list[Span]) -> list[Span]:
     return [s for s in spans if not any(s.near(g, GUARD_WINDOW) for g in guards)]
 
 
+INQUIRY_WINDOW = 60  # characters between "probes", "investiga" and the ban it looks into
 OTHER_WINDOW = 60  # characters between a ban or rule word and a word of another field
 
 
@@ -384,6 +387,17 @@ class Classifier:
         other = hits.get("guards.other_field", [])
         strong = _outside(full.original, title_end, strong, other)
         weak = _outside(full.original, title_end, weak, other)
+        # An inquiry, probe or hearing into a ban, in the headline ("House panel probes banks
+        # cutting off crypto", "Cade investiga bancos por fechamento de contas"): regulation
+        # news about the ban; every ban word of the item is what is being looked into.
+        inquiries = [i for i in hits.get("guards.inquiry", []) if i.start < title_end]
+        if inquiries and any(
+            _precedes(full.original, i, b, INQUIRY_WINDOW)
+            for i in inquiries
+            for b in (*strong, *weak)
+            if b.start < title_end
+        ):
+            lifted, strong, weak = [*lifted, *strong, *weak], [], []
         # What a rule forbids, told as an explainer ("Was MiCA … verbietet"): provisions.
         provisions = hits.get("guards.provisions", [])
         strong, weak = _apart(strong, provisions), _apart(weak, provisions)
@@ -430,7 +444,13 @@ class Classifier:
             objects = [o for o in objects if not any(o.overlaps(x) for x in own)]
         # A sanctions headline ("OFAC sanctions exchange") whose body says who may no longer
         # deal with the target is sanctions news: regulation, unless the headline says ban.
-        incident = "guards.no_ban" in hits
+        # Not an incident word inside a ban action ("s'attaque au minage": cracks down on).
+        incidents = [
+            i
+            for i in hits.get("guards.no_ban", [])
+            if not any(i.overlaps(a) and i.start - a.start <= 3 for a in (*strong, *weak))
+        ]
+        incident = bool(incidents)
         sanctions = [s for s in hits.get("reg:sanction", ()) if s.start < title_end]
         sanctions_story = bool(sanctions) and not any(
             s.start < title_end and not any(s.overlaps(x) for x in sanctions)
@@ -477,12 +497,24 @@ class Classifier:
             pressure=pressure,
             business="guards.business" in hits,
             incident=incident,
-            incidents=hits.get("guards.no_ban", []),
+            incidents=incidents,
             price_headline=_in_headline(hits.get("guards.price", ()), title_end),
             ordinary=incident or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=regulators,
             other_field=other_field,
+            launch_headline=_in_headline(hits.get("guards.launch", ()), title_end),
+            rules_in_headline=_in_headline(
+                (
+                    *regulation,
+                    *regulators,
+                    *hits.get("context.authorities", ()),
+                    *strong,
+                    *weak,
+                    *lifted,
+                ),
+                title_end,
+            ),
             # "US$ 1", "HK$ 5 million": a currency, not a country acting.
             countries=[c for c in pick(hits, "country") if full.original[c.end : c.end + 1] != "$"],
         )
@@ -553,6 +585,11 @@ class Classifier:
         # investigate": rule words, but no one regulating.
         incidental = f.community or f.business or f.price_headline or f.incident
         if incidental and not (f.regulators or f.authorities):
+            return min(score, 0.4)
+        # The headline says what the news is: rule words only in the lead of a launch, a
+        # deal, a people move or a market story ("citing regulatory clarity", "a
+        # CFTC-regulated exchange") are background.
+        if f.launch_headline and not f.rules_in_headline:
             return min(score, 0.4)
         # A regulator is finance context enough; rule words alone need crypto.
         return min(score if f.crypto or f.regulators else min(score, 0.4), 1.0)
