@@ -449,6 +449,8 @@ class Classifier:
             i
             for i in hits.get("guards.no_ban", [])
             if not any(i.overlaps(a) and i.start - a.start <= 3 for a in (*strong, *weak))
+            # nor one that is part of a rule term ("travaux législatifs": legislative work)
+            and not any(_gap(i, r) <= 2 for g, v in hits.items() if g.startswith("reg:") for r in v)
         ]
         incident = bool(incidents)
         sanctions = [s for s in hits.get("reg:sanction", ()) if s.start < title_end]
