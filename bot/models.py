@@ -57,6 +57,7 @@ class Flag:
     evidence: tuple[str, ...] = ()
     entities: Entities = field(default_factory=Entities)
     lang: str = "und"
+    rules: tuple[str, ...] = ()  # the rule-book rules that fired: 'ban.loose ("bears")'
 
     @property
     def flagged(self) -> bool:

@@ -16,12 +16,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from bot.classify.detect import CLASSIFIED, likely_languages
+from bot.classify.detect import CLASSIFIED, detect_language, likely_languages
 from bot.classify.entities import jurisdictions, pick, unique
 from bot.classify.evidence import phrase
 from bot.classify.fold import FoldedText
 from bot.classify.lexicon import Span
 from bot.classify.reading import Reading, read
+from bot.classify.rules import WEIGHTS
+from bot.classify.rules import check as check_rules
 from bot.classify.wordlists import LANGUAGES, Lexicon, load_lexicon
 from bot.models import Category, Entities, Flag
 
@@ -46,11 +48,45 @@ class Thresholds:
                 raise ValueError(f"threshold {name} must be between 0 and 1, not {value}")
 
 
+class _Trace:
+    """The rules that fired on one reading, in order, each with the words that made it fire;
+    rules switched off (`Classifier(disabled=…)`) never fire and change nothing."""
+
+    __slots__ = ("disabled", "fired", "original")
+
+    def __init__(self, original: str, disabled: frozenset[str]) -> None:
+        self.original = original
+        self.disabled = disabled
+        self.fired: list[str] = []
+
+    def on(self, rule: str) -> bool:
+        return rule not in self.disabled
+
+    def fire(self, rule: str, spans: Iterable[Span] = (), note: str = "") -> None:
+        words = unique(self.original[s.start : s.end] for s in spans)
+        detail = ", ".join(f'"{w}"' for w in words[:3]) or note
+        entry = f"{rule} ({detail})" if detail else rule
+        if entry not in self.fired:
+            self.fired.append(entry)
+
+    def keep(
+        self, rule: str, spans: list[Span], kept: list[Span], why: Iterable[Span] = ()
+    ) -> list[Span]:
+        """`kept` when `rule` is on (noting what it removed and why), else `spans`."""
+        if not self.on(rule):
+            return spans
+        removed = [x for x in spans if x not in kept]
+        if removed:
+            self.fire(rule, [*removed[:2], *list(why)[:1]])
+        return kept
+
+
 @dataclass(frozen=True, slots=True)
 class _Found:
     """Everything matched in one item, in original-text coordinates."""
 
     text: FoldedText
+    trace: _Trace
     title_end: int
     crypto: bool
     strong: list[Span]
@@ -316,10 +352,20 @@ def _lifts_and_denials(
     )
 
 
+def _rules(f: _Found, ban: float) -> tuple[str, ...]:
+    """The rules that fired, without the ban rules when nothing in the item was a ban."""
+    if ban == 0.0 and not f.lifted:
+        return tuple(r for r in f.trace.fired if not r.startswith(("ban.word", "ban.action")))
+    return tuple(f.trace.fired)
+
+
 def _confirmed(lead: Flag, whole: Flag) -> Flag:
     """The lead's verdict, confirmed by the whole text when both agree on the category: the
     higher score, the lead's evidence first, and entities the lead did not name."""
-    if lead.category is not whole.category or lead.category is Category.NONE:
+    if lead.category is not whole.category:
+        note = f"read.lead (the body alone would say {whole.category.value})"
+        return replace(lead, rules=(*lead.rules, note))
+    if lead.category is Category.NONE:
         return lead
     a, b = lead.entities, whole.entities
     entities = replace(
@@ -330,14 +376,27 @@ def _confirmed(lead: Flag, whole: Flag) -> Flag:
         action=a.action or b.action,
     )
     evidence = unique([*lead.evidence, *whole.evidence])[:3]
-    return replace(lead, score=max(lead.score, whole.score), evidence=evidence, entities=entities)
+    ids = {r.split(" ")[0] for r in lead.rules}
+    more = [r for r in whole.rules if r.split(" ")[0] not in ids]
+    rules = [*lead.rules, *more, "read.lead (the body confirms)"]
+    return replace(
+        lead,
+        score=max(lead.score, whole.score),
+        evidence=evidence,
+        entities=entities,
+        rules=tuple(rules),
+    )
 
 
 class Classifier:
     """Classify news items; build once and reuse (word lists compile on first use)."""
 
-    def __init__(self, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, thresholds: Thresholds | None = None, disabled: Iterable[str] = ()) -> None:
+        """`disabled`: rule ids of the rule book (`bot.classify.rules`) to switch off, to
+        measure what each rule changes."""
         self.thresholds = thresholds or Thresholds()
+        self.disabled = frozenset(disabled)
+        check_rules(self.disabled)
         self._lexicons: dict[str, Lexicon] = {lang: load_lexicon(lang) for lang in LANGUAGES}
 
     def lexicon(self, lang: str) -> Lexicon:
@@ -350,19 +409,32 @@ class Classifier:
         and lead decide the category and the entities; the body, furniture dropped, can only
         confirm that category (a higher score, more evidence, entities the lead lacks)."""
         title = html.unescape(" ".join(title.split())) if "&" in title else " ".join(title.split())
-        reading = read(title, text)
+        reading = read(title, text, drop_furniture="read.furniture" not in self.disabled)
         code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
         if code:
             return self._read(title, reading, code)
         # No declared language: a short headline may mix two; read it in both and keep the
         # reading that finds something (the likelier language on a tie).
         sample = f"{title}\n{reading.lead}"[:DETECT_CHARS]
-        flags = [self._read(title, reading, c) for c in likely_languages(sample, CLASSIFIED)]
-        return max(flags, key=lambda f: f.category is not Category.NONE)
+        mixed = "read.mixed-language" not in self.disabled
+        codes = likely_languages(sample, CLASSIFIED) if mixed else []
+        codes = codes or [detect_language(sample, CLASSIFIED)]
+        flags = [self._read(title, reading, code) for code in codes]
+        best = max(flags, key=lambda f: f.category is not Category.NONE)
+        if len(flags) > 1:
+            note = f"read.mixed-language (read as {' and '.join(codes)}: {best.lang})"
+            best = replace(best, rules=(*best.rules, note))
+        return best
 
     def _read(self, title: str, reading: Reading, code: str) -> Flag:
         lexicon = self.lexicon(code)
+        if "read.lead" in self.disabled:  # the whole text decides, as before the rule book
+            return self._decide(
+                self._find(lexicon, title, reading.text), code, lexicon.regulator_home
+            )
         lead = self._decide(self._find(lexicon, title, reading.lead), code, lexicon.regulator_home)
+        if reading.dropped:
+            lead = replace(lead, rules=(*lead.rules, f"read.furniture ({reading.dropped})"))
         if not reading.body:
             return lead
         whole = self._decide(self._find(lexicon, title, reading.text), code, lexicon.regulator_home)
@@ -370,41 +442,78 @@ class Classifier:
 
     def _find(self, lex: Lexicon, title: str, text: str) -> _Found:
         full = FoldedText.of(f"{title}\n{text}" if text else title)
+        t = _Trace(full.original, self.disabled)
         hits = lex.index.find(full)
-        loose = hits.get("guards.loose", [])
-
+        loose = hits.get("guards.loose", []) if t.on("ban.loose") else []
+        strong = t.keep(
+            "ban.loose",
+            hits.get("ban.strong", []),
+            _apart(hits.get("ban.strong", []), loose),
+            loose,
+        )
+        weak = t.keep(
+            "ban.loose", hits.get("ban.weak", []), _apart(hits.get("ban.weak", []), loose), loose
+        )
         # Banning misconduct ("prohibits misleading claims", "禁止操纵") is a rule, not a ban;
         # a company barring its own staff from trading is internal policy, not a ban.
         conduct = hits.get("guards.conduct", []) + hits.get("guards.staff", [])
-        strong = _apart(_apart(hits.get("ban.strong", []), loose), conduct)
+        strong = t.keep("ban.conduct", strong, _apart(strong, conduct), conduct)
+        weak = t.keep("ban.conduct", weak, _apart(weak, conduct), conduct)
         # Market talk, and interest rates ("corte de juros": a rate cut), are not bans.
         market = hits.get("guards.market", []) + hits.get("guards.monetary", [])
-        weak = _apart(_apart(_apart(hits.get("ban.weak", []), loose), market), conduct)
-        strong, weak = _without_licensing_rules(hits, full.original, strong, weak)
+        weak = t.keep("ban.market", weak, _apart(weak, market), market)
+        if t.on("ban.licensing"):
+            kept = _without_licensing_rules(hits, full.original, strong, weak)
+            strong = t.keep("ban.licensing", strong, kept[0], hits.get("guards.unlicensed", []))
+            weak = t.keep("ban.licensing", weak, kept[1], hits.get("guards.unlicensed", []))
         title_end = len(title)
-        strong, weak, lifted = _lifts_and_denials(hits, full.original, title_end, strong, weak)
+        before = (*strong, *weak)
+        if t.on("ban.lifted") and t.on("ban.negated"):  # one pass: switched off together
+            strong, weak, lifted = _lifts_and_denials(hits, full.original, title_end, strong, weak)
+        else:
+            lifted = []
+        if lifted:
+            t.fire("ban.lifted", lifted)
+        if denied := [x for x in before if x not in (*strong, *weak, *lifted)]:
+            t.fire("ban.negated", denied)
         # Tariffs, oil, interest rates: ban and rule words about another field.
-        other = hits.get("guards.other_field", [])
-        strong = _outside(full.original, title_end, strong, other)
-        weak = _outside(full.original, title_end, weak, other)
+        other = hits.get("guards.other_field", []) if t.on("ban.other-field") else []
+        strong = t.keep(
+            "ban.other-field", strong, _outside(full.original, title_end, strong, other), other
+        )
+        weak = t.keep(
+            "ban.other-field", weak, _outside(full.original, title_end, weak, other), other
+        )
         # An inquiry, probe or hearing into a ban, in the headline ("House panel probes banks
         # cutting off crypto", "Cade investiga bancos por fechamento de contas"): regulation
         # news about the ban; every ban word of the item is what is being looked into.
         inquiries = [i for i in hits.get("guards.inquiry", []) if i.start < title_end]
-        if inquiries and any(
-            _precedes(full.original, i, b, INQUIRY_WINDOW)
-            for i in inquiries
-            for b in (*strong, *weak)
-            if b.start < title_end
+        if (
+            t.on("ban.inquiry")
+            and inquiries
+            and any(
+                _precedes(full.original, i, b, INQUIRY_WINDOW)
+                for i in inquiries
+                for b in (*strong, *weak)
+                if b.start < title_end
+            )
         ):
+            t.fire("ban.inquiry", [*inquiries[:1], *strong[:1], *weak[:1]])
             lifted, strong, weak = [*lifted, *strong, *weak], [], []
         # What a rule forbids, told as an explainer ("Was MiCA … verbietet"): provisions.
         provisions = hits.get("guards.provisions", [])
-        strong, weak = _apart(strong, provisions), _apart(weak, provisions)
+        strong = t.keep("ban.provisions", strong, _apart(strong, provisions), provisions)
+        weak = t.keep("ban.provisions", weak, _apart(weak, provisions), provisions)
         # A headline about rules ("Banco Central publica regras…") with no ban of its own:
         # the body's prohibitions are provisions of those rules.
         rule_words = (*hits.get("reg:law", ()), *hits.get("reg:guidance", ()))
-        if _in_headline(rule_words, title_end) and not _in_headline((*strong, *weak), title_end):
+        if (
+            t.on("ban.rules-headline")
+            and (strong or weak)
+            and _in_headline(rule_words, title_end)
+            and not _in_headline((*strong, *weak), title_end)
+        ):
+            t.fire("ban.rules-headline", [*strong[:1], *weak[:1]])
             strong, weak = [], []
         own = hits.get("guards.own", [])
         objects = [s for g, spans in hits.items() if g.startswith("obj:") for s in spans]
@@ -476,11 +585,14 @@ class Classifier:
         )
         # A headline about another field ("Tribunal derruba tarifas de Trump e bitcoin sobe")
         # with no ban, rule or regulator of its own: the item is that field's news.
-        other_field = _in_headline(
-            (*other, *hits.get("guards.monetary", ())), title_end
-        ) and not _in_headline((*strong, *weak, *regulation, *regulators), title_end)
+        other_field = (
+            t.on("item.other-field")
+            and _in_headline((*other, *hits.get("guards.monetary", ())), title_end)
+            and not _in_headline((*strong, *weak, *regulation, *regulators), title_end)
+        )
         return _Found(
             text=full,
+            trace=t,
             title_end=title_end,
             crypto="context.crypto" in hits,
             strong=strong,
@@ -505,7 +617,8 @@ class Classifier:
             platforms=pick(hits, "platform"),
             regulators=regulators,
             other_field=other_field,
-            launch_headline=_in_headline(hits.get("guards.launch", ()), title_end),
+            launch_headline=t.on("reg.launch-background")
+            and _in_headline(hits.get("guards.launch", ()), title_end),
             rules_in_headline=_in_headline(
                 (
                     *regulation,
@@ -524,77 +637,108 @@ class Classifier:
     def _ban(self, f: _Found) -> tuple[float, Span | None, Span | None]:
         """Ban score, and the action and object to quote: the first in reading order (the
         headline before the body) among those that reach the threshold."""
+        t, w = f.trace, WEIGHTS
         if f.lifted:
             return 0.0, None, None
         actor = bool(f.platforms or f.regulators or f.authorities or f.countries or f.pressure)
         found: list[tuple[float, Span, Span | None]] = []
         for action in f.strong:
             target = _target(f.text.original, action, f.objects)
-            score = 0.65 + 0.1 * (target is not None) + 0.1 * actor
-            score += 0.05 * (action.start < f.title_end)
+            score = w["ban.word"] + w["ban.object"] * (target is not None) + w["ban.actor"] * actor
+            score += w["ban.headline"] * (action.start < f.title_end)
             if target is None and not actor:  # "Verboten gut: …", "Prohibido perderse: …"
-                score = 0.5
+                score = w["ban.lone-word"]
             # An incident ("after a wave of online attacks") is the cause told with the ban,
             # not ordinary business, when someone named shuts what belongs to others
             # (accounts, apps, ads, media).
             cause_only = (
-                actor
+                t.on("ban.incident-cause")
+                and actor
                 and target is not None
                 and target.group in THIRD_PARTY
                 and all(i.start > action.end for i in f.incidents)
             )
-            found.append((score - 0.35 * (f.ordinary and not cause_only), action, target))
-        if not f.ordinary:
-            for action in f.weak:
-                # Not the action's own word ("下架" is both), but a word in the gap of a
-                # spread-out action counts: "setzt Krypto-Kauf für Kunden aus".
-                objects = [
-                    o
-                    for o in f.objects
-                    if not o.overlaps(action) or (action.start < o.start and o.end < action.end)
-                ]
-                if _acts_on_own(f.text.original, action, objects, f.own):
-                    continue
-                target = _target(f.text.original, action, objects)
-                if target is not None:
-                    score = 0.55 + 0.1 * actor + 0.05 * (action.start < f.title_end)
-                    # Closing, dropping or suspending with no one named doing it (no
-                    # platform, bank, regulator, authority or country) is most often a
-                    # company's own business: "Exchange drops 14 thinly traded tokens".
-                    found.append((score if actor else min(score, 0.5), action, target))
+            penalty = f.ordinary and not cause_only and t.on("ban.incident")
+            if f.ordinary and cause_only:
+                t.fire("ban.incident-cause", f.incidents)
+            elif penalty:
+                t.fire("ban.incident", f.incidents, "sanctions story")
+            t.fire("ban.word", [action, *([target] if target else [])])
+            found.append((score - w["ban.incident"] * penalty, action, target))
+        if f.ordinary and f.weak and t.on("ban.incident"):
+            t.fire("ban.incident", [*f.incidents[:1], *f.weak[:1]], "sanctions story")
+        for action in f.weak if not (f.ordinary and t.on("ban.incident")) else ():
+            # Not the action's own word ("下架" is both), but a word in the gap of a
+            # spread-out action counts: "setzt Krypto-Kauf für Kunden aus".
+            objects = [
+                o
+                for o in f.objects
+                if not o.overlaps(action) or (action.start < o.start and o.end < action.end)
+            ]
+            if t.on("ban.own-business") and _acts_on_own(f.text.original, action, objects, f.own):
+                t.fire("ban.own-business", [action])
+                continue
+            target = _target(f.text.original, action, objects)
+            if target is not None:
+                score = w["ban.action"] + w["ban.actor"] * actor
+                score += w["ban.headline"] * (action.start < f.title_end)
+                t.fire("ban.action", [action, target])
+                # Closing, dropping or suspending with no one named doing it (no
+                # platform, bank, regulator, authority or country) is most often a
+                # company's own business: "Exchange drops 14 thinly traded tokens".
+                if not actor and t.on("ban.no-actor"):
+                    t.fire("ban.no-actor", [action])
+                    score = min(score, w["ban.lone-word"])
+                found.append((score, action, target))
         if not found:
             return 0.0, None, None
         top = max(score for score, _, _ in found)
-        if not f.crypto or f.opinion or f.other_field:
-            top = min(top, 0.4)
+        for rule, applies in (
+            ("ban.not-crypto", not f.crypto),
+            ("item.opinion", f.opinion),
+            ("item.other-field", f.other_field),
+        ):
+            if applies and t.on(rule):
+                t.fire(rule)
+                top = min(top, w["cap"])
         enough = [c for c in found if c[0] >= self.thresholds.ban] or found
         _, action, target = min(enough, key=lambda c: (c[1].start, -c[0]))
         return min(top, 1.0), action, target
 
     def _regulation(self, f: _Found) -> float:
+        t, w = f.trace, WEIGHTS
         original = f.text.original
         terms = {original[s.start : s.end].casefold() for s in f.regulation}
-        score = 0.45 * bool(f.regulators)
+        score = 0.0
+        if f.regulators:
+            t.fire("reg.regulator", f.regulators)
+            score += w["reg.regulator"]
         if terms:
-            score += 0.35 + 0.1 * min(len(terms) - 1, 2)
-        score += 0.1 * bool(f.authorities) + 0.3 * bool(f.lifted)
-        score += 0.1 * bool(terms and f.countries)
-        score += 0.1 if f.crypto else 0.0
-        if f.opinion or f.other_field:  # "How regulators think about stablecoins: a reading list"
-            return min(score, 0.4)
+            t.fire("reg.rules", f.regulation)
+            score += w["reg.rules"] + w["reg.more-kinds"] * min(len(terms) - 1, 2)
+        score += w["reg.authority"] * bool(f.authorities) + w["reg.lifted"] * bool(f.lifted)
+        score += w["reg.country"] * bool(terms and f.countries)
+        score += w["reg.crypto"] if f.crypto else 0.0
         # A DAO voting its own rules, a start-up raising money to sell compliance, a price
         # story mentioning "the regulation debate", a hacked exchange hiring auditors "to
         # investigate": rule words, but no one regulating.
         incidental = f.community or f.business or f.price_headline or f.incident
-        if incidental and not (f.regulators or f.authorities):
-            return min(score, 0.4)
         # The headline says what the news is: rule words only in the lead of a launch, a
         # deal, a people move or a market story ("citing regulatory clarity", "a
         # CFTC-regulated exchange") are background.
-        if f.launch_headline and not f.rules_in_headline:
-            return min(score, 0.4)
-        # A regulator is finance context enough; rule words alone need crypto.
-        return min(score if f.crypto or f.regulators else min(score, 0.4), 1.0)
+        for rule, applies in (
+            ("item.opinion", f.opinion),  # "How regulators think about stablecoins: a list"
+            ("item.other-field", f.other_field),
+            ("reg.incidental", incidental and not (f.regulators or f.authorities)),
+            ("reg.launch-background", f.launch_headline and not f.rules_in_headline),
+            # A regulator is finance context enough; rule words alone need crypto.
+            ("reg.not-crypto", not (f.crypto or f.regulators)),
+        ):
+            if applies and t.on(rule):
+                if score >= self.thresholds.regulation:
+                    t.fire(rule)
+                return min(score, w["cap"])
+        return min(score, 1.0)
 
     def _decide(self, f: _Found, lang: str, home: dict[str, str]) -> Flag:
         ban, action, target = self._ban(f)
@@ -609,7 +753,9 @@ class Classifier:
                 phrase(f.text.original, s, None) for s in (*f.strong, *f.weak) if s != action
             ]
             entities = Entities(platforms, where, regulators, label)
-            return Flag(Category.BAN, round(ban, 3), unique(evidence)[:3], entities, lang)
+            return Flag(
+                Category.BAN, round(ban, 3), unique(evidence)[:3], entities, lang, _rules(f, ban)
+            )
         if reg >= self.thresholds.regulation:
             rule = f.regulation[0] if f.regulation else None
             evidence = []
@@ -621,6 +767,15 @@ class Classifier:
             evidence += [phrase(f.text.original, s, None) for s in f.regulation[1:]]
             label = "lift of a ban" if f.lifted else (rule.group[4:] if rule is not None else None)
             entities = Entities(platforms, where, regulators, label)
-            return Flag(Category.REGULATION, round(reg, 3), unique(evidence)[:3], entities, lang)
+            return Flag(
+                Category.REGULATION,
+                round(reg, 3),
+                unique(evidence)[:3],
+                entities,
+                lang,
+                _rules(f, ban),
+            )
         entities = Entities(platforms, where, regulators, None)
-        return Flag(Category.NONE, round(1.0 - max(ban, reg), 3), (), entities, lang)
+        return Flag(
+            Category.NONE, round(1.0 - max(ban, reg), 3), (), entities, lang, _rules(f, ban)
+        )

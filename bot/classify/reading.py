@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from bot.feeds.text import html_to_text, is_furniture, plain_text, strip_trailing_credit
 from bot.summarize import split_sentences
+from bot.text import one_line, shorten
 
 LEAD_MIN = 200  # a lead shorter than this takes in the next paragraph
 LEAD_MAX = 700  # a lead stops at the first sentence end past this
@@ -29,17 +30,25 @@ _TAG = re.compile(r"<(?:[a-zA-Z][\w-]*|/[a-zA-Z][\w-]*)[^<>]*>")
 class Reading:
     lead: str
     body: str
+    dropped: str = ""  # the furniture left out, quoted briefly, for the rule trace
 
     @property
     def text(self) -> str:
         return f"{self.lead}\n{self.body}" if self.body else self.lead
 
 
-def clean(text: str) -> str:
+def _text(text: str, *, drop_furniture: bool) -> str:
+    if _TAG.search(text) or "&" in text:
+        return html_to_text(text, drop_furniture=drop_furniture)
+    return plain_text(text, drop_furniture=drop_furniture)
+
+
+def clean(text: str, *, drop_furniture: bool = True) -> str:
     """The story's text: HTML to text, furniture lines and sentences dropped."""
-    text = html_to_text(text) if _TAG.search(text) or "&" in text else plain_text(text)
+    if not drop_furniture:
+        return _text(text, drop_furniture=False)
     lines: list[str] = []
-    for line in text.split("\n"):
+    for line in _text(text, drop_furniture=True).split("\n"):
         line = strip_trailing_credit(line)
         if not line.strip():
             continue
@@ -49,9 +58,20 @@ def clean(text: str) -> str:
     return "\n".join(lines)
 
 
-def read(title: str, text: str) -> Reading:
+def _dropped(raw: str, cleaned: str) -> str:
+    """The first pieces of `raw` that cleaning left out, briefly."""
+    kept = set(split_sentences(cleaned))
+    gone = [s for s in split_sentences(raw) if s not in kept and not any(s in k for k in kept)]
+    return "; ".join(f'"{shorten(one_line(s), 40)}"' for s in gone[:2])
+
+
+def read(title: str, text: str, *, drop_furniture: bool = True) -> Reading:
     """The cleaned text of an item as lead and body."""
-    paragraphs = clean(text).split("\n") if text.strip() else []
+    cleaned = clean(text, drop_furniture=drop_furniture) if text.strip() else ""
+    dropped = ""
+    if drop_furniture and cleaned != text.strip():
+        dropped = _dropped(_text(text, drop_furniture=False), cleaned)
+    paragraphs = cleaned.split("\n") if cleaned else []
     flat_title = " ".join(title.split()).casefold()
     if paragraphs and flat_title and paragraphs[0].casefold() == flat_title:
         paragraphs = paragraphs[1:]  # the title repeated as the first line
@@ -59,15 +79,15 @@ def read(title: str, text: str) -> Reading:
     size = 0
     for index, paragraph in enumerate(paragraphs):
         if size >= LEAD_MIN:
-            return Reading("\n".join(lead), "\n".join(paragraphs[index:]))
+            return Reading("\n".join(lead), "\n".join(paragraphs[index:]), dropped)
         if size + len(paragraph) > LEAD_MAX:
             head, tail = _cut(paragraph, LEAD_MAX - size)
             lead.append(head)
             rest = [tail, *paragraphs[index + 1 :]] if tail else paragraphs[index + 1 :]
-            return Reading("\n".join(lead), "\n".join(rest))
+            return Reading("\n".join(lead), "\n".join(rest), dropped)
         lead.append(paragraph)
         size += len(paragraph) + 1
-    return Reading("\n".join(lead), "")
+    return Reading("\n".join(lead), "", dropped)
 
 
 def _cut(paragraph: str, room: int) -> tuple[str, str]:

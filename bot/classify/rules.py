@@ -1,0 +1,189 @@
+"""The rule book: every rule the classifier applies, declared once, in the order it runs.
+
+Each rule has an id (``ban.loose``), one line of purpose, the languages whose word lists
+feed it, and its effect on a score. The weights of the scores sit in `WEIGHTS`. A verdict
+names the rules that decided it (`Flag.rules`), `Classifier(disabled=…)` switches rules off
+to measure what each one changes (``banwatch rules``), and every rule has labelled cases in
+``tests/data/classify/rules.jsonl``: items where it fires and items where it must not.
+``docs/classifier.md`` lists them for readers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL = "en fr es de pt zh"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    purpose: str
+    effect: str
+    languages: str = ALL
+
+
+RULES: tuple[Rule, ...] = (
+    # Reading: what text the rules see.
+    Rule(
+        "read.furniture",
+        "Image credits, newsletter pitches, disclaimers and author bios are not the story",
+        "dropped before matching",
+    ),
+    Rule(
+        "read.lead",
+        "The headline and lead say what the news is; the body is background",
+        "category from headline + lead; the body only confirms it",
+    ),
+    Rule(
+        "read.mixed-language",
+        "A short headline with no declared language may mix two",
+        "read in its two likeliest languages; the one that finds something wins",
+    ),
+    # Ban words and what cancels them, in the order they are applied.
+    Rule(
+        "ban.loose",
+        "Ban words in loose usage: 'bears banned from the rally', spam bots, moderators",
+        "the ban word does not count",
+    ),
+    Rule(
+        "ban.conduct",
+        "Banning misconduct ('prohibits misleading claims') or staff trading is a rule, not a ban",
+        "the ban word does not count",
+    ),
+    Rule(
+        "ban.market",
+        "Market talk and interest rates around an action ('cuts rates', 'price drops')",
+        "the action does not count",
+    ),
+    Rule(
+        "ban.licensing",
+        "An obligation on whoever lacks a licence ('firms without a licence must wind down')",
+        "the ban word does not count (regulation)",
+    ),
+    Rule(
+        "ban.lifted",
+        "A ban lifted, reopened or a court suspending a decree",
+        "ban 0; regulation +0.3",
+    ),
+    Rule(
+        "ban.negated",
+        "A ban ruled out, refused, voted down or off the table",
+        "the ban word does not count; in the headline, regulation +0.3",
+    ),
+    Rule(
+        "ban.other-field",
+        "Ban and rule words about another field: tariffs, oil, interest rates",
+        "words within reach of that field do not count",
+    ),
+    Rule(
+        "ban.inquiry",
+        "An inquiry, probe or hearing into a ban, told in the headline",
+        "the ban is what is looked into: regulation +0.3",
+    ),
+    Rule(
+        "ban.provisions",
+        "What a rule forbids, told as its provisions or an explainer ('Was MiCA verbietet')",
+        "the ban word does not count",
+    ),
+    Rule(
+        "ban.rules-headline",
+        "A headline about rules or guidance with no ban of its own",
+        "the body's prohibitions are provisions: they do not count",
+    ),
+    Rule(
+        "ban.own-business",
+        "A company closing or dropping its own things: office, pairs, servers, its own site",
+        "the action does not count",
+    ),
+    Rule(
+        "ban.word",
+        "A ban word next to crypto: bans, interdit, prohíbe, verbietet, proíbe, 禁止",
+        "ban 0.65, +0.1 with an object, +0.1 with an actor, +0.05 in the headline",
+    ),
+    Rule(
+        "ban.action",
+        "A closing, blocking or removing action on a banned object (accounts, apps, ads, mining…)",
+        "ban 0.55, +0.1 with an actor, +0.05 in the headline",
+    ),
+    Rule(
+        "ban.no-actor",
+        "An action with no platform, bank, regulator, authority, country or pressure named",
+        "ban at most 0.5 (a company's own business)",
+    ),
+    Rule(
+        "ban.incident",
+        "Hacks, outages, maintenance, low liquidity: ordinary business",
+        "ban word -0.35; actions do not count",
+    ),
+    Rule(
+        "ban.incident-cause",
+        "An incident told after a platform's ban on others' accounts, apps, ads or media: its cause",
+        "the incident does not lower the ban",
+    ),
+    Rule("ban.not-crypto", "No crypto word in the item", "ban at most 0.4"),
+    Rule(
+        "item.opinion",
+        "An opinion piece, reading list or podcast, labelled so in the headline",
+        "ban and regulation at most 0.4",
+    ),
+    Rule(
+        "item.other-field",
+        "A headline about tariffs, oil or rates with no rule of its own",
+        "ban and regulation at most 0.4",
+    ),
+    # Regulation.
+    Rule(
+        "reg.regulator",
+        "A regulator named at work (not a former employer, not rate-setting)",
+        "regulation +0.45",
+    ),
+    Rule(
+        "reg.rules",
+        "Rule and enforcement words: law, licence, fine, lawsuit, sanction, tax, court, guidance",
+        "regulation 0.35, +0.1 per further kind (up to +0.2)",
+    ),
+    Rule(
+        "reg.incidental",
+        "Rule words in a DAO vote, a funding round, a price headline or an incident, no regulator",
+        "regulation at most 0.4",
+    ),
+    Rule(
+        "reg.launch-background",
+        "Rule words in the lead of a launch, deal, people move or record headline",
+        "regulation at most 0.4",
+    ),
+    Rule(
+        "reg.not-crypto",
+        "Rule words with no regulator and no crypto word",
+        "regulation at most 0.4",
+    ),
+)
+
+RULE_IDS = frozenset(rule.id for rule in RULES)
+
+# Every weight of the scores, in one table (see each rule's effect).
+WEIGHTS: dict[str, float] = {
+    "ban.word": 0.65,
+    "ban.action": 0.55,
+    "ban.object": 0.1,
+    "ban.actor": 0.1,
+    "ban.headline": 0.05,
+    "ban.incident": 0.35,
+    "ban.lone-word": 0.5,
+    "cap": 0.4,
+    "reg.regulator": 0.45,
+    "reg.rules": 0.35,
+    "reg.more-kinds": 0.1,
+    "reg.authority": 0.1,
+    "reg.lifted": 0.3,
+    "reg.country": 0.1,
+    "reg.crypto": 0.1,
+}
+
+
+def check(ids: frozenset[str] | set[str]) -> None:
+    """Refuse rule ids that the rule book does not declare."""
+    unknown = sorted(set(ids) - RULE_IDS)
+    if unknown:
+        raise ValueError(f"unknown rule id(s): {', '.join(unknown)}; see `banwatch rules`")
