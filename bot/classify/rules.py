@@ -118,7 +118,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ban.incident-cause",
-        "An incident told after a platform's ban on others' accounts, apps, ads or media: its cause",
+        "An incident told after a platform's ban on others' accounts, apps, ads, media: its cause",
         "the incident does not lower the ban",
     ),
     Rule("ban.not-crypto", "No crypto word in the item", "ban at most 0.4"),
