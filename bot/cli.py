@@ -184,13 +184,16 @@ def classify(
     file: Annotated[
         typer.FileText | None, typer.Argument(help="JSON Lines file (default: stdin)")
     ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="add the rules that decided each verdict")
+    ] = False,
 ) -> None:
     """Classify JSON Lines items ({"id", "title", "summary", "lang"?}); one JSON line out each.
     A malformed line gives an error object for that line; the command still exits 0."""
     cfg = settings()
     from bot.classify.jsonl import classify_stream
 
-    classify_stream(file or sys.stdin, sys.stdout, runner.make_classifier(cfg))
+    classify_stream(file or sys.stdin, sys.stdout, runner.make_classifier(cfg), explain=explain)
 
 
 @cli.command("eval")
@@ -201,6 +204,31 @@ def evaluate(
     from bot.classify.jsonl import evaluate as run_eval
 
     run_eval(file, sys.stdout, runner.make_classifier(settings()))
+
+
+@cli.command("rules")
+def rules(
+    impact: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--impact",
+            help="labelled JSON Lines: count the verdicts each rule changes when switched off",
+        ),
+    ] = None,
+) -> None:
+    """The classifier's rule book: every rule in the order it runs, with its effect."""
+    from bot.classify.jsonl import rule_impact
+    from bot.classify.rules import RULES
+
+    counts = (
+        rule_impact([str(p) for p in impact], runner.make_classifier(settings())) if impact else {}
+    )
+    for rule in RULES:
+        line = f"{rule.id:24} {rule.purpose} — {rule.effect}"
+        if rule.id in counts:
+            changed, fixed, broken = counts[rule.id]
+            line = f"{rule.id:24} changes {changed:4} (off would fix {fixed}, break {broken})"
+        typer.echo(line)
 
 
 @feeds_cli.command("list")

@@ -43,8 +43,8 @@ def _flag(classifier: Classifier, data: dict[str, Any]) -> Flag:
     return classifier.classify(data.get("title") or "", data.get("summary") or "", data.get("lang"))
 
 
-def _verdict(item_id: object, flag: Flag) -> dict[str, object]:
-    return {
+def _verdict(item_id: object, flag: Flag, explain: bool = False) -> dict[str, object]:
+    record: dict[str, object] = {
         "id": item_id,
         "category": flag.category.value,
         "score": flag.score,
@@ -52,9 +52,14 @@ def _verdict(item_id: object, flag: Flag) -> dict[str, object]:
         "entities": flag.entities.to_dict(),
         "lang": flag.lang,
     }
+    if explain:
+        record["rules"] = list(flag.rules)
+    return record
 
 
-def classify_stream(inp: TextIO, out: TextIO, classifier: Classifier) -> int:
+def classify_stream(
+    inp: TextIO, out: TextIO, classifier: Classifier, *, explain: bool = False
+) -> int:
     """Classify every line of `inp`, write one JSON line per input line; return the count.
 
     Blank lines are skipped; a malformed line gets an error object, never an exception."""
@@ -68,7 +73,7 @@ def classify_stream(inp: TextIO, out: TextIO, classifier: Classifier) -> int:
         except LineError as exc:
             record: dict[str, object] = {"id": None, "line": number, "error": str(exc)}
         else:
-            record = _verdict(data.get("id"), _flag(classifier, data))
+            record = _verdict(data.get("id"), _flag(classifier, data), explain)
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return count
 
@@ -92,3 +97,28 @@ def evaluate(inp: TextIO, out: TextIO, classifier: Classifier) -> EvalReport:
         report.add(str(label), flag.category.value, data.get("lang") or flag.lang)
     out.write(report.render() + "\n")
     return report
+
+
+def rule_impact(paths: list[str], classifier: Classifier) -> dict[str, tuple[int, int, int]]:
+    """For each rule of the rule book: (verdicts changed, of them fixed, of them broken) when
+    it is switched off, over the labelled items of `paths`. A rule that changes one item or
+    fewer is a patch, not a rule."""
+    from bot.classify.rules import RULES
+
+    items: list[dict[str, Any]] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            items += [_item(line) for line in fh if line.strip()]
+    base = [_flag(classifier, data).category.value for data in items]
+    impact: dict[str, tuple[int, int, int]] = {}
+    for rule in RULES:
+        without = Classifier(classifier.thresholds, disabled={rule.id})
+        changed = fixed = broken = 0
+        for data, before in zip(items, base, strict=True):
+            after = _flag(without, data).category.value
+            if after != before:
+                changed += 1
+                fixed += after == data.get("label")
+                broken += before == data.get("label")
+        impact[rule.id] = (changed, fixed, broken)
+    return impact

@@ -1,7 +1,9 @@
 """Floors on the labelled sets: a change to the word lists that costs accuracy fails here.
 
-The development set (dev.jsonl) is what the word lists were tuned on; the held-out set
-(holdout.jsonl) was written before tuning and is never tuned on, so its floor is lower.
+The development set (dev.jsonl) is what the word lists were tuned on. early.jsonl was written
+as a held-out set in wave 1 but its errors were later fixed: it is tuned on, not a holdout.
+frozen.jsonl is the one frozen holdout: no rule is ever tuned on it (0.898 / ban P 0.915
+scored once, fresh, with 63c95a7); its floor guards against losing that, not a forecast.
 independent.jsonl was written by another author before reading the word lists; its errors
 were then fixed by general rules. independent2.jsonl is a second set by that author (0.871
 fresh), independent3.jsonl a third by another engineer (0.906 fresh), independent4.jsonl a
@@ -35,7 +37,13 @@ from .conftest import DATA
         ("dev.jsonl", 300, 0.95, 0.97, 0.90),
         # Held out: the goal is macro-F1 0.92 and ban precision 0.95 on unseen items; the floor
         # leaves one item of slack below the measured 0.951 so a harmless change can pass.
-        ("holdout.jsonl", 100, 0.92, 0.93, 0.85),
+        ("early.jsonl", 100, 0.92, 0.93, 0.85),
+        # The frozen holdout: never tuned on. Floor a few items under its fresh score.
+        ("frozen.jsonl", 190, 0.87, 0.88, 0.70),
+        # Written like real feeds (wave 2), scored fresh then tuned on: real1 0.876 → 0.948,
+        # articles1 (article-length, furniture) 0.900 → 0.925, stream1 (consecutive items of
+        # four general feeds) 22 → 6 of 144 ordinary items flagged.
+        ("real1.jsonl", 190, 0.93, 0.94, 0.85),
         # Independent: written by a second engineer before reading the word lists (0.917 and
         # ban precision 0.876 before fixes, 1.000 after general fixes); a few items of slack.
         ("independent.jsonl", 200, 0.97, 0.95, 0.90),
@@ -139,6 +147,16 @@ def test_scores_hold_their_floor(
     assert set(report.by_lang) == {"en", "fr", "es", "de", "pt", "zh"}
     for lang in report.by_lang:
         assert report.macro_f1(lang) >= lang_f1, report.render()
+
+
+def test_articles_and_stream_hold_their_floor(classifier: Classifier) -> None:
+    with (DATA / "articles1.jsonl").open(encoding="utf-8") as fh:
+        articles = evaluate(fh, io.StringIO(), classifier)
+    assert articles.macro_f1() >= 0.9, articles.render()
+    with (DATA / "stream1.jsonl").open(encoding="utf-8") as fh:
+        stream = evaluate(fh, io.StringIO(), classifier)
+    false_alarms = sum(stream.pairs[("none", c)] for c in ("ban", "regulation"))
+    assert false_alarms <= 7, stream.render()  # of 144 ordinary items
 
 
 def test_dev_set_is_balanced_and_has_hard_negatives() -> None:
