@@ -177,7 +177,7 @@ def test_retry_after_as_http_date() -> None:
     assert parse_retry_after("Wed, 22 Aug 2018 07:45:00 GMT", now=now) == 300
     assert parse_retry_after("Wed, 22 Aug 2018 07:00:00 GMT", now=now) == 0
     assert parse_retry_after("soon", now=now) is None
-    assert parse_retry_after(None) is None
+    assert parse_retry_after(None, now=now) is None
 
 
 async def test_redirect_is_followed(feed_server: FeedServer, fetcher: Fetcher) -> None:
