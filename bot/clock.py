@@ -10,7 +10,8 @@ moves only when a test advances it, so they assert behaviour, never elapsed wall
     monotonic()    seconds, for pacing and deadlines
     sleep(s)       wait s seconds of this clock's time
 
-`Bucket` paces on a clock (a leaky bucket), and `wait_event` waits for an event or a timeout
+`Bucket` paces on a clock (a leaky bucket), `Window` caps how many pass in any window of
+the clock (a sliding log), and `wait_event` waits for an event or a timeout
 measured on a clock.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -92,3 +94,22 @@ class Bucket:
                 self._level += 1
                 return
             await self.clock.sleep((self._level + 1 - self.size) / self.rate)
+
+
+class Window:
+    """At most `count` acquisitions in any `period` of the clock (a sliding log of the last
+    `count`): what "20 messages a minute per group" means, with no allowance on top."""
+
+    def __init__(self, count: int, period: float, clock: Clock) -> None:
+        self.count = max(1, count)
+        self.period = period
+        self.clock = clock
+        self._times: deque[float] = deque(maxlen=self.count)
+
+    async def acquire(self) -> None:
+        while len(self._times) == self.count:
+            wait = self._times[0] + self.period - self.clock.monotonic()
+            if wait <= 0:
+                break
+            await self.clock.sleep(wait)
+        self._times.append(self.clock.monotonic())

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.clock import Bucket, Clock, wait_event
+from bot.clock import Bucket, Clock, Window, wait_event
 from bot.commands.alerts import alert_reply, folded_reply
 from bot.commands.reply import Reply
 from bot.errors import ChatGone, ChatMoved, DeliveryError, RetryLater, TransientDeliveryError
@@ -58,7 +58,7 @@ class Pacing:
 
 
 # Discord allows about 50 requests a second per bot and 5 messages per 5 s per channel;
-# every server channel is a "group", so the per-minute bucket keeps a channel under 60.
+# every server channel is a "group", so the per-minute window keeps a channel under 60.
 DISCORD_PACING = Pacing(global_per_second=40.0, chat_per_second=1.0, group_per_minute=50.0)
 
 
@@ -71,17 +71,19 @@ class _Limits:
         # A bucket of one here too: a bucket of N would let a burst of N through on top of the
         # steady rate, and the platform counts that burst against its per-second limit.
         self.overall = Bucket(1, 1.0 / pacing.global_per_second, clock)
-        self.chats: OrderedDict[int, list[Bucket]] = OrderedDict()
+        self.chats: OrderedDict[int, list[Bucket | Window]] = OrderedDict()
         self.paused_until = 0.0  # clock.monotonic() time
 
-    def for_chat(self, chat: Chat) -> list[Bucket]:
+    def for_chat(self, chat: Chat) -> list[Bucket | Window]:
         key = chat.id or 0
-        limiters = self.chats.get(key)
+        limiters: list[Bucket | Window] | None = self.chats.get(key)
         if limiters is None:
             # A bucket of one: at most chat_per_second, with no burst.
             limiters = [Bucket(1, 1.0 / self.pacing.chat_per_second, self.clock)]
             if chat.kind != "private":
-                limiters.append(Bucket(self.pacing.group_per_minute, 60.0, self.clock))
+                # A window, not a bucket: a bucket of N per minute lets N through at once and
+                # N more as it drains, 2N in one minute.
+                limiters.append(Window(int(self.pacing.group_per_minute), 60.0, self.clock))
             self.chats[key] = limiters
             while len(self.chats) > MAX_LIMITERS:
                 self.chats.popitem(last=False)
