@@ -15,9 +15,10 @@ threads (aiosqlite) to report back; assertions are on the fake time the code saw
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -105,6 +106,30 @@ class FakeClock:
                 assert deadline <= end, f"condition still false after {limit:.0f} clock seconds"
                 self._elapsed = max(self._elapsed, deadline)
                 self._wake_due()
+
+    @contextlib.asynccontextmanager
+    async def autojump(self) -> AsyncIterator[FakeClock]:
+        """While inside, time jumps to the next sleeper's deadline whenever the tasks have
+        settled: for tests that wait on a real server while the core waits on the clock.
+        Time runs ahead fast here; assertions read the clock's times, as everywhere."""
+
+        async def jump() -> None:
+            while True:
+                await self.settle()
+                deadline = self.next_deadline()
+                if deadline is None:
+                    await asyncio.sleep(0.005)  # real work (a server, a thread) is answering
+                    continue
+                self._elapsed = max(self._elapsed, deadline)
+                self._wake_due()
+
+        task = asyncio.create_task(jump())
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def _drop_cancelled(self) -> None:
         while self._sleepers and self._sleepers[0][2].done():
