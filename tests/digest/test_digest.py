@@ -167,16 +167,15 @@ async def test_digest_task_sends_at_the_chats_local_time_once_a_day(tmp_path: Pa
         chat = await store.chats.ensure("fake", "1")
         assert chat.id is not None
         await store.chats.set_digest(chat.id, enabled=True, at="08:00", tz="Europe/Paris")
-        task = asyncio.create_task(DigestTask(store, {"fake": Recorder()}, every=30).run())
+        task = asyncio.create_task(DigestTask(store, {"fake": Recorder()}, every=300).run())
         try:
-            await clock.advance(59)
-            assert sent == []  # 07:59:59 in Paris
-            await clock.advance(31)
-            assert len(sent) == 1  # looked at 08:00:00 or the look after it
-            assert 60 <= sent[0][1] <= 90
+            await clock.advance(299)  # looked at 07:59, next look at 08:04
+            assert sent == []
+            await clock.advance(1)
+            assert [t for _, t in sent] == [300]  # the first look after 08:00 Paris time
             await clock.advance(23 * 3600)
             assert len(sent) == 1  # once a day
             await clock.run_until(lambda: len(sent) == 2, limit=3600)
-            assert 24 * 3600 + 60 <= sent[1][1] <= 24 * 3600 + 90  # 08:00 the next day
+            assert sent[1][1] == 289 * 300  # the first look after 08:00 the next day
         finally:
             task.cancel()
