@@ -76,6 +76,13 @@ async def eventually(condition: Callable[[], bool], within: float = 10.0) -> Non
             await asyncio.sleep(0.01)
 
 
+async def all_sent(store: Store, within: float = 10.0) -> None:
+    """Wait (bounded) until no alert is pending: every message arrived and was recorded."""
+    async with asyncio.timeout(within):
+        while await store.outbox.pending_count():
+            await asyncio.sleep(0.01)
+
+
 @dataclass
 class Timed:
     """A transport that notes, on the clock, each send and each refusal, then passes it on."""

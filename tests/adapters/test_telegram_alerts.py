@@ -11,7 +11,7 @@ from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery import Sender
 from bot.store import Store
-from tests.adapters.conftest import FAST, Timed, eventually, running
+from tests.adapters.conftest import FAST, Timed, all_sent, eventually, running
 from tests.support.botapi import FakeBotAPI
 from tests.support.builders import ban_flag, make_item
 
@@ -47,7 +47,7 @@ async def test_subscribe_then_alert_arrives_once(
     assert "Why flagged: ban · WeChat · CN" in alert["plain"]
     assert "Example News · " in alert["plain"]
     assert alert["link_preview_options"] == {"is_disabled": False}
-    assert await store.outbox.pending_count() == 0
+    await all_sent(store)
     assert await sender.drain() == 0  # nothing left that could still arrive
     assert len(bot_api.messages(1001)) == 2
 
@@ -135,6 +135,7 @@ async def test_restart_sends_pending_rows_once(
             sender = Sender(store, {"telegram": tg.transport}, {"telegram": FAST}, idle=5)
             async with running(sender):
                 await bot_api.wait_messages(1001, 3)
+                await all_sent(store)
             assert await sender.drain() == 0
     assert len(bot_api.messages(1001)) == 3
     assert await store.outbox.pending_count() == 0

@@ -14,7 +14,7 @@ from bot.digest import DigestTask, due_date
 from bot.models import Chat, SubscriptionKind
 from bot.store import Store
 from bot.store.chats import DigestSettings
-from tests.adapters.conftest import FAST, running
+from tests.adapters.conftest import FAST, all_sent, running
 from tests.support.botapi import FakeBotAPI
 from tests.support.builders import ban_flag, make_item, regulation_flag
 from tests.support.clock import FakeClock
@@ -114,6 +114,7 @@ async def test_burst_of_40_folds_into_one_message(
     sender = Sender(store, {"telegram": tg.transport}, {"telegram": FAST}, idle=5)
     async with running(sender):
         msgs = await bot_api.wait_messages(1001, 5)
+        await all_sent(store)
     assert await sender.drain() == 0  # nothing left that could still arrive
     assert len(bot_api.messages(1001)) == 5  # the reply, 3 alerts, 1 summary
     summary = msgs[4]["plain"]
@@ -139,6 +140,7 @@ async def test_same_story_from_three_feeds_alerts_once(
     sender = Sender(store, {"telegram": tg.transport}, {"telegram": FAST}, idle=5)
     async with running(sender):
         [_, alert] = await bot_api.wait_messages(1001, 2)
+        await all_sent(store)
     assert await sender.drain() == 0
     assert len(bot_api.messages(1001)) == 2
     assert "WeChat closes accounts" in alert["plain"]
