@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from bot.classify import Classifier, Thresholds
+from bot.clock import SYSTEM, Clock
 from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery import Pacing, Sender, Transport
@@ -59,8 +60,9 @@ def make_classifier(settings: Settings) -> Classifier:
     )
 
 
-def make_fetcher(settings: Settings) -> Fetcher:
+def make_fetcher(settings: Settings, clock: Clock = SYSTEM) -> Fetcher:
     return Fetcher.create(
+        clock=clock,
         total_timeout=settings.fetch_timeout,
         connect_timeout=min(10.0, settings.fetch_timeout),
         max_bytes=settings.max_feed_bytes,
@@ -83,8 +85,12 @@ async def seed_feeds(store: Store, settings: Settings) -> int:
 
 
 @contextlib.asynccontextmanager
-async def services(settings: Settings) -> AsyncIterator[Services]:
-    async with Store.open(settings.database) as store, make_fetcher(settings) as fetcher:
+async def services(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[Services]:
+    """The core's services on one clock (the system's in production)."""
+    async with (
+        Store.open(settings.database, clock) as store,
+        make_fetcher(settings, clock) as fetcher,
+    ):
         await seed_feeds(store, settings)
         classifier = make_classifier(settings)
         poller = Poller(store, fetcher, classifier, settings)

@@ -239,10 +239,12 @@ def feeds_list() -> None:
     async def go() -> Table:
         async with runner.services(cfg) as svc:
             counts = await svc.store.feeds.item_counts()
+            now = svc.store.clock.now()
             table = Table("id", "feed", "items", "status")
             for f in await svc.store.feeds.all():
                 name = f"{f.title}\n{f.url}" if f.title else f.url
-                table.add_row(str(f.id), name, str(counts.get(f.id or 0, 0)), feed_status(f))
+                status = feed_status(f, now)
+                table.add_row(str(f.id), name, str(counts.get(f.id or 0, 0)), status)
             return table
 
     Console().print(run_async(go()))

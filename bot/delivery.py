@@ -17,7 +17,6 @@ This module knows no chat library: adapters implement `Transport`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections import OrderedDict
@@ -25,14 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from aiolimiter import AsyncLimiter
-
+from bot.clock import Bucket, Clock, Window, wait_event
 from bot.commands.alerts import alert_reply, folded_reply
 from bot.commands.reply import Reply
 from bot.errors import ChatGone, ChatMoved, DeliveryError, RetryLater, TransientDeliveryError
 from bot.models import Chat
 from bot.store import Alert, Store
-from bot.store.db import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -61,29 +58,32 @@ class Pacing:
 
 
 # Discord allows about 50 requests a second per bot and 5 messages per 5 s per channel;
-# every server channel is a "group", so the per-minute bucket keeps a channel under 60.
+# every server channel is a "group", so the per-minute window keeps a channel under 60.
 DISCORD_PACING = Pacing(global_per_second=40.0, chat_per_second=1.0, group_per_minute=50.0)
 
 
 class _Limits:
     """The limiters of one platform: one global bucket, one per chat, one per group."""
 
-    def __init__(self, pacing: Pacing) -> None:
+    def __init__(self, pacing: Pacing, clock: Clock) -> None:
         self.pacing = pacing
+        self.clock = clock
         # A bucket of one here too: a bucket of N would let a burst of N through on top of the
         # steady rate, and the platform counts that burst against its per-second limit.
-        self.overall = AsyncLimiter(1, 1.0 / pacing.global_per_second)
-        self.chats: OrderedDict[int, list[AsyncLimiter]] = OrderedDict()
-        self.paused_until = 0.0  # loop time
+        self.overall = Bucket(1, 1.0 / pacing.global_per_second, clock)
+        self.chats: OrderedDict[int, list[Bucket | Window]] = OrderedDict()
+        self.paused_until = 0.0  # clock.monotonic() time
 
-    def for_chat(self, chat: Chat) -> list[AsyncLimiter]:
+    def for_chat(self, chat: Chat) -> list[Bucket | Window]:
         key = chat.id or 0
-        limiters = self.chats.get(key)
+        limiters: list[Bucket | Window] | None = self.chats.get(key)
         if limiters is None:
             # A bucket of one: at most chat_per_second, with no burst.
-            limiters = [AsyncLimiter(1, 1.0 / self.pacing.chat_per_second)]
+            limiters = [Bucket(1, 1.0 / self.pacing.chat_per_second, self.clock)]
             if chat.kind != "private":
-                limiters.append(AsyncLimiter(self.pacing.group_per_minute, 60.0))
+                # A window, not a bucket: a bucket of N per minute lets N through at once and
+                # N more as it drains, 2N in one minute.
+                limiters.append(Window(int(self.pacing.group_per_minute), 60.0, self.clock))
             self.chats[key] = limiters
             while len(self.chats) > MAX_LIMITERS:
                 self.chats.popitem(last=False)
@@ -106,11 +106,15 @@ class Sender:
         round_seconds: float = 2.0,
         fold_after: int = FOLD_AFTER,
         fold_keep: int = FOLD_KEEP,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.transports = transports
+        self.clock = clock or store.clock
         pacing = pacing or {}
-        self._limits = {name: _Limits(pacing.get(name, Pacing())) for name in transports}
+        self._limits = {
+            name: _Limits(pacing.get(name, Pacing()), self.clock) for name in transports
+        }
         self.batch = batch
         self.idle = idle
         self.round_seconds = round_seconds  # a busy chat yields to the next round after this
@@ -136,8 +140,7 @@ class Sender:
                 log.exception("sender round failed; trying again shortly")
                 delay = min(self.idle, 5.0)
             if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                await wait_event(self.clock, self._wake, delay)
 
     async def drain(self, *, within: float = 10.0) -> int:
         """Send until nothing is due (for tests and the CLI). Returns the messages sent."""
@@ -162,11 +165,10 @@ class Sender:
         nxt = await self.store.outbox.next_due(self.transports)
         if nxt is None:
             return self.idle
-        return max(0.0, min(self.idle, (nxt - utcnow()).total_seconds()))
+        return max(0.0, min(self.idle, (nxt - self.clock.now()).total_seconds()))
 
     async def _send_chat(self, alerts: list[Alert]) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.round_seconds
+        deadline = self.clock.monotonic() + self.round_seconds
         folded: list[Alert] = []
         if len(alerts) > self.fold_after:  # a burst: a few alerts, then one summary message
             alerts, folded = alerts[: self.fold_keep], alerts[self.fold_keep :]
@@ -177,7 +179,7 @@ class Sender:
                 if moved is None:
                     return  # this chat failed or is gone: the rest wait for a later round
                 chat = moved
-                if loop.time() > deadline and not folded:
+                if self.clock.monotonic() > deadline and not folded:
                     return  # a backlog paced at 1/s must not hold up other chats' alerts
             if folded:
                 first = replace(folded[0], chat=chat)
@@ -208,8 +210,8 @@ class Sender:
                 log.warning(
                     "%s asked to wait %.0fs (chat %s)", chat.platform, exc.retry_after, chat.key
                 )
-                loop = asyncio.get_running_loop()
-                limits.paused_until = max(limits.paused_until, loop.time() + exc.retry_after)
+                until = self.clock.monotonic() + exc.retry_after
+                limits.paused_until = max(limits.paused_until, until)
                 await self.store.outbox.retry(alert.id, exc.retry_after, str(exc), count=False)
                 return None
             except ChatGone as exc:
@@ -248,12 +250,11 @@ class Sender:
             log.warning("alert %d to chat %s gave up: %s", alert.id, alert.chat.key, exc)
 
     async def _pace(self, limits: _Limits, chat: Chat) -> None:
-        loop = asyncio.get_running_loop()
         for _ in range(1000):  # a pause can be extended while we wait for it
-            wait = limits.paused_until - loop.time()
+            wait = limits.paused_until - self.clock.monotonic()
             if wait <= 0:
                 break
-            await asyncio.sleep(wait)
+            await self.clock.sleep(wait)
         for limiter in limits.for_chat(chat):
             await limiter.acquire()
         await limits.overall.acquire()

@@ -9,18 +9,17 @@ repeats at most the message in flight, and a failed send is tried again at the n
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock
 from bot.commands.digest import build_digest, zone
 from bot.delivery import Transport
 from bot.errors import ChatGone, DeliveryError
 from bot.store import Store
 from bot.store.chats import DigestSettings
-from bot.store.db import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +43,12 @@ class DigestTask:
         transports: Mapping[str, Transport],
         *,
         every: float = 30.0,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.transports = transports
         self.every = every
-        self.clock = clock
+        self.clock = clock or store.clock
         self.sent = 0
 
     async def run(self) -> None:
@@ -58,11 +57,11 @@ class DigestTask:
                 await self.send_due()
             except Exception:
                 log.exception("digest round failed; trying again shortly")
-            await asyncio.sleep(self.every)
+            await self.clock.sleep(self.every)
 
     async def send_due(self) -> int:
         """One look: send every digest that is due. Returns how many were sent."""
-        now = self.clock()
+        now = self.clock.now()
         sent = 0
         for chat, settings in await self.store.chats.digests_on():
             transport = self.transports.get(chat.platform)

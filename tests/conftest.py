@@ -10,7 +10,11 @@ import pytest
 
 from bot.store import Store
 
-pytest_plugins: list[str] = ["tests.support.feedserver", "tests.support.botapi"]
+pytest_plugins: list[str] = [
+    "tests.support.feedserver",
+    "tests.support.botapi",
+    "tests.support.clock",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ FEEDS_SHOWN = 60
 URL_MAX = 2000
 
 
-def feed_status(feed: Feed, tr: Translate | None = None) -> str:
+def feed_status(feed: Feed, now: datetime, tr: Translate | None = None) -> str:
     _ = tr or translator(None)
     error = feed.last_error or _("unknown error")
     if feed.disabled:
@@ -26,7 +26,7 @@ def feed_status(feed: Feed, tr: Translate | None = None) -> str:
         return _("failing ×{count}: {error}").format(count=feed.failures, error=error)
     if feed.last_success is None:
         return _("not polled yet")
-    return _("ok, {ago}").format(ago=_ago(feed.last_success, _))
+    return _("ok, {ago}").format(ago=_ago(feed.last_success, now, _))
 
 
 async def feeds(ctx: Context, inv: Invocation) -> Reply:
@@ -35,13 +35,14 @@ async def feeds(ctx: Context, inv: Invocation) -> Reply:
     if not all_feeds:
         return Reply(_("No feeds yet. An admin can add one with /addfeed <url>."))
     counts = await ctx.store.feeds.item_counts()
+    now = ctx.clock.now()
     ok = sum(1 for f in all_feeds if not f.failures and not f.disabled and f.last_success)
     lines = [
         _("#{id} {name} — {count} items, {status}").format(
             id=f.id,
             name=f.title or f.url,
             count=counts.get(f.id or 0, 0),
-            status=feed_status(f, _),
+            status=feed_status(f, now, _),
         )
         for f in all_feeds[:FEEDS_SHOWN]
     ]
@@ -58,6 +59,7 @@ async def feeds(ctx: Context, inv: Invocation) -> Reply:
 async def stats(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
     s = await ctx.store.items.stats()
+    now = ctx.clock.now()
     lines = [
         _("Feeds: {feeds} ({failing} failing, {disabled} disabled)").format(
             feeds=s.feeds, failing=s.feeds_failing, disabled=s.feeds_disabled
@@ -71,8 +73,10 @@ async def stats(ctx: Context, inv: Invocation) -> Reply:
         _("Alerts: {sent} sent, {pending} pending").format(
             sent=s.sent_alerts, pending=s.pending_alerts
         ),
-        _("Newest item: {when}").format(when=_ago(s.newest, _) if s.newest else _("none yet")),
-        _("Last poll: {when}").format(when=_ago(s.last_poll, _) if s.last_poll else _("not yet")),
+        _("Newest item: {when}").format(when=_ago(s.newest, now, _) if s.newest else _("none yet")),
+        _("Last poll: {when}").format(
+            when=_ago(s.last_poll, now, _) if s.last_poll else _("not yet")
+        ),
     ]
     return Reply("\n".join(lines))
 
@@ -125,9 +129,9 @@ async def removefeed(ctx: Context, inv: Invocation) -> Reply:
     )
 
 
-def _ago(moment: datetime, tr: Translate | None = None) -> str:
+def _ago(moment: datetime, now: datetime, tr: Translate | None = None) -> str:
     _ = tr or translator(None)
-    seconds = int((datetime.now(moment.tzinfo) - moment).total_seconds())
+    seconds = int((now - moment).total_seconds())
     if seconds < 0:
         return moment.strftime("%Y-%m-%d %H:%M UTC")
     for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):

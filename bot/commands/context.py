@@ -1,9 +1,10 @@
-"""What every command handler gets: the store and the settings, passed explicitly."""
+"""What every command handler gets: the store, the settings and the clock, passed explicitly."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from bot.clock import Clock
 from bot.commands.reply import Entry, Invocation
 from bot.config import Settings
 from bot.i18n import DEFAULT
@@ -16,6 +17,7 @@ from bot.summarize import LIST_CHARS, summarize
 class Context:
     store: Store
     settings: Settings
+    clock: Clock  # "now" for /digest now, /stats, /feeds (the store's clock by default)
 
     async def chat_for_alerts(self, inv: Invocation) -> Chat:
         """The chat, stored, about to receive alerts or digests. They are written in the

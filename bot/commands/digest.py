@@ -20,7 +20,6 @@ from bot.errors import UsageError
 from bot.i18n import translator
 from bot.models import Category, Item
 from bot.store import Store
-from bot.store.db import utcnow
 from bot.store.items import wants
 from bot.text import fold, one_line, shorten
 
@@ -104,7 +103,7 @@ async def digest(ctx: Context, inv: Invocation) -> Reply:
     chat = await ctx.chat_for_alerts(inv)
     assert chat.id is not None  # noqa: S101 - stored chats have ids
     if head == "now":
-        return await build_digest(ctx.store, chat.id, inv.lang, utcnow())
+        return await build_digest(ctx.store, chat.id, inv.lang, ctx.clock.now())
     if not head:
         current = await ctx.store.chats.digest(chat.id)
         if current is None or not current.enabled:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from bot.clock import Clock
 from bot.commands import admin, digest, language, news, subscriptions
 from bot.commands.catalog import ABOUT, BY_NAME, help_text
 from bot.commands.context import Context
@@ -64,8 +65,8 @@ ALIASES = {
 
 
 class Commands:
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.ctx = Context(store, settings)
+    def __init__(self, store: Store, settings: Settings, clock: Clock | None = None) -> None:
+        self.ctx = Context(store, settings, clock or store.clock)
 
     async def run(self, inv: Invocation) -> Reply:
         """Run one command. Bad arguments give a one-line hint; nothing raises to the adapter

@@ -30,6 +30,7 @@ import httpcore
 import httpx
 
 from bot import __version__
+from bot.clock import SYSTEM, Clock
 from bot.errors import FetchError
 from bot.feeds.decode import ACCEPT_ENCODING, BoundedBody, check_declared_length
 from bot.feeds.guard import GuardedBackend, Resolver, check_url, system_resolver
@@ -57,7 +58,7 @@ class FetchResult:
     elapsed: float = 0.0  # seconds, all hops
 
 
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
     if not value or not value.strip():
         return None
@@ -70,7 +71,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - now).total_seconds())
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -130,8 +131,10 @@ class Fetcher:
         resolver: Resolver = system_resolver,
         user_agent: str = USER_AGENT,
         owns_client: bool = False,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.client = client
+        self.clock = clock  # "now" for a Retry-After given as an HTTP date
         self.total_timeout = total_timeout
         self.connect_timeout = connect_timeout
         self.max_bytes = max_bytes
@@ -160,6 +163,7 @@ class Fetcher:
         resolver: Resolver = system_resolver,
         user_agent: str = USER_AGENT,
         network_backend: httpcore.AsyncNetworkBackend | None = None,
+        clock: Clock = SYSTEM,
     ) -> Fetcher:
         """A Fetcher with its own client: pooled connections sized to the concurrency limit,
         dialling through `GuardedBackend` (over `network_backend`, httpcore's by default)."""
@@ -186,6 +190,7 @@ class Fetcher:
         )
         return cls(
             client,
+            clock=clock,
             total_timeout=total_timeout,
             connect_timeout=connect_timeout,
             max_bytes=max_bytes,
@@ -300,7 +305,9 @@ class Fetcher:
                     raise FetchError(
                         f"HTTP {status} {reason}".strip(),
                         status=status,
-                        retry_after=parse_retry_after(response.headers.get("retry-after")),
+                        retry_after=parse_retry_after(
+                            response.headers.get("retry-after"), now=self.clock.now()
+                        ),
                     )
                 not_modified = status == 304
                 body = b"" if not_modified else await self._read_body(response)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.classify import Classifier
+from bot.clock import Clock, wait_event
 from bot.config import Settings
 from bot.errors import FeedError, StoreError
 from bot.feeds.fetch import Fetcher
@@ -24,7 +25,6 @@ from bot.feeds.prepare import FeedInfo, Preparer
 from bot.feeds.schedule import next_poll, should_disable
 from bot.models import Feed, Item
 from bot.store import Store
-from bot.store.db import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,10 @@ class Poller:
         settings: Settings,
         on_new_items: Callable[[Sequence[Item]], None] | None = None,
         preparer: Preparer | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
+        self.clock = clock or store.clock
         self.fetcher = fetcher
         self.classifier = classifier
         self.settings = settings
@@ -88,7 +90,7 @@ class Poller:
         return list(await asyncio.gather(*(one(f) for f in feeds)))
 
     async def poll_feed(self, feed: Feed) -> PollReport:
-        now = utcnow()
+        now = self.clock.now()
         feed.last_checked = now
         try:
             report = await self._poll(feed, now)
@@ -171,7 +173,7 @@ class Poller:
         """Poll due feeds until cancelled."""
         await self.preparer.start()
         while True:
-            due = await self.store.feeds.due(utcnow())
+            due = await self.store.feeds.due(self.clock.now())
             if due:
                 await self.poll_once(due)
             await self._maybe_prune()
@@ -181,16 +183,12 @@ class Poller:
         next_due = await self.store.feeds.next_due()
         delay = self.interval.total_seconds()
         if next_due is not None:
-            delay = min(delay, (next_due - utcnow()).total_seconds())
+            delay = min(delay, (next_due - self.clock.now()).total_seconds())
         self._poke.clear()
-        try:
-            async with asyncio.timeout(max(delay, 0.2)):
-                await self._poke.wait()
-        except TimeoutError:
-            pass
+        await wait_event(self.clock, self._poke, max(delay, 0.2))
 
     async def _maybe_prune(self) -> None:
-        now = utcnow()
+        now = self.clock.now()
         if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
             return
         self._last_prune = now

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.clock import SYSTEM, Clock
 from bot.store.chats import ChatRepo
 from bot.store.db import Database
 from bot.store.feeds import FeedRepo
@@ -30,19 +31,20 @@ __all__ = [
 
 
 class Store:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock = SYSTEM) -> None:
         self.db = db
-        self.feeds = FeedRepo(db)
-        self.items = ItemRepo(db)
+        self.clock = clock  # every "now" the repositories write or compare with
+        self.feeds = FeedRepo(db, clock)
+        self.items = ItemRepo(db, clock)
         self.search = Searcher(db)
-        self.chats = ChatRepo(db)
-        self.outbox = Outbox(db)
+        self.chats = ChatRepo(db, clock)
+        self.outbox = Outbox(db, clock)
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: Path | str) -> AsyncIterator[Store]:
+    async def open(cls, path: Path | str, clock: Clock = SYSTEM) -> AsyncIterator[Store]:
         async with Database(path) as db:
-            yield cls(db)
+            yield cls(db, clock)
 
     async def backup(self, target: Path) -> None:
         await self.db.backup(target)

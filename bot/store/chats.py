@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.clock import Clock
 from bot.models import Chat, Subscription, SubscriptionKind
-from bot.store.db import Database, from_db, to_db, utcnow
+from bot.store.db import Database, from_db, to_db
 
 INSTANT = "instant"  # a subscription's alerts arrive one by one, as items are stored
 DIGEST = "digest"  # ... or only in the chat's daily digest
@@ -50,8 +51,9 @@ def chat_from_row(row: aiosqlite.Row, *, id_column: str = "id", lang_column: str
 
 
 class ChatRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
 
     async def ensure(self, platform: str, key: str, kind: str = "private") -> Chat:
         """The chat for (platform, key), created or re-activated: a message proves it is alive."""
@@ -60,7 +62,7 @@ class ChatRepo:
                 "INSERT INTO chats (platform, key, kind, created) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (platform, key) DO UPDATE SET active = 1, kind = excluded.kind"
                 " RETURNING *",
-                (platform, key, kind, to_db(utcnow())),
+                (platform, key, kind, to_db(self.clock.now())),
             )
             row = await cur.fetchone()
             await cur.close()
@@ -117,7 +119,7 @@ class ChatRepo:
             cur = await conn.execute(
                 "INSERT INTO subscriptions (chat_id, kind, value, created) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (chat_id, kind, value) DO NOTHING",
-                (chat_id, kind.value, value, to_db(utcnow())),
+                (chat_id, kind.value, value, to_db(self.clock.now())),
             )
             return cur.rowcount > 0
 
@@ -136,7 +138,7 @@ class ChatRepo:
                 await conn.execute(
                     "INSERT INTO subscriptions (chat_id, kind, value, created, mode)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    (chat_id, kind.value, value, to_db(utcnow()), mode),
+                    (chat_id, kind.value, value, to_db(self.clock.now()), mode),
                 )
                 return "added"
             if row[0] == mode:
@@ -192,7 +194,7 @@ class ChatRepo:
             cur = await conn.execute(
                 "UPDATE digests SET last_date = ?, sent_at = ? WHERE chat_id = ?"
                 " AND (last_date IS NULL OR last_date < ?)",
-                (local_date, to_db(utcnow()), chat_id, local_date),
+                (local_date, to_db(self.clock.now()), chat_id, local_date),
             )
             return cur.rowcount > 0
 

@@ -7,8 +7,9 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.clock import Clock
 from bot.models import Feed
-from bot.store.db import Database, from_db, to_db, utcnow
+from bot.store.db import Database, from_db, to_db
 
 
 def _feed(row: aiosqlite.Row) -> Feed:
@@ -30,8 +31,9 @@ def _feed(row: aiosqlite.Row) -> Feed:
 
 
 class FeedRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
 
     async def add(self, url: str, title: str = "", lang: str | None = None) -> tuple[Feed, bool]:
         """Add a feed; return it and whether it is new. Re-adding a feed re-enables it."""
@@ -47,7 +49,7 @@ class FeedRepo:
             if fresh:
                 cur = await conn.execute(
                     "INSERT INTO feeds (url, title, lang, added) VALUES (?, ?, ?, ?) RETURNING id",
-                    (url, title, lang, to_db(utcnow())),
+                    (url, title, lang, to_db(self.clock.now())),
                 )
                 row = await cur.fetchone()
                 await cur.close()
@@ -58,7 +60,7 @@ class FeedRepo:
 
     async def add_many(self, feeds: Iterable[tuple[str, str, str | None]]) -> int:
         """Insert (url, title, lang) rows that are not there yet; return how many were new."""
-        now = to_db(utcnow())
+        now = to_db(self.clock.now())
         added = 0
         async with self.db.transaction() as conn:
             for url, title, lang in feeds:

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
+from bot.clock import Clock
 from bot.models import Category, Entities, Flag, Item, Subscription, SubscriptionKind
 from bot.store.chats import INSTANT, active_subscription_modes
-from bot.store.db import Database, from_db, to_db, utcnow
+from bot.store.db import Database, from_db, to_db
 from bot.stories import WINDOW, Candidate, StoryIndex
 from bot.text import fold, mentions
 
@@ -91,8 +92,9 @@ class Stats:
 
 
 class ItemRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
         # Story candidates by item id: each batch needs the recent flagged items, and
         # building one (folding its title and opening) costs more than the batch's inserts.
         self._candidates: OrderedDict[int, Candidate] = OrderedDict()
@@ -226,7 +228,7 @@ class ItemRepo:
                 flags,
             )
             await conn.executemany("UPDATE items SET story_id = ? WHERE id = ?", story_ids)
-            now = to_db(utcnow())
+            now = to_db(self.clock.now())
             await conn.executemany(
                 "INSERT INTO outbox (chat_id, item_id, not_before, created)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -300,7 +302,7 @@ class ItemRepo:
         async with self.db.transaction() as conn:
             by_age = await conn.execute(
                 f"DELETE FROM items WHERE fetched < ? AND {keep_pending}",
-                (to_db(utcnow() - max_age),),
+                (to_db(self.clock.now() - max_age),),
             )
             by_count = await conn.execute(
                 "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY published DESC,"

@@ -11,9 +11,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.clock import Clock
 from bot.models import Chat, Item
 from bot.store.chats import chat_from_row
-from bot.store.db import Database, to_db, utcnow
+from bot.store.db import Database, to_db
 from bot.store.items import ITEM_COLUMNS, item_from_row
 
 MAX_ATTEMPTS = 12
@@ -31,8 +32,9 @@ class Alert:
 
 
 class Outbox:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
+        self.clock = clock
 
     async def due(
         self,
@@ -54,7 +56,7 @@ class Outbox:
             " FROM due o JOIN chats c ON c.id = o.chat_id JOIN items i ON i.id = o.item_id"
             " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
             " ORDER BY o.turn, o.id LIMIT ?",
-            (to_db(now or utcnow(), precise=True), *params, limit),
+            (to_db(now or self.clock.now(), precise=True), *params, limit),
         )
         return [
             Alert(
@@ -71,12 +73,12 @@ class Outbox:
             await conn.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
                 " WHERE id = ?",
-                (to_db(utcnow()), alert_id),
+                (to_db(self.clock.now()), alert_id),
             )
 
     async def mark_sent_many(self, alert_ids: list[int]) -> None:
         """Rows folded into one message: all sent in one transaction."""
-        now = to_db(utcnow())
+        now = to_db(self.clock.now())
         async with self.db.transaction() as conn:
             await conn.executemany(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
@@ -95,11 +97,11 @@ class Outbox:
                 " WHERE id = ? RETURNING status",
                 (
                     int(count),
-                    to_db(utcnow() + timedelta(seconds=delay), precise=True),
+                    to_db(self.clock.now() + timedelta(seconds=delay), precise=True),
                     error[:500],
                     int(count),
                     MAX_ATTEMPTS,
-                    to_db(utcnow() - GIVE_UP_AFTER),
+                    to_db(self.clock.now() - GIVE_UP_AFTER),
                     alert_id,
                 ),
             )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery import Sender
 from bot.store import Store
-from tests.adapters.conftest import FAST, running
+from tests.adapters.conftest import FAST, Timed, all_sent, eventually, running
 from tests.support.botapi import FakeBotAPI
 from tests.support.builders import ban_flag, make_item
 
@@ -20,7 +20,7 @@ async def publish(store: Store, n: int = 0, title: str = "WeChat closes crypto a
     """A flagged ban item published just now (after any subscription); returns its id."""
     feed, _ = await store.feeds.add("https://news.example/feed", "Example News")
     assert feed.id is not None
-    later = datetime.now(UTC) + timedelta(seconds=5)
+    later = store.clock.now() + timedelta(seconds=5)
     [item] = await store.items.add_many(
         [make_item(feed.id, n, title=title, flag=ban_flag(), published=later)]
     )
@@ -47,9 +47,9 @@ async def test_subscribe_then_alert_arrives_once(
     assert "Why flagged: ban · WeChat · CN" in alert["plain"]
     assert "Example News · " in alert["plain"]
     assert alert["link_preview_options"] == {"is_disabled": False}
-    await asyncio.sleep(0.5)
+    await all_sent(store)
+    assert await sender.drain() == 0  # nothing left that could still arrive
     assert len(bot_api.messages(1001)) == 2
-    assert await store.outbox.pending_count() == 0
 
 
 async def test_blocked_user_is_deactivated(
@@ -60,30 +60,30 @@ async def test_blocked_user_is_deactivated(
     await publish(store, 0)
     await publish(store, 1)
     sender.wake()
-    for _ in range(200):
-        chat = await store.chats.find("telegram", "1001")
-        if chat is not None and not chat.active:
-            break
-        await asyncio.sleep(0.02)
-    assert chat is not None
-    assert not chat.active
-    await asyncio.sleep(0.3)
+    async with asyncio.timeout(10):  # bounded: the fake server answers, then the store
+        while (chat := await store.chats.find("telegram", "1001")) is None or chat.active:
+            await asyncio.sleep(0.02)
+    assert await store.outbox.pending_count() == 0
+    assert await sender.drain() == 0
     assert bot_api.attempts[1001] == 2  # the /subscribe reply, then one alert: no retries
     assert await store.outbox.pending_count() == 0
 
 
 async def test_retry_after_is_honoured(
-    bot_api: FakeBotAPI, tg: TelegramAdapter, store: Store, sender: Sender
+    bot_api: FakeBotAPI, tg: TelegramAdapter, store: Store
 ) -> None:
     await subscribe_user(bot_api)
-    bot_api.fail(1001, "retry_after", retry_after=1)
-    refused_at = asyncio.get_running_loop().time()
+    bot_api.fail(1001, "retry_after", retry_after=30)
     await publish(store)
-    sender.wake()
-    await bot_api.wait_messages(1001, 2, within=5)
-    waited = bot_api.send_times[1001][1] - refused_at
-    assert waited >= 0.95
-    await asyncio.sleep(0.3)
+    timed = Timed(tg.transport, store.clock)
+    sender = Sender(store, {"telegram": timed}, {"telegram": FAST}, idle=5)
+    async with running(sender):
+        await bot_api.wait_messages(1001, 2, within=10)
+        await eventually(lambda: len(timed.times()) == 1)
+    [refused] = timed.times("RetryLater")
+    [sent] = timed.times()
+    assert sent - refused >= 30  # the clock's seconds, as Telegram asked
+    assert await sender.drain() == 0
     assert len(bot_api.messages(1001)) == 2
     assert bot_api.attempts[1001] == 3
 
@@ -95,7 +95,7 @@ async def test_server_error_is_retried(
     bot_api.fail(1001, "bad_gateway")
     await publish(store)
     sender.wake()
-    await bot_api.wait_messages(1001, 2, within=6)  # first backoff is about 2 s
+    await bot_api.wait_messages(1001, 2, within=10)  # after a backoff of about 2 s (clock)
     assert bot_api.attempts[1001] == 3
 
 
@@ -132,10 +132,11 @@ async def test_restart_sends_pending_rows_once(
     commands = Commands(store, settings)
     for _ in range(2):  # start, deliver, stop; start again: nothing is sent twice
         async with TelegramAdapter(settings, commands, store, poll_timeout=1) as tg:
-            sender = Sender(store, {"telegram": tg.transport}, {"telegram": FAST}, idle=0.1)
+            sender = Sender(store, {"telegram": tg.transport}, {"telegram": FAST}, idle=5)
             async with running(sender):
                 await bot_api.wait_messages(1001, 3)
-                await asyncio.sleep(0.3)
+                await all_sent(store)
+            assert await sender.drain() == 0
     assert len(bot_api.messages(1001)) == 3
     assert await store.outbox.pending_count() == 0
 
@@ -146,9 +147,11 @@ async def test_per_chat_pacing_one_per_second(
     await subscribe_user(bot_api)
     for n in range(3):
         await publish(store, n)
-    sender = Sender(store, {"telegram": tg.transport}, idle=0.1)  # Telegram's pacing
+    timed = Timed(tg.transport, store.clock)
+    sender = Sender(store, {"telegram": timed}, idle=5)  # Telegram's pacing
     async with running(sender):
-        await bot_api.wait_messages(1001, 4, within=5)
-    times = bot_api.send_times[1001][1:]
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.9
+        await bot_api.wait_messages(1001, 4, within=10)
+        await eventually(lambda: len(timed.times()) == 3)
+    gaps = [b - a for a, b in itertools.pairwise(timed.times())]
+    assert len(gaps) == 2
+    assert min(gaps) >= 1.0 - 1e-9  # one a second to one chat, on the clock

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -39,7 +38,7 @@ async def test_200_returns_body_and_validators(feed_server: FeedServer, fetcher:
     assert result.final_url == url
     assert result.content_type.startswith("application/rss+xml")
     assert result.headers["etag"] == '"v1"'
-    assert 0 < result.elapsed < 5
+    assert result.elapsed > 0  # measured for the logs; its size is the bench's business
 
 
 async def test_sends_an_honest_user_agent(feed_server: FeedServer, fetcher: Fetcher) -> None:
@@ -142,12 +141,12 @@ async def test_body_just_under_the_cap_is_accepted(feed_server: FeedServer) -> N
 
 async def test_slow_drip_hits_the_total_deadline(feed_server: FeedServer) -> None:
     # Each write arrives well within a read timeout; only the total deadline stops it.
+    # The whole drip would take about 100 s; only the 0.5 s deadline can end the fetch
+    # before the test's own time limit.
     url = feed_server.add("/slow", RSS * 50, drip=(10, 0.05))
     async with Fetcher.create(allow_private=True, total_timeout=0.5) as fetcher:
-        started = time.monotonic()
         with pytest.raises(FetchError, match=r"^timed out after 0.5s$"):
             await fetcher.fetch(url)
-    assert time.monotonic() - started < 2
 
 
 async def test_500_is_a_fetch_error_with_status(feed_server: FeedServer, fetcher: Fetcher) -> None:
@@ -177,7 +176,7 @@ def test_retry_after_as_http_date() -> None:
     assert parse_retry_after("Wed, 22 Aug 2018 07:45:00 GMT", now=now) == 300
     assert parse_retry_after("Wed, 22 Aug 2018 07:00:00 GMT", now=now) == 0
     assert parse_retry_after("soon", now=now) is None
-    assert parse_retry_after(None) is None
+    assert parse_retry_after(None, now=now) is None
 
 
 async def test_redirect_is_followed(feed_server: FeedServer, fetcher: Fetcher) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.models import Category, Entities, Flag, Item
-
-T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
 
 
 def wechat_flag() -> Flag:
@@ -19,7 +17,7 @@ def wechat_flag() -> Flag:
     )
 
 
-# (feed title, item title, body, minutes after T0): one event, three outlets.
+# (feed title, item title, body, minutes after the first): one event, three outlets.
 WECHAT_STORY = (
     (
         "Coin Wire",
@@ -76,26 +74,30 @@ OTHER_STORIES = (
 )
 
 
-def story_items(feed_ids: dict[str, int]) -> list[Item]:
-    """The three-outlet story, then the look-alikes, as unsaved items."""
+def story_items(feed_ids: dict[str, int], now: datetime) -> list[Item]:
+    """The three-outlet story, then the look-alikes, as unsaved items, published from 30 s
+    after `now` (the store clock's time when called: after any subscription made before)."""
+    t0 = now.replace(microsecond=0) + timedelta(seconds=30)
     out: list[Item] = []
     for n, (feed, title, body, minutes) in enumerate(WECHAT_STORY):
-        out.append(_item(feed_ids[feed], f"wechat-{n}", title, body, minutes, wechat_flag()))
+        out.append(_item(feed_ids[feed], f"wechat-{n}", title, body, t0, minutes, wechat_flag()))
     for n, (feed, title, body, minutes, platforms) in enumerate(OTHER_STORIES):
         flag = Flag(Category.BAN, 0.8, (title,), Entities(platforms=platforms), "en")
-        out.append(_item(feed_ids[feed], f"other-{n}", title, body, minutes, flag))
+        out.append(_item(feed_ids[feed], f"other-{n}", title, body, t0, minutes, flag))
     return out
 
 
-def _item(feed_id: int, guid: str, title: str, body: str, minutes: int, flag: Flag) -> Item:
+def _item(
+    feed_id: int, guid: str, title: str, body: str, t0: datetime, minutes: int, flag: Flag
+) -> Item:
     return Item(
         feed_id=feed_id,
         guid=guid,
         url=f"https://feed{feed_id}.example/{guid}",
         title=title,
         text=body,
-        published=T0 + timedelta(minutes=minutes),
-        fetched=T0,
+        published=t0 + timedelta(minutes=minutes),
+        fetched=t0,
         lang="en",
         flag=flag,
     )

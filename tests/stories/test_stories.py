@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,12 @@ from bot.config import load_settings
 from bot.models import SubscriptionKind
 from bot.store import Store
 from tests.stories.fixtures import OTHER_STORIES, WECHAT_STORY, story_items
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "bw.db") as s:
+async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(tmp_path / "bw.db", clock) as s:
         yield s
 
 
@@ -40,7 +40,7 @@ async def story_ids(store: Store) -> dict[str, int]:
 
 
 async def test_three_feeds_one_story_and_lookalikes_apart(store: Store) -> None:
-    await store.items.add_many(story_items(await feeds(store)))
+    await store.items.add_many(story_items(await feeds(store), store.clock.now()))
     ids = await story_ids(store)
     wechat = {ids[t] for _, t, _, _ in WECHAT_STORY}
     assert len(wechat) == 1
@@ -51,7 +51,7 @@ async def test_three_feeds_one_story_and_lookalikes_apart(store: Store) -> None:
 
 async def test_story_found_across_batches(store: Store) -> None:
     """Each feed polled on its own: the later items join the story stored earlier."""
-    items = story_items(await feeds(store))
+    items = story_items(await feeds(store), store.clock.now())
     for item in items:
         await store.items.add_many([item])
     ids = await story_ids(store)
@@ -67,7 +67,7 @@ async def test_one_alert_per_chat_per_story(store: Store) -> None:
         assert chat.id is not None
         await store.chats.subscribe(chat.id, SubscriptionKind.BANS)
         chats.append(chat.id)
-    for item in story_items(ids)[:3]:  # one feed after another
+    for item in story_items(ids, store.clock.now())[:3]:  # one feed after another
         await store.items.add_many([item])
     rows = await store.db.fetchall("SELECT chat_id, count(*) AS n FROM outbox GROUP BY chat_id")
     assert {r["chat_id"]: r["n"] for r in rows} == dict.fromkeys(chats, 1)
@@ -83,8 +83,8 @@ async def test_no_second_alert_when_a_batch_joins_a_story_already_alerted(
     chat = await store.chats.ensure("telegram", "1")
     assert chat.id is not None
     await store.chats.subscribe(chat.id, SubscriptionKind.BANS)
-    soon = datetime.now(UTC) + timedelta(minutes=1)  # after the subscription, whenever run
-    first, second, third = story_items(ids)[:3]
+    soon = store.clock.now() + timedelta(minutes=1)  # after the subscription
+    first, second, third = story_items(ids, store.clock.now())[:3]
     first = replace(first, published=soon)
     await store.items.add_many([first])
     assert await store.outbox.pending_count() == 1
@@ -97,7 +97,7 @@ async def test_no_second_alert_when_a_batch_joins_a_story_already_alerted(
 
 
 async def test_item_names_the_other_outlets(store: Store) -> None:
-    await store.items.add_many(story_items(await feeds(store)))
+    await store.items.add_many(story_items(await feeds(store), store.clock.now()))
     first = await store.db.fetchone("SELECT id FROM items WHERE guid = 'wechat-0'")
     assert first is not None
     settings = load_settings(env_file=None)
@@ -109,24 +109,27 @@ async def test_item_names_the_other_outlets(store: Store) -> None:
     assert "Coin Wire (" not in reply.footer
 
 
-async def test_grouping_is_fast(store: Store) -> None:
-    """add_many with grouping against a few hundred recent flagged items stays quick."""
+async def test_grouping_finds_the_story_among_hundreds_of_recent_items(store: Store) -> None:
+    """add_many with grouping against a few hundred recent flagged items still joins the
+    three outlets into one story (its speed is measured by `make bench`, not here)."""
     ids = await feeds(store)
-    base = story_items(ids)
+    base = story_items(ids, store.clock.now())
     filler = [
         replace(base[4], guid=f"f{n}", url=f"https://x.example/{n}", title=f"Exchange {n} delisted")
         for n in range(300)
     ]
     await store.items.add_many(filler)
-    start = time.perf_counter()
     await store.items.add_many(base)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0
+    by_title = await story_ids(store)
+    assert len({by_title[t] for _, t, _, _ in WECHAT_STORY}) == 1
+    assert by_title[WECHAT_STORY[0][1]] not in {
+        by_title[f"Exchange {n} delisted"] for n in range(300)
+    }
 
 
 async def test_one_feed_repeating_a_title_is_not_a_story(store: Store) -> None:
     ids = await feeds(store)
-    first, *_ = story_items(ids)
+    first, *_ = story_items(ids, store.clock.now())
     again = replace(first, guid="again", url="https://feed.example/again")
     await store.items.add_many([first, again])
     rows = await store.db.fetchall("SELECT DISTINCT story_id FROM items")

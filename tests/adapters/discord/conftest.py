@@ -56,7 +56,7 @@ async def dc(discord_api: FakeDiscordAPI, adapter: DiscordAdapter) -> AsyncItera
 
 @pytest.fixture
 async def sender(dc: DiscordAdapter, store: Store) -> AsyncIterator[Sender]:
-    s = Sender(store, {"discord": dc.transport}, {"discord": FAST}, idle=0.1)
+    s = Sender(store, {"discord": dc.transport}, {"discord": FAST}, idle=5)
     async with running(s):
         yield s
 

@@ -13,17 +13,19 @@ from bot.adapters.discordbot import DiscordAdapter
 from bot.commands import Commands
 from bot.delivery import Sender
 from bot.store import Store
+from tests.adapters.conftest import FAST
 from tests.adapters.discord.conftest import discord_settings, slash
 from tests.adapters.discord.fakeapi import APP_ID, FakeDiscordAPI
 from tests.adapters.discord.fakes import CHANNEL, GUILD, FakeInteraction
 from tests.support.builders import ban_flag, make_item
+from tests.support.clock import FakeClock
 
 
 async def publish(store: Store, n: int = 0, title: str = "WeChat closes crypto accounts") -> int:
     """A flagged ban item published just now (after any subscription); returns its id."""
     feed, _ = await store.feeds.add("https://news.example/feed", "Example News")
     assert feed.id is not None
-    later = datetime.now(UTC) + timedelta(seconds=5)
+    later = store.clock.now() + timedelta(seconds=5)
     [item] = await store.items.add_many(
         [make_item(feed.id, n, title=title, flag=ban_flag(), published=later)]
     )
@@ -48,6 +50,13 @@ async def wait_for(predicate: Callable[[], Awaitable[bool]], within: float = 5.0
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+def no_pending(store: Store) -> Callable[[], Awaitable[bool]]:
+    async def done() -> bool:
+        return await store.outbox.pending_count() == 0
+
+    return done
 
 
 async def test_login_syncs_the_commands_to_the_dev_guild(
@@ -86,50 +95,51 @@ async def test_alert_arrives_once_as_an_embed(
     assert embed["footer"]["text"] == "Example News"
     assert "timestamp" in embed
     assert message["allowed_mentions"] == {"parse": []}
-    await asyncio.sleep(0.3)
+    await wait_for(no_pending(store))
+    assert await sender.drain() == 0  # nothing left that could still arrive
     assert len(discord_api.messages(CHANNEL)) == 1
-    assert await store.outbox.pending_count() == 0
 
 
 async def test_short_429_is_waited_out_and_sent_once(
     discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, sender: Sender
 ) -> None:
     await subscribe_channel(dc)
-    discord_api.fail(CHANNEL, 429, retry_after=0.3)
-    refused_at = asyncio.get_running_loop().time()
+    discord_api.fail(CHANNEL, 429, retry_after=0.3)  # discord.py waits this out itself
     await publish(store)
     sender.wake()
     await discord_api.wait_messages(CHANNEL)
-    assert discord_api.send_times[CHANNEL][0] - refused_at >= 0.29
     assert discord_api.attempts[CHANNEL] == 2
-    await asyncio.sleep(0.3)
+    await wait_for(no_pending(store))
+    assert await sender.drain() == 0
     assert len(discord_api.messages(CHANNEL)) == 1
     assert (await outbox_row(store))["status"] == "sent"
 
 
 async def test_long_429_keeps_the_alert_pending(
-    discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, sender: Sender
+    discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, clock: FakeClock
 ) -> None:
     """A wait longer than discord.py's limit comes back as RetryLater: the row stays, not
-    counted as a failure, and Discord is paused rather than hammered."""
+    counted as a failure, and Discord is paused for that long rather than hammered."""
     await subscribe_channel(dc)
     discord_api.fail(CHANNEL, 429, retry_after=90)
     await publish(store)
-    sender.wake()
-
-    async def retried() -> bool:
-        return "rate limit" in str((await outbox_row(store))["last_error"] or "")
-
-    await wait_for(retried)
+    sender = Sender(store, {"discord": dc.transport}, {"discord": FAST})
+    assert await sender.send_due() == 1
     row = await outbox_row(store)
     assert row["status"] == "pending"
     assert row["attempts"] == 0
+    assert "rate limit" in str(row["last_error"])
     assert discord_api.messages(CHANNEL) == []
-    await asyncio.sleep(0.3)
+    await clock.advance(89)
+    assert await sender.send_due() == 0  # not before the 90 s of the clock Discord asked for
     assert discord_api.attempts[CHANNEL] == 1
     chat = await store.chats.find("discord", str(CHANNEL))
     assert chat is not None
     assert chat.active
+    await clock.advance(1)
+    assert await sender.send_due() == 1
+    assert len(discord_api.messages(CHANNEL)) == 1
+    assert (await outbox_row(store))["status"] == "sent"
 
 
 @pytest.mark.parametrize("status", [403, 404])
@@ -147,7 +157,8 @@ async def test_channel_we_cannot_post_to_is_deactivated(
         return chat is not None and not chat.active
 
     await wait_for(gone)
-    await asyncio.sleep(0.3)
+    await wait_for(no_pending(store))
+    assert await sender.drain() == 0
     assert discord_api.attempts[CHANNEL] == 1  # no retries, the second alert dropped
     assert discord_api.messages(CHANNEL) == []
     assert await store.outbox.pending_count() == 0
@@ -160,7 +171,7 @@ async def test_server_error_is_retried_with_backoff(
     discord_api.fail(CHANNEL, 503)  # discord.py does not retry a 503 itself
     await publish(store)
     sender.wake()
-    await discord_api.wait_messages(CHANNEL, within=6)  # first backoff is about 2 s
+    await discord_api.wait_messages(CHANNEL, within=10)  # after a backoff of ~2 s (clock)
     assert discord_api.attempts[CHANNEL] == 2
 
     async def sent() -> bool:
