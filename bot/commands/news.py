@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from bot.classify import Classifier, Thresholds
 from bot.commands.context import Context, entry
 from bot.commands.reply import Button, Invocation, Reply
 from bot.errors import UsageError
@@ -86,6 +89,12 @@ async def search(ctx: Context, inv: Invocation) -> Reply:
     return Reply(header, entries=entries, buttons=buttons)
 
 
+@functools.cache
+def _explainer(ban: float, regulation: float) -> Classifier:
+    """The classifier that explains items in /item, built once per pair of thresholds."""
+    return Classifier(Thresholds(ban=ban, regulation=regulation))
+
+
 async def item(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
     arg = inv.args.strip().lstrip("#")
@@ -111,6 +120,18 @@ async def item(ctx: Context, inv: Invocation) -> Reply:
             (_("Evidence"), " · ".join(f"“{e}”" for e in flag.evidence[:4])),
         ]
         lines = [f"{name}: {value}" for name, value in facts if value]
+    # Why (or why not): the rules that decide this item now, flagged or not.
+    verdict = _explainer(ctx.settings.ban_threshold, ctx.settings.regulation_threshold).classify(
+        found.title, found.text, found.lang
+    )
+    if flag is None or not flag.flagged:
+        lines.append(
+            _("Category: {category} (score {score:.2f})").format(
+                category=verdict.category.value, score=verdict.score
+            )
+        )
+    if verdict.rules:
+        lines.append(_("Rules: {rules}").format(rules="; ".join(verdict.rules[:6])))
     others = await ctx.store.items.story_of(found.id or 0)
     if others:
         named = ", ".join(f"{o.source or o.url} ({o.url})" for o in others[:STORY_SHOWN])

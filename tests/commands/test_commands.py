@@ -107,8 +107,16 @@ async def test_item_shows_detail_and_evidence(run: Run) -> None:
     assert "Jinse" in reply.entries[0].summary
     assert "Evidence:" in reply.footer
     assert "CAC" in reply.footer
+    assert "Rules: " in reply.footer and "ban." in reply.footer  # the rules that decided it
     assert (await run("/item 99999")).error
     assert (await run("/item abc")).error
+
+
+@pytest.mark.usefixtures("stored")
+async def test_item_explains_an_unflagged_item_too(run: Run) -> None:
+    found = await run("/search payments story")
+    reply = await run(f"/item {found.entries[0].item_id}")
+    assert "Category: none (score" in reply.footer
 
 
 async def test_subscribe_unsubscribe_and_list(run: Run) -> None:
