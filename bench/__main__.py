@@ -71,9 +71,9 @@ def _classify(size: Size) -> list[Row]:
     scale = f"{size.classify_items:,} items of ~300 chars, one core (bench/classify_bench.py)"
     return [
         Row("classify, language from the feed", given, "items/s", detected,
-            "language detected", "value>=5000", scale),
+            "language detected", "value>=1000", scale),
         Row("classify, language detected", detected, "items/s", given,
-            "language given", "value>=5000", scale),
+            "language given", "value>=1000", scale),
     ]  # fmt: skip
 
 
