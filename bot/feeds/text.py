@@ -30,6 +30,12 @@ BLOCK_TAGS = frozenset(
      "tbody", "tfoot", "thead", "tr", "ul", "body", "html"}
 )  # fmt: skip
 
+# Picture agencies named in image credits, and the place a credit starts: a word boundary, or
+# glued to "image"/"photo" as feeds flatten captions ("Logo Wechatimagevia Shutterstock").
+_AGENCIES = r"""(?:shutterstock|getty(?:\s+images)?|unsplash|pixabay|istock(?:photo)?
+    |adobe\s*stock|depositphotos|dreamstime|pexels)"""
+_CREDIT_START = r"(?:\b|(?<=image)|(?<=images)|(?<=photo))"
+
 # Whole lines that are page furniture, in the languages of the bundled feeds.
 _FURNITURE = re.compile(
     r"""^(?:
@@ -47,9 +53,11 @@ _FURNITURE = re.compile(
       | ©\s*.{0,80}
       | (?:ne\s+manquez\s+(?:pas|aucune|plus)|don[’']t\s+miss|never\s+miss|no\s+te\s+pierdas
         |verpassen\s+sie\s+keine|n[ãa]o\s+perca)\b.{0,160}
-      | .{0,100}(?:\b|(?<=image)|(?<=images)|(?<=photo))(?:via|by|par|de|von|/)\s*(?:shutterstock
-        |getty(?:\s+images)?|unsplash|pixabay|istock(?:photo)?|adobe\s*stock|depositphotos
-        |dreamstime|pexels)\.?
+      | .{0,100}"""
+    + _CREDIT_START
+    + r"""(?:via|by|par|de|von|/)\s*"""
+    + _AGENCIES
+    + r"""\.?
       | (?:disclaimer|avertissement|aviso\s+legal|haftungsausschluss|aviso)\s*:.{0,400}
       | (?:cet\s+article|this\s+(?:article|content)|este\s+art[ií]culo|dieser\s+artikel
         |este\s+(?:artigo|conte[uú]do)|le\s+contenu\s+de\s+cet\s+article)\s+(?:ne\s+constitue
@@ -66,15 +74,22 @@ _FURNITURE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# "Claire Dubois est journaliste", "Jane Roe is a senior writer": a named person who writes.
+_PERSON_IS = r"""(?:[A-Z][\w’'.-]+\s+){1,3}(?:is|est|es|ist|é)\s+(?:\w+\s+){0,4}?"""
+_WRITERS = r"""journalist|journaliste|periodista|jornalista|journalistin|writer|reporter|editor
+    |r[ée]dact\w*|contributor|correspondent|correspondant\w*|author|auteur|autor|columnist
+    |chroniqueu\w*|redakteur\w*|escritor\w*"""
+
 # An author's bio closing an article: "About the author …", "Claire Dubois est journaliste …".
 _BIO = re.compile(
     r"""^(?:
         (?i:about\s+the\s+author|[àa]\s+propos\s+de\s+l[’']auteur|sobre\s+(?:el|o)\s+autor
         |[üu]ber\s+(?:den|die)\s+autor(?:in)?)\b.*
-      | (?:[A-Z][\w’'.-]+\s+){1,3}(?:is|est|es|ist|é)\s+(?:\w+\s+){0,4}?
-        (?:journalist|journaliste|periodista|jornalista|journalistin|writer|reporter|editor
-        |r[ée]dact\w*|contributor|contribut\w*|correspondent|correspondant\w*|analyst|analyste
-        |author|auteur|autor|columnist|chroniqueu\w*|redakteur\w*|escritor\w*)\b.*
+      | """
+    + _PERSON_IS
+    + "(?:"
+    + _WRITERS
+    + r"""|contribut\w*|analyst|analyste)\b.*
     )$""",
     re.VERBOSE,
 )
@@ -83,10 +98,11 @@ BIO_PARAGRAPHS = 2  # only this many closing paragraphs can be a bio
 # A bio line wherever it stands: a person who is a journalist/writer and is based somewhere
 # ("… est journaliste …, basé à Brooklyn, New York"): it tells nothing of the news.
 _BIO_LINE = re.compile(
-    r"""^(?:[A-Z][\w’'.-]+\s+){1,3}(?:is|est|es|ist|é)\s+(?:\w+\s+){0,4}?
-        (?:journalist|journaliste|periodista|jornalista|journalistin|writer|reporter|editor
-        |r[ée]dact\w*|contributor|correspondent|correspondant\w*|author|auteur|autor|columnist
-        |chroniqueu\w*|redakteur\w*|escritor\w*)\b.{0,200}\b(?:based\s+in|bas[ée]e?\s+[àa]
+    "^"
+    + _PERSON_IS
+    + "(?:"
+    + _WRITERS
+    + r""")\b.{0,200}\b(?:based\s+in|bas[ée]e?\s+[àa]
         |radicad[oa]\s+en|lebt\s+in|mit\s+sitz\s+in|baseado\s+em|baseada\s+em|vit\s+[àa]
         |lives\s+in|vive\s+en|mora\s+em)\b.*$""",
     re.VERBOSE,
@@ -96,9 +112,11 @@ _BIO_LINE = re.compile(
 # An image credit glued to the end of a line of story text, sometimes without a space
 # ("… messagerie instantanée. Logo Wechatimagevia Shutterstock").
 _TRAILING_CREDIT = re.compile(
-    r"""(?:(?<=[.!?。…"»”])\s*|^)[^.!?。\n]{0,60}?(?:\b|(?<=image)|(?<=images)|(?<=photo))
-        (?:via|by|par|de|von|/|©)\s*(?:shutterstock|getty(?:\s+images)?|unsplash|pixabay
-        |istock(?:photo)?|adobe\s*stock|depositphotos|dreamstime|pexels)\.?\s*$""",
+    r"""(?:(?<=[.!?。…"»”])\s*|^)[^.!?。\n]{0,60}?"""
+    + _CREDIT_START
+    + r"""(?:via|by|par|de|von|/|©)\s*"""
+    + _AGENCIES
+    + r"""\.?\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -163,7 +181,7 @@ def tidy(text: str, *, drop_furniture: bool = True) -> str:
     lines: list[str] = []
     for raw in text.split("\n"):
         line = " ".join(raw.split())
-        if drop_furniture and line and (_FURNITURE.match(line) or _BIO_LINE.match(line)):
+        if drop_furniture and line and is_furniture(line):
             continue
         if drop_furniture:
             line = strip_trailing_credit(line)
