@@ -17,7 +17,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.feeds.text import html_to_text, is_furniture, plain_text, strip_trailing_credit
+from bot.feeds.text import (
+    drop_closing_bio,
+    html_to_text,
+    is_furniture,
+    plain_text,
+    strip_trailing_credit,
+)
 from bot.summarize import split_sentences
 from bot.text import one_line, shorten
 
@@ -43,34 +49,39 @@ def _text(text: str, *, drop_furniture: bool) -> str:
     return plain_text(text, drop_furniture=drop_furniture)
 
 
-def clean(text: str, *, drop_furniture: bool = True) -> str:
-    """The story's text: HTML to text, furniture lines and sentences dropped."""
+def clean(text: str, *, drop_furniture: bool = True) -> tuple[str, list[str]]:
+    """The story's text, and the furniture dropped from it: whole lines (the rules of
+    `bot.feeds.text.tidy`), image credits glued to a line's end, a closing bio, then
+    furniture sentences inside the lines that are left."""
+    raw = _text(text, drop_furniture=False)
     if not drop_furniture:
-        return _text(text, drop_furniture=False)
+        return raw, []
+    dropped: list[str] = []
     lines: list[str] = []
-    for line in _text(text, drop_furniture=True).split("\n"):
-        line = strip_trailing_credit(line)
-        if not line.strip():
+    for line in raw.split("\n"):
+        if line and is_furniture(line):
+            dropped.append(line)
             continue
-        kept = [s for s in split_sentences(line) if not is_furniture(s)]
-        if kept:
-            lines.append(" ".join(kept))
-    return "\n".join(lines)
-
-
-def _dropped(raw: str, cleaned: str) -> str:
-    """The first pieces of `raw` that cleaning left out, briefly."""
-    kept = set(split_sentences(cleaned))
-    gone = [s for s in split_sentences(raw) if s not in kept and not any(s in k for k in kept)]
-    return "; ".join(f'"{shorten(one_line(s), 40)}"' for s in gone[:2])
+        kept = strip_trailing_credit(line)
+        if kept != line:
+            dropped.append(line[len(kept) :].strip())
+        if kept or (lines and lines[-1]):
+            lines.append(kept)
+    story = drop_closing_bio(lines)
+    dropped += [line for line in lines[len(story) :] if line]
+    paragraphs: list[str] = []
+    for line in story:
+        sentences = split_sentences(line)
+        dropped += [s for s in sentences if is_furniture(s)]
+        if kept_sentences := [s for s in sentences if not is_furniture(s)]:
+            paragraphs.append(" ".join(kept_sentences))
+    return "\n".join(paragraphs), dropped
 
 
 def read(title: str, text: str, *, drop_furniture: bool = True) -> Reading:
     """The cleaned text of an item as lead and body."""
-    cleaned = clean(text, drop_furniture=drop_furniture) if text.strip() else ""
-    dropped = ""
-    if drop_furniture and cleaned != text.strip():
-        dropped = _dropped(_text(text, drop_furniture=False), cleaned)
+    cleaned, furniture = clean(text, drop_furniture=drop_furniture) if text.strip() else ("", [])
+    dropped = "; ".join(f'"{shorten(one_line(s), 40)}"' for s in furniture[:2])
     paragraphs = cleaned.split("\n") if cleaned else []
     flat_title = " ".join(title.split()).casefold()
     if paragraphs and flat_title and paragraphs[0].casefold() == flat_title:

@@ -136,7 +136,8 @@ def is_bio(line: str) -> bool:
     return _BIO_LINE.match(" ".join(line.split())) is not None
 
 
-def _drop_closing_bio(lines: list[str]) -> list[str]:
+def drop_closing_bio(lines: list[str]) -> list[str]:
+    """`lines` without an author's bio in their last paragraphs."""
     paragraphs = [i for i, line in enumerate(lines) if line]
     for index in reversed(paragraphs[-BIO_PARAGRAPHS:]):
         if index == paragraphs[0] or not _BIO.match(lines[index]):
@@ -188,7 +189,7 @@ def tidy(text: str, *, drop_furniture: bool = True) -> str:
         if line or (lines and lines[-1]):
             lines.append(line)
     if drop_furniture:
-        lines = _drop_closing_bio(lines)
+        lines = drop_closing_bio(lines)
     return "\n".join(lines).strip()
 
 
