@@ -102,8 +102,7 @@ class _Found:
     community: bool  # a DAO or token holders making their own rules
     pressure: bool  # "under pressure", "to comply with regulatory requirements"
     business: bool  # a company's funding or results ("raises $30 million to help … comply")
-    incident: bool  # a hack, outage, maintenance, bankruptcy… (the [guards] no_ban words)
-    incidents: list[Span]
+    incidents: list[Span]  # a hack, outage, maintenance, bankruptcy… ([guards] no_ban words)
     launch_headline: bool  # a launch, deal, people move or record in the headline
     rules_in_headline: bool  # a rule, regulator, authority or ban word in the headline
     other_field: bool  # the headline is about tariffs, oil or rates, with no rule of its own
@@ -538,9 +537,14 @@ class Classifier:
             for o in (hits.get("guards.subject", []) if mine else ())
             if o.start < title_end and not any(w.end <= o.start for w in (*strong, *weak))
         ]
+        # Every rule and enforcement word, in reading order.
+        rules = sorted(
+            (s for g, spans in hits.items() if g.startswith("reg:") for s in spans),
+            key=lambda s: s.start,
+        )
         # A weak action that is part of a rule term ("prison ferme") or a condition of a
         # settlement ("agreed to pay a penalty and stop offering…") is enforcement news.
-        if weak and (rules := [s for g, v in hits.items() if g.startswith("reg:") for s in v]):
+        if weak and rules:
             fines = hits.get("reg:fine", [])
             weak = [
                 w
@@ -551,35 +555,24 @@ class Classifier:
         if own and (strong or weak):
             # "服务器" (server) is the company's own, though it contains "服务" (service).
             objects = [o for o in objects if not any(o.overlaps(x) for x in own)]
-        # A sanctions headline ("OFAC sanctions exchange") whose body says who may no longer
-        # deal with the target is sanctions news: regulation, unless the headline says ban.
-        # Not an incident word inside a ban action ("s'attaque au minage": cracks down on).
+        # Incidents (a hack, an outage, low liquidity…), not an incident word inside a ban
+        # action ("s'attaque au minage": cracks down on), nor one that is part of a rule term
+        # ("travaux législatifs": legislative work).
         incidents = [
             i
             for i in hits.get("guards.no_ban", [])
             if not any(i.overlaps(a) and i.start - a.start <= 3 for a in (*strong, *weak))
-            # nor one that is part of a rule term ("travaux législatifs": legislative work)
-            and not any(_gap(i, r) <= 2 for g, v in hits.items() if g.startswith("reg:") for r in v)
+            and not any(_gap(i, r) <= 2 for r in rules)
         ]
-        incident = bool(incidents)
+        # A sanctions headline ("OFAC sanctions exchange") whose body says who may no longer
+        # deal with the target is sanctions news: regulation, unless the headline says ban.
         sanctions = [s for s in hits.get("reg:sanction", ()) if s.start < title_end]
         sanctions_story = bool(sanctions) and not any(
             s.start < title_end and not any(s.overlaps(x) for x in sanctions)
             for s in (*strong, *weak)
         )
 
-        regulation = _outside(
-            full.original,
-            title_end,
-            _apart(
-                sorted(
-                    (s for g, spans in hits.items() if g.startswith("reg:") for s in spans),
-                    key=lambda s: s.start,
-                ),
-                loose,
-            ),
-            other,
-        )
+        regulation = _outside(full.original, title_end, _apart(rules, loose), other)
         regulators = _acting(
             pick(hits, "regulator"), hits.get("guards.former", []), hits.get("guards.monetary", [])
         )
@@ -610,10 +603,9 @@ class Classifier:
             community="guards.community" in hits,
             pressure=pressure,
             business="guards.business" in hits,
-            incident=incident,
             incidents=incidents,
             price_headline=_in_headline(hits.get("guards.price", ()), title_end),
-            ordinary=incident or sanctions_story,
+            ordinary=bool(incidents) or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=regulators,
             other_field=other_field,
@@ -722,7 +714,7 @@ class Classifier:
         # A DAO voting its own rules, a start-up raising money to sell compliance, a price
         # story mentioning "the regulation debate", a hacked exchange hiring auditors "to
         # investigate": rule words, but no one regulating.
-        incidental = f.community or f.business or f.price_headline or f.incident
+        incidental = f.community or f.business or f.price_headline or bool(f.incidents)
         # The headline says what the news is: rule words only in the lead of a launch, a
         # deal, a people move or a market story ("citing regulatory clarity", "a
         # CFTC-regulated exchange") are background.
