@@ -68,22 +68,40 @@ def _vote(words: list[str]) -> str | None:
 SHORT_SAMPLE = 160  # letters: below this, a headline often mixes two languages
 
 
+def _detect(text: str, among: tuple[str, ...], ranking: bool) -> tuple[str, list[str]]:
+    """The language of `text` (see `detect_language`), and, when `ranking` is asked for and
+    the text is short, Latin-script and unclear, the model's ranking among `among`."""
+    sample = text[:400]
+    words = _WORDS.findall(sample.lower())
+    if not words:
+        return "und", []
+    if _KANA.search(sample):
+        return "ja", []
+    if _HANGUL.search(sample):
+        return "ko", []
+    han = _HAN.findall(sample)
+    if han and sum(len(run) for run in han) * 4 >= sum(len(word) for word in words):
+        return "zh", []
+    voted = _vote(words)
+    if voted is not None:
+        return voted, []
+    identifier = _identifier()
+    lang, _ = identifier.classify(sample[:MODEL_CHARS])
+    short = sum(len(word) for word in words) < SHORT_SAMPLE
+    if not short or (lang in among and not ranking):
+        return str(lang), []
+    ranked = [str(code) for code, _ in identifier.rank(sample[:MODEL_CHARS]) if code in among]
+    best = str(lang) if lang in among else next(iter(ranked), str(lang))
+    return best, [] if han else ranked
+
+
 def likely_languages(text: str, among: tuple[str, ...] = CLASSIFIED, top: int = 2) -> list[str]:
     """The `top` likeliest languages of a short, perhaps mixed, text among `among`, best
     first; one language when the text is long, has a script of its own or is clear."""
-    best = detect_language(text, among)
-    sample = text[:400]
-    words = _WORDS.findall(sample.lower())
-    if (
-        best not in among
-        or sum(len(word) for word in words) >= SHORT_SAMPLE
-        or _HAN.search(sample)
-        or _vote(words) is not None
-    ):
+    best, ranked = _detect(text, among, ranking=True)
+    if best not in among:
         return [best]
-    ranked = _identifier().rank(sample[:MODEL_CHARS])
-    others = [str(code) for code, _ in ranked if code in among and code != best]
-    return [best, *others[: top - 1]]
+    return [best, *[code for code in ranked if code != best][: top - 1]]
 
 
 def detect_language(text: str, among: tuple[str, ...] = DETECTABLE) -> str:
@@ -92,24 +110,4 @@ def detect_language(text: str, among: tuple[str, ...] = DETECTABLE) -> str:
     With `among` (the classifier passes CLASSIFIED), a short text whose best guess is
     another language takes the best of `among` instead: a headline half in English, half
     in French is one of the two, not Italian."""
-    sample = text[:400]
-    words = _WORDS.findall(sample.lower())
-    if not words:
-        return "und"
-    if _KANA.search(sample):
-        return "ja"
-    if _HANGUL.search(sample):
-        return "ko"
-    if _HAN.search(sample):
-        han = sum(len(run) for run in _HAN.findall(sample))
-        if han * 4 >= sum(len(word) for word in words):
-            return "zh"
-    voted = _vote(words)
-    if voted is not None:
-        return voted
-    identifier = _identifier()
-    lang, _ = identifier.classify(sample[:MODEL_CHARS])
-    if lang in among or sum(len(word) for word in words) >= SHORT_SAMPLE:
-        return str(lang)
-    ranked = identifier.rank(sample[:MODEL_CHARS])
-    return str(next((code for code, _ in ranked if code in among), lang))
+    return _detect(text, among, ranking=False)[0]
