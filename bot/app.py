@@ -183,11 +183,14 @@ async def run_chat(
         await run_until_stopped(*jobs, main=main)
 
 
-async def run_telegram(settings: Settings) -> None:
+async def run_telegram(settings: Settings, clock: Clock = SYSTEM) -> None:
     """Long polling (or a webhook) with the poller and the alert sender in one loop."""
     from bot.adapters.telegram import TelegramAdapter
 
-    async with services(settings) as svc, TelegramAdapter(settings, svc.commands, svc.store) as tg:
+    async with (
+        services(settings, clock) as svc,
+        TelegramAdapter(settings, svc.commands, svc.store) as tg,
+    ):
         jobs = background_jobs(svc, {"telegram": tg.transport})
         log.info("Banwatch is running on Telegram; Ctrl-C stops it")
         await run_until_stopped(*jobs)

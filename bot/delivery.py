@@ -6,7 +6,8 @@ platform's `Transport`. A row is marked sent only after the platform accepted th
 so a crash repeats at most the message in flight.
 
     RetryLater             → wait what the platform asked (not counted as a failure), and
-                             pause the whole platform for that long
+                             pause the whole platform for that long: none of its rows are
+                             taken meanwhile, so each chat's alerts keep their order
     TransientDeliveryError → retry with exponential backoff (the outbox gives up after a while)
     ChatGone               → deactivate the chat; its pending alerts are dropped
     ChatMoved              → follow the chat to its new key and send again at once
@@ -150,10 +151,18 @@ class Sender:
                 pass
         return self.sent - before
 
+    def _open_platforms(self) -> list[str]:
+        """The platforms not paused by a rate limit right now."""
+        now = self.clock.monotonic()
+        return [name for name, limits in self._limits.items() if limits.paused_until <= now]
+
     async def send_due(self) -> int:
-        """One round: every due row, chats in parallel, each chat's rows in order.
-        Returns how many rows were attempted."""
-        known = await self.store.outbox.due(limit=self.batch, platforms=self.transports)
+        """One round: every due row of the platforms not paused, chats in parallel, each
+        chat's rows in order. Returns how many rows were attempted."""
+        platforms = self._open_platforms()
+        if not platforms:
+            return 0
+        known = await self.store.outbox.due(limit=self.batch, platforms=platforms)
         by_chat: dict[int, list[Alert]] = {}
         for alert in known:
             by_chat.setdefault(alert.chat.id or 0, []).append(alert)
@@ -162,10 +171,21 @@ class Sender:
         return len(known)
 
     async def _until_next_due(self) -> float:
-        nxt = await self.store.outbox.next_due(self.transports)
-        if nxt is None:
-            return self.idle
-        return max(0.0, min(self.idle, (nxt - self.clock.now()).total_seconds()))
+        """Seconds until a row of an open platform is due, or a paused platform reopens."""
+        now = self.clock.monotonic()
+        delay = min(
+            [self.idle]
+            + [
+                limits.paused_until - now
+                for limits in self._limits.values()
+                if limits.paused_until > now
+            ]
+        )
+        platforms = self._open_platforms()
+        nxt = await self.store.outbox.next_due(platforms) if platforms else None
+        if nxt is not None:
+            delay = min(delay, (nxt - self.clock.now()).total_seconds())
+        return max(0.0, delay)
 
     async def _send_chat(self, alerts: list[Alert]) -> None:
         deadline = self.clock.monotonic() + self.round_seconds
@@ -212,7 +232,9 @@ class Sender:
                 )
                 until = self.clock.monotonic() + exc.retry_after
                 limits.paused_until = max(limits.paused_until, until)
-                await self.store.outbox.retry(alert.id, exc.retry_after, str(exc), count=False)
+                # Due again at once, but the paused platform's rows are not taken until the
+                # pause ends: then this chat's alerts go out in their order.
+                await self.store.outbox.retry(alert.id, 0, str(exc), count=False)
                 return None
             except ChatGone as exc:
                 dropped = await self.store.chats.deactivate(chat_id, str(exc))

@@ -152,6 +152,22 @@ async def test_retry_later_waits_and_pauses(store: Store, clock: FakeClock) -> N
     assert await store.outbox.pending_count() == 0
 
 
+async def test_a_chat_keeps_its_order_after_a_retry_after(store: Store, clock: FakeClock) -> None:
+    await subscribe(store, "1")
+    await add_items(store, 3)
+    fake = FakeTransport(clock, faults={"1": [RetryLater(30)]})
+    sender = Sender(store, {"fake": fake}, {"fake": FAST}, idle=5)
+    task = asyncio.create_task(sender.run())
+    try:
+        await clock.run_until(lambda: len(fake.sent) == 3, limit=120)
+    finally:
+        task.cancel()
+    # The refused first alert goes out first once the wait is over; the later ones follow it.
+    titles = [reply.entries[0].title for _, reply in fake.sent]
+    assert titles == [f"WeChat closes crypto accounts {n}" for n in range(3)]
+    assert min(fake.times) >= 30
+
+
 async def test_transient_error_backs_off_and_counts(store: Store, clock: FakeClock) -> None:
     await subscribe(store, "1")
     await add_items(store, 1)

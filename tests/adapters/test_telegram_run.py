@@ -1,19 +1,22 @@
 """The whole bot as `make run` starts it: feeds from a local server, the fake Bot API, and a
-user who subscribes and then gets the alert for a newly published ban item."""
+user who subscribes and then gets the alert for a newly published ban item. The servers are
+real; the bot's clock is fake and jumps whenever the bot waits on it, so "within two polls"
+is read on that clock, not on the wall."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from datetime import UTC, datetime, timedelta
+import sqlite3
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 from bot.app import run_telegram
-from tests.adapters.conftest import make_settings
+from tests.adapters.conftest import eventually, make_settings
 from tests.support.botapi import FakeBotAPI
 from tests.support.builders import SEED_TEXT, SEED_TITLE
+from tests.support.clock import FakeClock
 from tests.support.feedserver import FeedServer
 
 POLL = 1  # seconds between polls
@@ -39,64 +42,78 @@ def rss(*entries: tuple[str, str, str, datetime]) -> str:
     )
 
 
+def outbox_rows(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        return int(db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+
 async def test_run_serves_a_user_and_pushes_the_alert(
-    bot_api: FakeBotAPI, feed_server: FeedServer, tmp_path: Path
+    bot_api: FakeBotAPI, feed_server: FeedServer, tmp_path: Path, clock: FakeClock
 ) -> None:
-    yesterday = datetime.now(UTC) - timedelta(days=1)
+    yesterday = clock.now() - timedelta(days=1)
     url = feed_server.add("/fr.rss", rss((*OLD, yesterday)), content_type="application/rss+xml")
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(url + "\n")
+    database = tmp_path / "bw.db"
     settings = make_settings(
         bot_api,
         BOT_FEEDS=str(feeds),
-        BOT_DATABASE=str(tmp_path / "bw.db"),
+        BOT_DATABASE=str(database),
         BOT_POLL_INTERVAL=POLL,
         BOT_ALLOW_PRIVATE_FEEDS="true",
     )
+    bot_api.now = clock.monotonic  # messages are noted on the bot's clock
+
+    def polls() -> int:
+        return len(feed_server.requests_for("/fr.rss"))
+
     ann = bot_api.user(1001)
     chat = bot_api.private_chat(ann)
-    bot = asyncio.create_task(run_telegram(settings))
-    try:
-        bot_api.send(chat, ann, "/start")
-        await bot_api.wait_messages(1001, 1, within=10)
-        bot_api.send(chat, ann, "/subscribe bans")
-        await bot_api.wait_messages(1001, 2)
-        for _ in range(100):  # the first poll stores the old item
+    async with clock.autojump():
+        bot = asyncio.create_task(run_telegram(settings, clock))
+        try:
+            bot_api.send(chat, ann, "/start")
+            await bot_api.wait_messages(1001, 1, within=10)
+            bot_api.send(chat, ann, "/subscribe bans")
+            await bot_api.wait_messages(1001, 2)
+            await eventually(lambda: polls() >= 1)  # the first poll stores the old item
             bot_api.send(chat, ann, "/latest")
-            latest = (await bot_api.wait_messages(1001, len(bot_api.messages(1001)) + 1))[-1]
-            if "WeChat" in latest["plain"]:
-                break
-            await asyncio.sleep(0.2)
-        assert "Why flagged: ban" in latest["plain"]
-        bot_api.send(chat, ann, "/search wechat")
-        found = (await bot_api.wait_messages(1001, len(bot_api.messages(1001)) + 1))[-1]
-        assert found["plain"].startswith("Results for “wechat”")
-        before = len(bot_api.messages(1001))
+            latest = (await bot_api.wait_messages(1001, 3))[-1]
+            assert "WeChat" in latest["plain"]
+            assert "Why flagged: ban" in latest["plain"]
+            bot_api.send(chat, ann, "/search wechat")
+            found = (await bot_api.wait_messages(1001, 4))[-1]
+            assert found["plain"].startswith("Results for “wechat”")
 
-        now = datetime.now(UTC)
-        feed_server.add(
-            "/fr.rss", rss((*NEW, now), (*OLD, yesterday)), content_type="application/rss+xml"
-        )
-        published = time.monotonic()
-        alert = (await bot_api.wait_messages(1001, before + 1, within=2 * POLL + 4))[-1]
-        delay = time.monotonic() - published
-        assert alert["plain"].startswith("⚠️ Platform ban")
-        assert "WeChat ferme les comptes de plateformes" in alert["plain"]
-        assert delay < 2 * POLL + 4
-        await asyncio.sleep(1.5 * POLL)
-        alerts = [m for m in bot_api.messages(1001) if m["plain"].startswith("⚠️")]
-        assert len(alerts) == 1  # the old item, published before subscribing, is not alerted
+            published = clock.monotonic()
+            feed_server.add(
+                "/fr.rss",
+                rss((*NEW, clock.now()), (*OLD, yesterday)),
+                content_type="application/rss+xml",
+            )
+            alert = (await bot_api.wait_messages(1001, 5, within=10))[-1]
+            assert alert["plain"].startswith("⚠️ Platform ban")
+            assert "WeChat ferme les comptes de plateformes" in alert["plain"]
+            # Within two polls (a poll already under way when the feed changed still reads the
+            # old body), each up to 10 % late by its jitter, and one step of per-chat pacing.
+            assert bot_api.send_times[1001][-1] - published <= 2 * 1.1 * POLL + 1
+            seen = polls()
+            await eventually(lambda: polls() >= seen + 2)  # two more polls: nothing new
+            alerts = [m for m in bot_api.messages(1001) if m["plain"].startswith("⚠️")]
+            assert len(alerts) == 1  # the old item, published before subscribing, is not alerted
+            assert outbox_rows(database) == 1
 
-        # The running bot sends the daily digest once its time has passed (00:00 has).
-        bot_api.send(chat, ann, "/digest on 00:00 UTC")
-        count = len(bot_api.messages(1001))
-        on, digest = (await bot_api.wait_messages(1001, count + 2, within=2 * POLL + 4))[-2:]
-        assert on["plain"].startswith("Daily digest on")
-        assert digest["plain"].startswith("Daily digest — ")
-        assert "WeChat" in digest["plain"]
-        await asyncio.sleep(1.5 * POLL)
-        assert len(bot_api.messages(1001)) == count + 2  # once a day, not once a look
-    finally:
-        bot.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await bot
+            # The running bot sends the daily digest once its time has passed (00:00 has).
+            bot_api.send(chat, ann, "/digest on 00:00 UTC")
+            on, digest = (await bot_api.wait_messages(1001, 7, within=10))[-2:]
+            assert on["plain"].startswith("Daily digest on")
+            assert digest["plain"].startswith("Daily digest — ")
+            assert "WeChat" in digest["plain"]
+            looked = clock.monotonic()
+            # The digests are looked at every poll interval here: five more looks.
+            await eventually(lambda: clock.monotonic() > looked + 5 * POLL)
+            assert len(bot_api.messages(1001)) == 7  # once a day, not once a look
+        finally:
+            bot.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await bot

@@ -15,7 +15,9 @@ What the bot guarantees, fault by fault (docs/reliability.md, Telegram section):
 
 Feed text can never add markup: every piece of it is escaped, whatever it contains.
 
-The sender's backoff base is shortened (0.25 s instead of 2 s) so each test takes seconds.
+The servers are real; time is the store's fake clock, which jumps whenever the Sender waits on
+it, so a 2 s flood wait costs no wall time and every timing is asserted on that clock. Waits in
+these tests are bounded polls for what the real server or its threads are still doing.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ import asyncio
 import contextlib
 import itertools
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from telegram import Bot
@@ -43,6 +45,7 @@ from bot.store import Store
 from tests.adapters.conftest import FAST, make_settings, running
 from tests.support.botapi import FakeBotAPI
 from tests.support.builders import ban_flag, make_item
+from tests.support.clock import FakeClock
 
 # PTB 22 warns inside RetryAfter() itself that `retry_after` will become a timedelta (the
 # transport reads it either way). Harmless, but an error under `filterwarnings = error`.
@@ -51,7 +54,14 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 BACKOFF = 0.25  # seconds: the sender's backoff base in these tests
-SLACK = 0.25  # a sender round, a thread switch: what a timing may run over
+TICK = 1 / FAST.global_per_second  # the pacing between two messages of the bot
+
+
+@pytest.fixture
+async def store(tmp_path: Path, clock: FakeClock, bot_api: FakeBotAPI) -> AsyncIterator[Store]:
+    bot_api.now = clock.monotonic  # the server notes attempts on the same clock
+    async with Store.open(tmp_path / "banwatch.db", clock) as s:
+        yield s
 
 
 @pytest.fixture
@@ -107,7 +117,7 @@ async def publish(
     """A flagged item published after every subscription so far; returns its id."""
     feed, _ = await store.feeds.add("https://news.example/feed", source)
     assert feed.id is not None
-    later = datetime.now(UTC) + timedelta(seconds=5)
+    later = store.clock.now() + timedelta(seconds=5)
     item = make_item(
         feed.id,
         n,
@@ -129,16 +139,25 @@ def alert_ids(api: FakeBotAPI, chat_id: int) -> list[int]:
 
 
 async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float) -> None:
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {within}s")
-        await asyncio.sleep(0.02)
+    """A bounded poll (real time) for what the real server and threads are still doing."""
+    async with asyncio.timeout(within):
+        while True:
+            result = check()
+            if not isinstance(result, bool):
+                result = await result
+            if result:
+                return
+            await asyncio.sleep(0.02)
+
+
+async def settled(api: FakeBotAPI, store: Store) -> None:
+    """Every alert is sent, dropped or dead and the server is answering no sendMessage: from
+    here on nothing more can arrive (the sender sends only pending rows)."""
+
+    async def done() -> bool:
+        return api.held() == 0 and await store.outbox.pending_count() == 0
+
+    await eventually(done, 10)
 
 
 async def outbox(store: Store, chat: Chat) -> list[tuple[str, int]]:
@@ -158,15 +177,17 @@ async def test_retry_after_pauses_telegram_then_sends_once(
     items = [await publish(store, n) for n in range(2)]
     sender.wake()
     await eventually(lambda: all(len(alert_ids(bot_api, k)) == 2 for k in (1001, 1002, 1003)), 8)
-    await asyncio.sleep(0.3)
+    await settled(bot_api, store)
 
     for key in (1001, 1002, 1003):
         assert alert_ids(bot_api, key) == items  # each once, in order
     [refused] = [a.at for a in bot_api.attempt_log if a.status == 429]
     retried = min(a.at for a in bot_api.attempt_log if a.chat_id == 1001 and a.at > refused)
-    assert retried - refused >= 1.95
-    during = [a for a in bot_api.attempt_log if refused + 0.2 < a.at < refused + 1.9]
-    assert during == []  # flood control is per bot: no chat was sent anything meanwhile
+    assert retried - refused >= 2
+    # Flood control is per bot: once the 429 is in, no chat is sent anything for 2 s (sends
+    # already paced through before it arrived go out at once, a pacing tick or two after it).
+    during = [a for a in bot_api.attempt_log if refused + 0.05 < a.at < refused + 2]
+    assert during == []
     assert await outbox(store, ann) == [("sent", 1), ("sent", 1)]  # a wait is not a failure
     assert await outbox(store, bob) == [("sent", 1), ("sent", 1)]
 
@@ -182,18 +203,18 @@ async def test_server_errors_back_off_then_send_once(
     item = await publish(store, 0)
     sender.wake()
     await eventually(lambda: all(alert_ids(bot_api, k) for k in (1001, 1002)), 7)
-    await asyncio.sleep(0.3)
+    await settled(bot_api, store)
 
     for key, status in ((1001, 500), (1002, 502)):
         assert alert_ids(bot_api, key) == [item]
         tries = [a for a in bot_api.attempt_log if a.chat_id == key]
         assert [a.status for a in tries] == [status, status, 200]
         first, second = (b.at - a.at for a, b in itertools.pairwise(tries))
-        # base × 2^attempts ±20 %, due times kept to the second: (d - 1, d]
-        assert first <= 1.2 + SLACK
-        assert 1.6 - 1 <= second <= 2.4 + SLACK
+        # base × 2^attempts ±20 %, plus at most a pacing tick (5 ms at 200 messages/s)
+        assert 0.8 <= first <= 1.2 + TICK
+        assert 1.6 <= second <= 2.4 + TICK
     [other] = [a for a in bot_api.attempt_log if a.chat_id == 1003]
-    assert other.at - bot_api.attempt_log[0].at < SLACK  # no chat waited for another's retries
+    assert other.at - bot_api.attempt_log[0].at <= 3 * TICK  # no chat waited for another's retries
     assert await outbox(store, ann) == [("sent", 3)]
     assert await outbox(store, bob) == [("sent", 3)]
 
@@ -223,19 +244,20 @@ async def test_timeout_is_retried_and_doubles_only_an_accepted_message(
     bot_api: FakeBotAPI, store: Store, impatient_sender: Sender, reached: bool
 ) -> None:
     ann, _ = await subscribed(bot_api, store, 1001, 1002)
-    bot_api.slow(1001, 1.5, accepted=reached)
+    bot_api.slow(1001, accepted=reached)  # answered only on release(), long after 0.5 s
     first = await publish(store, 0)
     impatient_sender.wake()
-    started = time.monotonic()
-    await eventually(lambda: alert_ids(bot_api, 1002) == [first], 2)
-    assert time.monotonic() - started < 0.5 + SLACK  # a slow chat holds up no other
+    await eventually(lambda: alert_ids(bot_api, 1002) == [first], 5)
+    assert bot_api.attempts[1001] == 1  # a slow chat holds up no other ...
+    assert bot_api.held() == 1  # ... its answer is still held while the other chat has its alert
     copies = 2 if reached else 1
     await eventually(lambda: len(alert_ids(bot_api, 1001)) == copies, 5)
-    await eventually(lambda: impatient_sender.sent == 2, 2)
+    await eventually(lambda: impatient_sender.sent == 2, 5)
     second = await publish(store, 1)
     impatient_sender.wake()
-    await eventually(lambda: len(alert_ids(bot_api, 1001)) == copies + 1, 3)
-    await asyncio.sleep(1.5)  # the slow answer has come and gone: nothing more arrives
+    await eventually(lambda: len(alert_ids(bot_api, 1001)) == copies + 1, 5)
+    bot_api.release()  # the slow answer comes, to a client that gave up: nothing more arrives
+    await settled(bot_api, store)
 
     assert alert_ids(bot_api, 1001) == [first] * copies + [second]
     assert alert_ids(bot_api, 1002) == [first, second]
@@ -271,11 +293,11 @@ async def test_alerts_queued_while_the_server_is_away_are_sent_once_after(
     with outage(bot_api, how):
         items = [await publish(store, n) for n in range(2)]
         sender.wake()
-        await eventually(lambda: sender.failed >= 6, 3)  # every alert tried, and failed
-        await asyncio.sleep(2)
+        # every chat tried, failed, and tried again after its backoff on the clock
+        await eventually(lambda: sender.failed >= 6, 5)
         assert bot_api.total_sent() == 0
     await eventually(lambda: all(len(alert_ids(bot_api, k)) == 2 for k in keys), 8)
-    await asyncio.sleep(0.3)
+    await settled(bot_api, store)
 
     for key, chat in zip(keys, chats, strict=True):
         assert sorted(alert_ids(bot_api, key)) == items  # each once (retries may reorder)
@@ -304,7 +326,7 @@ async def test_gone_chat_is_deactivated_and_others_unaffected(
     later = await publish(store, 2)  # no new alerts for a deactivated chat
     sender.wake()
     await eventually(lambda: alert_ids(bot_api, 1002) == [*items, later], 5)
-    await asyncio.sleep(0.3)
+    await settled(bot_api, store)
 
     assert bot_api.attempts[1001] == 1  # refused once, never tried again
     assert bot_api.messages(1001) == []
@@ -323,7 +345,7 @@ async def test_migrated_group_gets_its_backlog_and_future_alerts_at_the_new_id(
     later = await publish(store, 2)
     sender.wake()
     await eventually(lambda: alert_ids(bot_api, -100300) == [*items, later], 5)
-    await asyncio.sleep(0.3)
+    await settled(bot_api, store)
 
     assert alert_ids(bot_api, -100300) == [*items, later]
     assert bot_api.messages(-300) == []

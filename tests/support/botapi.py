@@ -4,7 +4,7 @@ It speaks what python-telegram-bot 22 calls (getMe, getUpdates with long polling
 sendMessage, editMessage*, answerCallbackQuery, setMyCommands, getChatMember, webhooks …),
 checks HTML the way Telegram does, records every message per chat, and lets a test inject
 users' messages and button presses and script faults (429, 403, 400, migration, 5xx), slow
-answers (`slow`: the message is accepted but the answer comes too late for the client) and the
+answers (`slow`: held until the test calls `release`, after the client gave up) and the
 server going away and coming back on the same port (`go_away`, `come_back`, `hang_up`).
 Everything it records lives in the test process, so a bot run as a subprocess and restarted
 keeps one message log.
@@ -23,7 +23,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +35,7 @@ import pytest
 TOKEN = "123456:FAKE-token-for-tests-only"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Banwatch", "username": "BanwatchTestBot"}
 MAX_POLL = 3.0  # getUpdates never holds a request longer than this
+HOLD_LIMIT = 30.0  # a held slow answer goes out by itself after this, if a test forgets it
 STRING_PARAMS = {"text", "parse_mode", "callback_query_id", "url", "secret_token", "language_code"}
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre"}
 ALLOWED_TAGS |= {"span", "tg-spoiler", "blockquote", "tg-emoji"}
@@ -76,7 +77,7 @@ class Attempt:
     """One sendMessage as the server saw it: when it arrived, to which chat, and the status
     of the answer (200, or the fault's)."""
 
-    at: float  # time.monotonic()
+    at: float  # the server's clock: FakeBotAPI.now (time.monotonic unless a test sets it)
     chat_id: int
     status: int
 
@@ -155,15 +156,22 @@ class FakeBotAPI:
         self.webhook: Json = {}
         self.answers: list[Json] = []
         self.closing = False
-        self.slow_answers: dict[int, deque[tuple[float, bool]]] = defaultdict(deque)
+        self.slow_answers: dict[int, deque[bool]] = defaultdict(deque)
+        self.released = threading.Event()  # set: held slow answers go out
+        self.sending = 0  # sendMessage requests being handled right now
+        # What `Attempt.at` and send times read: a test on a fake clock sets its monotonic.
+        self.now: Callable[[], float] = time.monotonic
         self.attempt_log: list[Attempt] = []  # every sendMessage, as it was answered
         self.hanging_up = False  # close every connection without an answer
+        self.hung_up = 0  # requests met by a hang-up
         self.away = False
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 if api.hanging_up:
+                    with api.cond:
+                        api.hung_up += 1
                     self.close_connection = True
                     return  # no status line: the client sees the connection dropped
                 api._serve(self)
@@ -200,6 +208,7 @@ class FakeBotAPI:
         with self.cond:
             self.closing = True
             self.cond.notify_all()
+        self.released.set()
         if not self.away:
             self._close_listener()
 
@@ -297,13 +306,23 @@ class FakeBotAPI:
         with self.cond:
             self.faults[chat_id].extend([fault] * times)
 
-    def slow(self, chat_id: int, seconds: float, *, times: int = 1, accepted: bool = True) -> None:
-        """The next `times` sendMessage to `chat_id` are answered only after `seconds`
-        (longer than the client's read timeout, the client gives up first). `accepted`: the
-        message is recorded at once, as Telegram would deliver it, so a retry makes a
-        duplicate; otherwise it is lost on the way and answered 504 late."""
+    def slow(self, chat_id: int, *, times: int = 1, accepted: bool = True) -> None:
+        """The next `times` sendMessage to `chat_id` are answered only when the test calls
+        `release()` (the client's read timeout gives up first). `accepted`: the message is
+        recorded at once, as Telegram would deliver it, so a retry makes a duplicate;
+        otherwise it is lost on the way and answered 504 on release."""
         with self.cond:
-            self.slow_answers[chat_id].extend([(seconds, accepted)] * times)
+            self.released.clear()
+            self.slow_answers[chat_id].extend([accepted] * times)
+
+    def release(self) -> None:
+        """Let every held slow answer go out."""
+        self.released.set()
+
+    def held(self) -> int:
+        """sendMessage requests whose answer is still being held or worked on."""
+        with self.cond:
+            return self.sending
 
     def total_sent(self) -> int:
         """Messages sent to all chats so far."""
@@ -363,7 +382,7 @@ class FakeBotAPI:
                 request, 404, {"ok": False, "error_code": 404, "description": "Not Found"}
             )
             return
-        arrived = time.monotonic()
+        arrived = self.now()
         try:
             result = handler(params)
         except ApiError as exc:
@@ -431,16 +450,25 @@ class FakeBotAPI:
             return self.updates[:limit]
 
     def api_sendMessage(self, params: Json) -> Json:
+        with self.cond:
+            self.sending += 1
+        try:
+            return self._send_message(params)
+        finally:
+            with self.cond:
+                self.sending -= 1
+
+    def _send_message(self, params: Json) -> Json:
         chat_id = int(params["chat_id"])
         text = str(params.get("text", ""))
         with self.cond:
             self.attempts[chat_id] += 1
-            arrived = time.monotonic()
-            delay, accepted = (0.0, True)
+            arrived = self.now()
+            slow, accepted = (False, True)
             if self.slow_answers[chat_id]:
-                delay, accepted = self.slow_answers[chat_id].popleft()
+                slow, accepted = True, self.slow_answers[chat_id].popleft()
         if not accepted:
-            time.sleep(delay)
+            self.released.wait(HOLD_LIMIT)
             raise ApiError(Fault(504, "Gateway Timeout"))
         with self.cond:
             if self.faults[chat_id]:
@@ -469,8 +497,8 @@ class FakeBotAPI:
             self.sent[chat_id].append(message)
             self.send_times[chat_id].append(arrived)
             self.cond.notify_all()
-        if delay:
-            time.sleep(delay)  # this handler thread only: other requests are answered meanwhile
+        if slow:
+            self.released.wait(HOLD_LIMIT)  # this handler thread only: others are answered
         return message
 
     def _edit(self, params: Json, **changes: Any) -> Json:

@@ -3,14 +3,12 @@ Telegram chat and a subscribed Discord channel once each, through one Sender."""
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.adapters.discordbot import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.commands import Commands
 from bot.delivery import Sender
 from bot.store import Store
-from tests.adapters.conftest import FAST, make_settings, running
+from tests.adapters.conftest import FAST, all_sent, make_settings, running
 from tests.adapters.discord.fakeapi import TOKEN, FakeDiscordAPI
 from tests.adapters.discord.fakes import CHANNEL
 from tests.adapters.discord.test_discord_delivery import subscribe_channel
@@ -36,7 +34,7 @@ async def test_one_item_reaches_each_platform_once(
             sender.wake()
             telegram_alert = (await bot_api.wait_messages(1001, 2))[1]
             [discord_alert] = await discord_api.wait_messages(CHANNEL)
-            await asyncio.sleep(0.5)  # a few more rounds: nothing is sent twice
+            await all_sent(store)  # every alert marked sent: none can be sent again
     assert f"#{item_id} WeChat closes crypto accounts" in telegram_alert["plain"]
     assert discord_alert["embeds"][0]["title"] == f"#{item_id} WeChat closes crypto accounts"
     assert len(bot_api.messages(1001)) == 2  # the /subscribe answer, then the alert

@@ -255,13 +255,18 @@ async def test_admin_commands(adapter: DiscordAdapter, store: Store) -> None:
 async def test_slow_command_is_deferred_then_followed_up(
     adapter: DiscordAdapter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    interaction = FakeInteraction()
+
     async def slow(inv: object) -> Reply:
-        await asyncio.sleep(0.2)
+        # Still working when the deferral is due: it finishes only once deferred (bounded).
+        async with asyncio.timeout(10):
+            while interaction.response.deferred is None:
+                await asyncio.sleep(0.01)
         return Reply("done")
 
     monkeypatch.setattr(handlers_module, "DEFER_AFTER", 0.01)
     monkeypatch.setattr(adapter.handlers.commands, "run", slow)
-    interaction = await slash(adapter, "stats")
+    await slash(adapter, "stats", interaction)
     assert interaction.response.deferred == {"ephemeral": False, "thinking": True}
     assert interaction.only.via == "followup"
     assert "done" in interaction.only.text()
