@@ -1,7 +1,8 @@
 """A peer's corpus: feedparser's own ~2,100 test feeds (tests/data/feedparser-tests, BSD-2,
-with its LICENSE), each served by the local feed server and ingested by the real Poller in one
-round. Nothing crashes, a feed that cannot be read gets a clear error of its own, and every
-entry that can be read (a title, a link or some text) is in the store afterwards."""
+with its LICENSE), each served by the local feed server and ingested by the real Poller, a
+quarter of the corpus per test. Nothing crashes, a feed that cannot be read gets a clear error
+of its own, and every entry that can be read (a title, a link or some text) is in the store
+afterwards."""
 
 from __future__ import annotations
 
@@ -48,25 +49,31 @@ def readable_items(url: str, body: bytes, ctype: str) -> list[tuple[str, str]]:
     return [(i.guid, i.url) for i in items if i is not None]
 
 
-@pytest.mark.timeout(300)
+PARTS = 4  # the corpus is ingested in quarters: each test stays well under the time limit
+
+
+def test_the_corpus_copy_is_complete() -> None:
+    assert len(corpus_files()) > 2000
+
+
+@pytest.mark.parametrize("part", range(PARTS))
 async def test_the_whole_corpus_is_ingested_without_a_crash(
-    feed_server: FeedServer, poller: Poller, store: Store
+    feed_server: FeedServer, poller: Poller, store: Store, part: int
 ) -> None:
-    files = corpus_files()
-    assert len(files) > 2000  # the copy is complete
+    files = corpus_files()[part::PARTS]
     expected: dict[str, list[tuple[str, str]]] = {}
     for path in files:
         body = path.read_bytes()
         ctype = content_type(body)
         url = feed_server.add("/" + path.relative_to(CORPUS).as_posix(), body, content_type=ctype)
-        await store.feeds.add(url)
         expected[url] = readable_items(url, body, ctype)
+    await store.feeds.add_many((url, "", None) for url in expected)
 
     reports = await poller.poll_once()
 
     assert len(reports) == len(files)
     outcomes = Counter(r.outcome for r in reports)
-    assert outcomes["new"] > 1900, outcomes  # almost all of them are feeds
+    assert outcomes["new"] > 0.9 * len(files), outcomes  # almost all of them are feeds
     for report in reports:
         if report.outcome in ("failed", "disabled"):
             # A clear error of the feed's own, never a crash of ours.
@@ -89,5 +96,6 @@ async def test_the_whole_corpus_is_ingested_without_a_crash(
         if (feed, guid) not in by_feed and url not in urls
     ]
     assert missing == []
-    assert sum(len(v) for v in expected.values()) > 500  # most files test feed-level fields
+    # most files test feed-level fields, but each quarter has entries to find
+    assert sum(len(v) for v in expected.values()) > 100
     assert (await store.items.stats()).items == len(rows)
