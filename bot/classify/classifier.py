@@ -634,7 +634,7 @@ class Classifier:
             return 0.0, None, None
         actor = bool(f.platforms or f.regulators or f.authorities or f.countries or f.pressure)
         found: list[tuple[float, Span, Span | None]] = []
-        for action in f.strong:
+        for action in f.strong if t.on("ban.word") else ():
             target = _target(f.text.original, action, f.objects)
             score = w["ban.word"] + w["ban.object"] * (target is not None) + w["ban.actor"] * actor
             score += w["ban.headline"] * (action.start < f.title_end)
@@ -659,7 +659,8 @@ class Classifier:
             found.append((score - w["ban.incident"] * penalty, action, target))
         if f.ordinary and f.weak and t.on("ban.incident"):
             t.fire("ban.incident", [*f.incidents[:1], *f.weak[:1]], "sanctions story")
-        for action in f.weak if not (f.ordinary and t.on("ban.incident")) else ():
+        acting = t.on("ban.action") and not (f.ordinary and t.on("ban.incident"))
+        for action in f.weak if acting else ():
             # Not the action's own word ("下架" is both), but a word in the gap of a
             # spread-out action counts: "setzt Krypto-Kauf für Kunden aus".
             objects = [
@@ -702,9 +703,11 @@ class Classifier:
         original = f.text.original
         terms = {original[s.start : s.end].casefold() for s in f.regulation}
         score = 0.0
-        if f.regulators:
+        if f.regulators and t.on("reg.regulator"):
             t.fire("reg.regulator", f.regulators)
             score += w["reg.regulator"]
+        if not t.on("reg.rules"):
+            terms = set()
         if terms:
             t.fire("reg.rules", f.regulation)
             score += w["reg.rules"] + w["reg.more-kinds"] * min(len(terms) - 1, 2)
