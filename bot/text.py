@@ -31,14 +31,14 @@ _table: dict[int, str] = {}
 
 
 @cache
-def _t2s() -> object:
+def _opencc(config: str) -> object:
     import opencc  # imported on first Han character: most feeds never need it
 
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC(config)
 
 
 def _simplified(char: str) -> str:
-    converted = str(_t2s().convert(char))  # type: ignore[attr-defined]
+    converted = str(_opencc("t2s").convert(char))  # type: ignore[attr-defined]
     return converted if len(converted) == 1 else char
 
 
@@ -97,6 +97,18 @@ def fold(text: str) -> str:
     if text.isascii():  # most words: nothing to decompose
         return text.lower()
     return text.translate(_table_for(text))
+
+
+def chinese_spellings(term: str) -> list[str]:
+    """The ways a Chinese term is written: as typed, simplified, and traditional as Taiwan
+    and Hong Kong write it (OpenCC's phrase tables), so `监管` finds `監管` and back."""
+    spellings = [term]
+    if _HAN.search(term):
+        for config in ("t2s", "s2twp", "s2hk"):
+            written = str(_opencc(config).convert(term))  # type: ignore[attr-defined]
+            if written not in spellings:
+                spellings.append(written)
+    return spellings
 
 
 def has_cjk(text: str) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.models import Item
 from bot.store.db import Database
 from bot.store.items import ITEM_COLUMNS, ITEM_JOINS, item_from_row
-from bot.text import has_cjk
+from bot.text import chinese_spellings, has_cjk
 
 MAX_TERMS = 12
 MAX_TERM_CHARS = 64
@@ -86,17 +86,25 @@ class Searcher:
 
     async def _search_substring(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
         """Chinese has no spaces, so the unicode61 tokenizer sees whole runs as one token:
-        match such queries as substrings instead (slower, and rare)."""
-        where = " AND ".join("instr(i.title || ' ' || i.text, ?) > 0" for _ in terms)
+        match such queries as substrings instead (slower, and rare). A term matches in any
+        of its spellings: simplified, or traditional as Taiwan or Hong Kong write it."""
+        spellings = [chinese_spellings(t) for t in terms]
+        where = " AND ".join(
+            "(" + " OR ".join("instr(i.title || ' ' || i.text, ?) > 0" for _ in s) + ")"
+            for s in spellings
+        )
         rows = await self.db.fetchall(
             f"SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE {where}"
             " ORDER BY i.published DESC LIMIT ? OFFSET ?",
-            (*terms, limit, offset),
+            (*(w for s in spellings for w in s), limit, offset),
         )
         hits = []
         for row in rows:
             item = item_from_row(row)
-            hits.append(SearchHit(item, _substring_snippet(item.text or item.title, terms[0])))
+            # The snippet comes from the text, or from the title when only the title matches.
+            found = [(t, w) for t in (item.text, item.title) for w in spellings[0] if w in t]
+            text, term = found[0] if found else (item.text or item.title, spellings[0][0])
+            hits.append(SearchHit(item, _substring_snippet(text, term)))
         return hits
 
 

@@ -18,6 +18,7 @@ async def feed_id(store: Store) -> int:
             make_item(feed.id, 1, title="La réglementation MiCA entre en vigueur"),
             make_item(feed.id, 2, title="Ethereum upgrade ships"),
             make_item(feed.id, 3, title="微信关闭区块链媒体账号", lang="zh"),
+            make_item(feed.id, 4, title="香港證監會發出虛擬資產交易平台牌照", lang="zh"),
         ]
     )
     return feed.id
@@ -42,6 +43,23 @@ async def test_chinese_queries_match_inside_unspaced_text(store: Store, feed_id:
 
 
 @pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("證監會", "香港證監會發出虛擬資產交易平台牌照"),  # as typed in Hong Kong
+        ("证监会 牌照", "香港證監會發出虛擬資產交易平台牌照"),  # simplified finds traditional
+        ("區塊鏈", "微信关闭区块链媒体账号"),  # traditional finds simplified
+        ("關閉 區塊鏈", "微信关闭区块链媒体账号"),
+    ],
+)
+async def test_chinese_queries_find_either_script(
+    store: Store, feed_id: int, query: str, title: str
+) -> None:
+    page = await store.search.search(query)
+    assert [h.item.title for h in page.hits] == [title]
+    assert MARK_START in page.hits[0].snippet
+
+
+@pytest.mark.parametrize(
     "query",
     [
         '"',
@@ -61,7 +79,7 @@ async def test_chinese_queries_match_inside_unspaced_text(store: Store, feed_id:
 async def test_any_user_input_is_a_safe_query(store: Store, feed_id: int, query: str) -> None:
     page = await store.search.search(query)
     assert isinstance(page.hits, list)
-    assert (await store.items.stats()).items == 4  # and nothing was dropped
+    assert (await store.items.stats()).items == 5  # and nothing was dropped
 
 
 async def test_pages_and_has_more(store: Store) -> None:
