@@ -26,6 +26,7 @@ from bot.classify.rules import WEIGHTS
 from bot.classify.rules import check as check_rules
 from bot.classify.wordlists import LANGUAGES, Lexicon, load_lexicon
 from bot.models import Category, Entities, Flag
+from bot.text import has_cjk
 
 OBJECT_WINDOW = 40  # characters between a ban action and what it bans
 GUARD_WINDOW = 20  # characters between a ban word and a loose-usage guard
@@ -105,6 +106,7 @@ class _Found:
     incidents: list[Span]  # a hack, outage, maintenance, bankruptcy… ([guards] no_ban words)
     launch_headline: bool  # a launch, deal, people move or record in the headline
     rules_in_headline: bool  # a rule, regulator, authority or ban word in the headline
+    state_headline: bool  # a country or jurisdiction opens the headline ("Chile: …")
     other_field: bool  # the headline is about tariffs, oil or rates, with no rule of its own
     price_headline: bool  # the headline is a price move ("Ether avanza…", "Le bitcoin stable…")
     platforms: list[Span]
@@ -186,6 +188,19 @@ def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) ->
 
 def _in_headline(spans: Iterable[Span], title_end: int) -> bool:
     return any(s.start < title_end for s in spans)
+
+
+_HEADLINE_SUBJECT = re.compile(r"^\W*(?:\S+\s+){0,2}\S*")  # the first three words
+
+
+def _heads_headline(spans: Iterable[Span], title: str) -> bool:
+    """A span that opens the headline, or its part before a colon ("Chile: …", "Russland
+    legalisiert …", "韩国《…》施行"): the subject the news is about."""
+    colon = re.search(r"[:：|｜]", title[:60])
+    end = colon.start() if colon else len(_HEADLINE_SUBJECT.match(title)[0])  # type: ignore[index]
+    if has_cjk(title[:4]):
+        end = min(end, 6) if not colon else end
+    return any(s.start < end for s in spans)
 
 
 def _target(text: str, action: Span, objects: list[Span]) -> Span | None:
@@ -583,6 +598,8 @@ class Classifier:
             and _in_headline((*other, *hits.get("guards.monetary", ())), title_end)
             and not _in_headline((*strong, *weak, *regulation, *regulators), title_end)
         )
+        # "US$ 1", "HK$ 5 million": a currency, not a country acting.
+        countries = [c for c in pick(hits, "country") if full.original[c.end : c.end + 1] != "$"]
         return _Found(
             text=full,
             trace=t,
@@ -623,7 +640,8 @@ class Classifier:
                 title_end,
             ),
             # "US$ 1", "HK$ 5 million": a currency, not a country acting.
-            countries=[c for c in pick(hits, "country") if full.original[c.end : c.end + 1] != "$"],
+            countries=countries,
+            state_headline=_heads_headline(countries, title),
         )
 
     def _ban(self, f: _Found) -> tuple[float, Span | None, Span | None]:
@@ -726,6 +744,7 @@ class Classifier:
             ("item.other-field", f.other_field),
             ("reg.incidental", incidental and not (f.regulators or f.authorities)),
             ("reg.launch-background", f.launch_headline and not f.rules_in_headline),
+            ("reg.headline", not (f.rules_in_headline or f.state_headline)),
             # A regulator is finance context enough; rule words alone need crypto.
             ("reg.not-crypto", not (f.crypto or f.regulators)),
         ):

@@ -154,6 +154,12 @@ RULES: tuple[Rule, ...] = (
         "regulation at most 0.4",
     ),
     Rule(
+        "reg.headline",
+        "The headline names no rule, regulator, authority or ban: rule words in the lead are "
+        "background to other news (a market wrap, a purchase, a people move, an advert)",
+        "regulation at most 0.4",
+    ),
+    Rule(
         "reg.not-crypto",
         "Rule words with no regulator and no crypto word",
         "regulation at most 0.4",
