@@ -108,7 +108,9 @@ class _Found:
     rules_in_headline: bool  # a rule, regulator, authority or ban word in the headline
     state_headline: bool  # a country or jurisdiction opens the headline ("Chile: …")
     other_field: bool  # the headline is about tariffs, oil or rates, with no rule of its own
-    price_headline: bool  # the headline is a price move ("Ether avanza…", "Le bitcoin stable…")
+    # Where the headline tells a price move ("Ether avanza…", "Le bitcoin stable…"), or 0.
+    price_headline: int
+    advert: bool  # labelled an advert: "Sponsored:", "Patrocinado", "【廣告】"
     platforms: list[Span]
     regulators: list[Span]
     countries: list[Span]
@@ -188,6 +190,23 @@ def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) ->
 
 def _in_headline(spans: Iterable[Span], title_end: int) -> bool:
     return any(s.start < title_end for s in spans)
+
+
+# An advert's label, as feeds print it at the start of the headline or the lead: "Sponsored:",
+# "[Sponsored]", "Press release", "Patrocinado", "Anzeige", "Publicité", "【廣告】", "贊助｜".
+_ADVERT = re.compile(
+    r"^\W{0,2}(?:sponsored(?: (?:post|content|article))?|paid (?:post|content)|partner content|"
+    r"press release|advertorial|promoted|contenu sponsoris[ée]|article sponsoris[ée]|"
+    r"publi-?r[ée]dactionnel|communiqu[ée] de presse|publicit[ée]|"
+    r"(?:contenido |conte[úu]do )?patrocinad[oa]|comunicado de (?:prensa|imprensa)|"
+    r"publieditorial|anzeige|gesponsert|werbung|pressemitteilung|"
+    r"广告|廣告|赞助|贊助|推广|推廣)\s*[\]】)｜|:：\-–—]",
+    re.IGNORECASE,
+)
+
+
+def _advert(title: str, lead: str) -> bool:
+    return bool(_ADVERT.match(title) or _ADVERT.match(lead))
 
 
 _HEADLINE_SUBJECT = re.compile(r"^\W*(?:\S+\s+){0,2}\S*")  # the first three words
@@ -621,7 +640,10 @@ class Classifier:
             pressure=pressure,
             business="guards.business" in hits,
             incidents=incidents,
-            price_headline=_in_headline(hits.get("guards.price", ()), title_end),
+            price_headline=min(
+                (p.end for p in hits.get("guards.price", ()) if p.start < title_end), default=0
+            ),
+            advert=_advert(title, text),
             ordinary=bool(incidents) or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=regulators,
@@ -678,6 +700,12 @@ class Classifier:
         if f.ordinary and f.weak and t.on("ban.incident"):
             t.fire("ban.incident", [*f.incidents[:1], *f.weak[:1]], "sanctions story")
         acting = t.on("ban.action") and not (f.ordinary and t.on("ban.incident"))
+        # A price move in the headline: closures and crackdowns in it or its lead are the
+        # cause told ("BTC drops 11% as China mining crackdown spooks traders"), not the news.
+        moved = f.price_headline and all(a.start > f.price_headline for a in f.weak)
+        if acting and f.weak and moved and t.on("ban.price-move"):
+            t.fire("ban.price-move", f.weak[:2])
+            acting = False
         for action in f.weak if acting else ():
             # Not the action's own word ("下架" is both), but a word in the gap of a
             # spread-out action counts: "setzt Krypto-Kauf für Kunden aus".
@@ -706,7 +734,7 @@ class Classifier:
         top = max(score for score, _, _ in found)
         for rule, applies in (
             ("ban.not-crypto", not f.crypto),
-            ("item.opinion", f.opinion),
+            ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
         ):
             if applies and t.on(rule):
@@ -740,7 +768,8 @@ class Classifier:
         # deal, a people move or a market story ("citing regulatory clarity", "a
         # CFTC-regulated exchange") are background.
         for rule, applies in (
-            ("item.opinion", f.opinion),  # "How regulators think about stablecoins: a list"
+            # "How regulators think about stablecoins: a list", "Sponsored: a licensed exchange"
+            ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
             ("reg.incidental", incidental and not (f.regulators or f.authorities)),
             ("reg.launch-background", f.launch_headline and not f.rules_in_headline),

@@ -121,10 +121,16 @@ RULES: tuple[Rule, ...] = (
         "An incident told after a platform's ban on others' accounts, apps, ads, media: its cause",
         "the incident does not lower the ban",
     ),
+    Rule(
+        "ban.price-move",
+        "A price move in the headline: closures and crackdowns told with it are its cause",
+        "actions do not count (ban words still do)",
+    ),
     Rule("ban.not-crypto", "No crypto word in the item", "ban at most 0.4"),
     Rule(
         "item.opinion",
-        "An opinion piece, reading list or podcast, labelled so in the headline",
+        "Not news: an opinion piece, reading list or podcast labelled so in the headline, or an "
+        "advert labelled at the start of its headline or lead (Sponsored:, Patrocinado, 廣告)",
         "ban and regulation at most 0.4",
     ),
     Rule(
