@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,11 +158,11 @@ class Database:
                     ) from exc
                 raise
 
-    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Iterable[object] = ()) -> list[aiosqlite.Row]:
         async with self.reader.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
-    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Iterable[object] = ()) -> aiosqlite.Row | None:
         async with self.reader.execute(sql, params) as cur:
             return await cur.fetchone()
 
