@@ -5,8 +5,8 @@ claims the due rows (bot/store/outbox.py: no other sender on the database can ho
 paces them inside each platform's limits and hands each one to that platform's `Transport`.
 A row is marked sent only after the platform accepted the message, so a crash repeats at
 most the message in flight. A sender starts no send in the last CLAIM_MARGIN seconds of its
-claim, and marks or retries only rows it still holds; what it did not finish in a round it
-gives back at the round's end.
+claim (a fifth of it, for shorter claims), and marks or retries only rows it still holds;
+what it did not finish in a round it gives back at the round's end.
 
     RetryLater             → wait what the platform asked (not counted as a failure), and
                              pause the whole platform for that long
@@ -120,6 +120,7 @@ class Sender:
         self.store = store
         self.owner = owner or new_owner()  # the name this sender's claims carry
         self.claim_seconds = claim_seconds
+        self.claim_margin = min(CLAIM_MARGIN, claim_seconds / 5)
         self.transports = transports
         self.clock = clock or store.clock
         pacing = pacing or {}
@@ -281,7 +282,7 @@ class Sender:
         if alert.claimed_until is None:
             return True
         left = (alert.claimed_until - self.clock.now()).total_seconds()
-        if left > CLAIM_MARGIN:
+        if left > self.claim_margin:
             return True
         log.info("alert %d: its claim is running out; it goes back to the outbox", alert.id)
         return False

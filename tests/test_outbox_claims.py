@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,12 @@ class Recorder:
         url = reply.entries[0].url or ""
         self.log.append((self.name, chat.key, url))
         self.sent += 1
+
+
+@pytest.fixture
+async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(tmp_path / "bw.db", clock) as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -133,6 +140,37 @@ async def test_a_sender_whose_claim_was_taken_over_does_not_mark_the_row(
     assert row is not None
     assert (row["status"], row["attempts"]) == ("pending", 0)
     assert await second.outbox.mark_sent(taken.id, "fast")
+
+
+async def test_no_send_starts_when_the_claim_is_about_to_run_out(
+    store: Store, clock: FakeClock
+) -> None:
+    """A send is started only with time to spare on the row's claim (so it ends before
+    another sender may take the row); a row whose claim ran low goes back and is claimed
+    again."""
+    await fill(store, 1, 3)
+    left: list[float] = []
+
+    class Checking(Recorder):
+        async def send(self, chat: Chat, reply: Reply) -> None:
+            row = await store.db.fetchone(
+                "SELECT o.claimed_until FROM outbox o JOIN items i ON i.id = o.item_id"
+                " WHERE i.url = ? AND o.chat_id = ?",
+                (reply.entries[0].url, chat.id),
+            )
+            assert row is not None
+            until = datetime.fromisoformat(row["claimed_until"])
+            left.append((until - clock.now()).total_seconds())
+            await super().send(chat, reply)
+
+    log: list[tuple[str, str, str]] = []
+    slow = Pacing(global_per_second=1000, chat_per_second=1 / 50, group_per_minute=1000)
+    sender = Sender(
+        store, {"fake": Checking("x", log)}, {"fake": slow}, claim_seconds=100, round_seconds=1000
+    )
+    await drive(clock, sender.drain(within=60))
+    assert len(log) == 3  # one every 50 s: the third comes when the first claim has run out
+    assert min(left) > sender.claim_margin, left
 
 
 async def test_unfinished_claims_are_released_at_the_end_of_a_round(
