@@ -85,10 +85,13 @@ async def seed_feeds(store: Store, settings: Settings) -> int:
 
 
 @contextlib.asynccontextmanager
-async def services(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[Services]:
-    """The core's services on one clock (the system's in production)."""
+async def services(
+    settings: Settings, clock: Clock = SYSTEM, *, exclusive: bool = False
+) -> AsyncIterator[Services]:
+    """The core's services on one clock (the system's in production). `exclusive` for what
+    sends or polls (one per database: see bot/store/lock.py), not for read commands."""
     async with (
-        Store.open(settings.database, clock) as store,
+        Store.open(settings.database, clock, exclusive=exclusive) as store,
         make_fetcher(settings, clock) as fetcher,
     ):
         await seed_feeds(store, settings)
@@ -174,7 +177,7 @@ async def run_chat(
     from bot.adapters.console import ConsoleTransport, chat_loop
 
     out = out or sys.stdout
-    async with services(settings) as svc:
+    async with services(settings, exclusive=True) as svc:
         if first_poll:
             reports = await svc.poller.poll_once(progress=progress)
             print(summary_line(reports), file=sys.stderr)
@@ -188,7 +191,7 @@ async def run_telegram(settings: Settings, clock: Clock = SYSTEM) -> None:
     from bot.adapters.telegram import TelegramAdapter
 
     async with (
-        services(settings, clock) as svc,
+        services(settings, clock, exclusive=True) as svc,
         TelegramAdapter(settings, svc.commands, svc.store) as tg,
     ):
         jobs = background_jobs(svc, {"telegram": tg.transport})
@@ -202,7 +205,7 @@ async def run_discord(settings: Settings) -> None:
     from bot.adapters.discordbot import DiscordAdapter
     from bot.delivery import DISCORD_PACING
 
-    async with services(settings) as svc, contextlib.AsyncExitStack() as adapters:
+    async with services(settings, exclusive=True) as svc, contextlib.AsyncExitStack() as adapters:
         transports: dict[str, Transport] = {}
         if settings.telegram_bot_token is not None:
             from bot.adapters.telegram import TelegramAdapter

@@ -126,7 +126,7 @@ def fetch(
     cfg = settings()
 
     async def go() -> None:
-        async with runner.services(cfg) as svc:
+        async with runner.services(cfg, exclusive=True) as svc:
             if not once:
                 await runner.run_until_stopped(svc.poller.run())
                 return

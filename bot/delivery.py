@@ -1,9 +1,12 @@
 """Delivering queued alerts: the outbox, paced, to whichever chat platform each chat lives on.
 
 The core writes one outbox row per (chat, item) when a flagged item is stored. `Sender.run`
-takes the due rows, paces them inside each platform's limits and hands each one to that
-platform's `Transport`. A row is marked sent only after the platform accepted the message,
-so a crash repeats at most the message in flight.
+claims the due rows (bot/store/outbox.py: no other sender on the database can hold them),
+paces them inside each platform's limits and hands each one to that platform's `Transport`.
+A row is marked sent only after the platform accepted the message, so a crash repeats at
+most the message in flight. A sender starts no send in the last CLAIM_MARGIN seconds of its
+claim (a fifth of it, for shorter claims), and marks or retries only rows it still holds;
+what it did not finish in a round it gives back at the round's end.
 
     RetryLater             → wait what the platform asked (not counted as a failure), and
                              pause the whole platform for that long: none of its rows are
@@ -31,6 +34,7 @@ from bot.commands.reply import Reply
 from bot.errors import ChatGone, ChatMoved, DeliveryError, RetryLater, TransientDeliveryError
 from bot.models import Chat
 from bot.store import Alert, Store
+from bot.store.outbox import CLAIM_SECONDS, new_owner
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,9 @@ BACKOFF_MAX = 600.0
 MAX_LIMITERS = 10_000  # per-chat limiters kept (least recently used are forgotten)
 FOLD_AFTER = 10  # more alerts than this due at once for one chat fold ...
 FOLD_KEEP = 3  # ... into this many single alerts and one summary of the rest
+# No send starts this close to the end of the row's claim: a send (with its timeouts) must end
+# before another sender may take the row. What is left goes back and is claimed again.
+CLAIM_MARGIN = 60.0
 
 
 class Transport(Protocol):
@@ -108,8 +115,13 @@ class Sender:
         fold_after: int = FOLD_AFTER,
         fold_keep: int = FOLD_KEEP,
         clock: Clock | None = None,
+        owner: str | None = None,
+        claim_seconds: float = CLAIM_SECONDS,
     ) -> None:
         self.store = store
+        self.owner = owner or new_owner()  # the name this sender's claims carry
+        self.claim_seconds = claim_seconds
+        self.claim_margin = min(CLAIM_MARGIN, claim_seconds / 5)
         self.transports = transports
         self.clock = clock or store.clock
         pacing = pacing or {}
@@ -157,17 +169,23 @@ class Sender:
         return [name for name, limits in self._limits.items() if limits.paused_until <= now]
 
     async def send_due(self) -> int:
-        """One round: every due row of the platforms not paused, chats in parallel, each
-        chat's rows in order. Returns how many rows were attempted."""
+        """One round: claim the due rows of the platforms not paused, send them (chats in
+        parallel, each chat's rows in order), give back what is left. Returns how many rows
+        were claimed."""
         platforms = self._open_platforms()
         if not platforms:
             return 0
-        known = await self.store.outbox.due(limit=self.batch, platforms=platforms)
+        known = await self.store.outbox.claim(
+            self.owner, limit=self.batch, platforms=platforms, seconds=self.claim_seconds
+        )
         by_chat: dict[int, list[Alert]] = {}
         for alert in known:
             by_chat.setdefault(alert.chat.id or 0, []).append(alert)
         if by_chat:
-            await asyncio.gather(*(self._send_chat(rows) for rows in by_chat.values()))
+            try:
+                await asyncio.gather(*(self._send_chat(rows) for rows in by_chat.values()))
+            finally:
+                await self.store.outbox.release(self.owner)
         return len(known)
 
     async def _until_next_due(self) -> float:
@@ -219,6 +237,8 @@ class Sender:
         reply = reply or alert_reply(alert.item, chat.lang)
         for _ in range(3):  # a chat can move, and move back, but not forever
             await self._pace(limits, chat)
+            if not self._still_ours(alert):
+                return None
             try:
                 await transport.send(chat, reply)
             except ChatMoved as exc:
@@ -234,7 +254,7 @@ class Sender:
                 limits.paused_until = max(limits.paused_until, until)
                 # Due again at once, but the paused platform's rows are not taken until the
                 # pause ends: then this chat's alerts go out in their order.
-                await self.store.outbox.retry(alert.id, 0, str(exc), count=False)
+                await self.store.outbox.retry(alert.id, 0, str(exc), owner=self.owner, count=False)
                 return None
             except ChatGone as exc:
                 dropped = await self.store.chats.deactivate(chat_id, str(exc))
@@ -251,10 +271,15 @@ class Sender:
                 await self._backoff(alert, exc)
                 return None
             else:
-                if also:
-                    await self.store.outbox.mark_sent_many([alert.id, *also])
-                else:
-                    await self.store.outbox.mark_sent(alert.id)
+                ids = [alert.id, *(also or [])]
+                marked = await self.store.outbox.mark_sent_many(ids, self.owner)
+                if marked < len(ids):  # only when a send outlived CLAIM_MARGIN
+                    log.warning(
+                        "alert %d to chat %s was sent after its claim ran out; another sender "
+                        "may send it again",
+                        alert.id,
+                        chat.key,
+                    )
                 self.sent += 1
                 return chat
         await self._backoff(alert, DeliveryError("chat keeps moving"))
@@ -263,13 +288,25 @@ class Sender:
     async def _backoff(self, alert: Alert, exc: BaseException) -> None:
         self.failed += 1
         delay = min(BACKOFF_MAX, BACKOFF_BASE * 2**alert.attempts) * random.uniform(0.8, 1.2)
-        alive = await self.store.outbox.retry(alert.id, delay, f"{type(exc).__name__}: {exc}")
-        if alive:
+        outcome = await self.store.outbox.retry(
+            alert.id, delay, f"{type(exc).__name__}: {exc}", owner=self.owner
+        )
+        if outcome == "pending":
             log.info(
                 "alert %d to chat %s: %s; retry in %.0fs", alert.id, alert.chat.key, exc, delay
             )
-        else:
+        elif outcome == "dead":
             log.warning("alert %d to chat %s gave up: %s", alert.id, alert.chat.key, exc)
+
+    def _still_ours(self, alert: Alert) -> bool:
+        """Whether there is time left on the row's claim to start a send."""
+        if alert.claimed_until is None:
+            return True
+        left = (alert.claimed_until - self.clock.now()).total_seconds()
+        if left > self.claim_margin:
+            return True
+        log.info("alert %d: its claim is running out; it goes back to the outbox", alert.id)
+        return False
 
     async def _pace(self, limits: _Limits, chat: Chat) -> None:
         for _ in range(1000):  # a pause can be extended while we wait for it

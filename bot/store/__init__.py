@@ -7,6 +7,7 @@ async with Store.open(path) as store:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,8 +17,11 @@ from bot.store.chats import ChatRepo
 from bot.store.db import Database
 from bot.store.feeds import FeedRepo
 from bot.store.items import ItemRepo, Stats
+from bot.store.lock import InstanceLock
 from bot.store.outbox import Alert, Outbox
 from bot.store.search import MARK_END, MARK_START, Searcher, SearchHit, SearchPage
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "MARK_END",
@@ -42,9 +46,24 @@ class Store:
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, path: Path | str, clock: Clock = SYSTEM) -> AsyncIterator[Store]:
-        async with Database(path) as db:
-            yield cls(db, clock)
+    async def open(
+        cls, path: Path | str, clock: Clock = SYSTEM, *, exclusive: bool = False
+    ) -> AsyncIterator[Store]:
+        """`exclusive`: this process is the one Banwatch running on the file (the bot, not
+        a read command). Refused with a StoreError when another holds it (bot/store/lock.py);
+        claims on the outbox left by a killed process are given back at once."""
+        lock = InstanceLock(Path(path)) if exclusive and str(path) != ":memory:" else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            async with Database(path) as db:
+                store = cls(db, clock)
+                if lock is not None and (stale := await store.outbox.release_all()):
+                    log.info("gave back %d alerts claimed by a Banwatch that stopped", stale)
+                yield store
+        finally:
+            if lock is not None:
+                lock.release()
 
     async def backup(self, target: Path) -> None:
         await self.db.backup(target)

@@ -11,9 +11,10 @@ transaction back whole and is raised as a StoreError starting "disk full".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,13 +144,17 @@ class Database:
         raised as StoreError("disk full: …") once the transaction is rolled back."""
         async with self._lock:
             conn = self.writer
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                await conn.execute("BEGIN IMMEDIATE")
                 yield conn
                 await conn.execute("COMMIT")
             except BaseException as exc:
-                # SQLite may already have rolled back (it does on some SQLITE_FULL errors).
-                if conn.in_transaction:
+                # Always queue a ROLLBACK: a task cancelled while its BEGIN (or COMMIT) was on
+                # its way still has that statement run by aiosqlite's thread, after which this
+                # ROLLBACK runs in turn. When there is nothing to roll back (SQLite already
+                # did, as on some SQLITE_FULL errors, or the COMMIT went through) it fails
+                # harmlessly.
+                with contextlib.suppress(sqlite3.OperationalError):
                     await conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error) and _is_disk_full(exc):
                     raise StoreError(
@@ -158,11 +163,11 @@ class Database:
                     ) from exc
                 raise
 
-    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Iterable[object] = ()) -> list[aiosqlite.Row]:
         async with self.reader.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
-    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Iterable[object] = ()) -> aiosqlite.Row | None:
         async with self.reader.execute(sql, params) as cur:
             return await cur.fetchone()
 

@@ -121,4 +121,12 @@ MIGRATIONS: list[str] = [
         sent_at   TEXT
     );
     """,
+    # 3: outbox claims: a sender takes due rows by writing its name and an expiry on them in one
+    # write transaction, so two senders on one database never send the same alert; a dead
+    # sender's claims lapse at `claimed_until`. Rows already pending stay pending, unclaimed.
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+    CREATE INDEX outbox_claims ON outbox(chat_id, claimed_until) WHERE claimed_until IS NOT NULL;
+    """,
 ]

@@ -3,13 +3,31 @@
 pending → sent, or → dropped (chat gone) / dead (gave up after MAX_ATTEMPTS and two days).
 A row is marked sent only after the platform accepted the message, so a crash can repeat at
 most the message in flight.
+
+Claims. A sender takes due rows with `claim`: in one write transaction (BEGIN IMMEDIATE, so no
+other connection or process can claim in between) it picks due rows that nobody holds and
+writes its name (`claimed_by`) and an expiry (`claimed_until`, CLAIM_SECONDS on the store's
+clock) on them. Two senders on one database therefore never hold, nor send, the same row. A
+sender marks sent, or puts back for a retry, only rows it still holds; at the end of its round
+it `release`s the rest. A sender that dies keeps its claims until they expire; then any sender
+takes them. A chat's pending rows are held by one sender at a time, so per-chat order and pace
+hold across senders too.
+
+The claim is "select the due, unheld rows; stamp them" in one transaction: on PostgreSQL it is
+the same select with `FOR UPDATE SKIP LOCKED`, then the same update.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
+
+import aiosqlite
 
 from bot.clock import Clock
 from bot.models import Chat, Item
@@ -21,6 +39,16 @@ MAX_ATTEMPTS = 12
 # An alert gives up only after MAX_ATTEMPTS failures AND this long: a long platform outage
 # must not turn pending alerts into lost ones (the backoff between tries is capped).
 GIVE_UP_AFTER = timedelta(days=2)
+# How long a claim holds. A sender starts no send in the last CLAIM_MARGIN of its claim (see
+# bot/delivery.py), so a send in progress ends well before another sender can take the row.
+CLAIM_SECONDS = 300.0
+
+RetryOutcome = Literal["pending", "dead", "lost"]  # "lost": the row is no longer ours
+
+
+def new_owner() -> str:
+    """A name for one sender, unique across processes and hosts: host:pid:random."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +57,25 @@ class Alert:
     chat: Chat
     item: Item
     attempts: int
+    claimed_until: datetime | None = None  # set on rows taken with `claim`
+
+
+# Pending rows whose time has come and that no live claim holds, on chats that are active and
+# not held by another sender; numbered per chat ("turn") so a batch takes chats round-robin.
+_DUE = (
+    "WITH due AS (SELECT o.id, o.chat_id, o.item_id, o.attempts,"
+    "   row_number() OVER (PARTITION BY o.chat_id ORDER BY o.id) AS turn"
+    "   FROM outbox o JOIN chats c ON c.id = o.chat_id"
+    "   WHERE o.status = 'pending' AND o.not_before <= :now AND c.active = 1 {where}"
+    "   AND (o.claimed_until IS NULL OR o.claimed_until <= :now)"
+    "   AND NOT EXISTS (SELECT 1 FROM outbox x WHERE x.chat_id = o.chat_id"
+    "     AND x.claimed_until > :now AND x.claimed_by <> :owner AND x.status = 'pending'))"
+    " SELECT o.id AS alert_id, o.attempts, o.chat_id, c.platform, c.key, c.kind,"
+    " c.active, c.lang AS chat_lang, {items}"
+    " FROM due o JOIN chats c ON c.id = o.chat_id JOIN items i ON i.id = o.item_id"
+    " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
+    " ORDER BY o.turn, o.id LIMIT :limit"
+)
 
 
 class Outbox:
@@ -43,58 +90,86 @@ class Outbox:
         now: datetime | None = None,
         platforms: Collection[str] | None = None,
     ) -> list[Alert]:
-        """Pending alerts whose time has come, oldest first but taken round-robin across
-        chats, so one chat's backlog never fills the batch ahead of other chats' alerts."""
-        where, params = _platform_filter(platforms)
-        rows = await self.db.fetchall(
-            "WITH due AS (SELECT o.id, o.chat_id, o.item_id, o.attempts,"
-            "   row_number() OVER (PARTITION BY o.chat_id ORDER BY o.id) AS turn"
-            "   FROM outbox o JOIN chats c ON c.id = o.chat_id"
-            f"  WHERE o.status = 'pending' AND o.not_before <= ? AND c.active = 1 {where})"
-            f" SELECT o.id AS alert_id, o.attempts, o.chat_id, c.platform, c.key, c.kind,"
-            f" c.active, c.lang AS chat_lang, {ITEM_COLUMNS}"
-            " FROM due o JOIN chats c ON c.id = o.chat_id JOIN items i ON i.id = o.item_id"
-            " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
-            " ORDER BY o.turn, o.id LIMIT ?",
-            (to_db(now or self.clock.now(), precise=True), *params, limit),
-        )
-        return [
-            Alert(
-                id=r["alert_id"],
-                chat=chat_from_row(r, id_column="chat_id", lang_column="chat_lang"),
-                item=item_from_row(r),
-                attempts=r["attempts"],
-            )
-            for r in rows
-        ]
+        """Pending alerts whose time has come and that no sender holds, oldest first but taken
+        round-robin across chats, so one chat's backlog never fills the batch ahead of other
+        chats' alerts. Only a look: `claim` is what a sender uses."""
+        sql, params = _due_query(platforms, now or self.clock.now(), limit, owner="")
+        rows = await self.db.fetchall(sql, params)
+        return [_alert(r) for r in rows]
 
-    async def mark_sent(self, alert_id: int) -> None:
+    async def claim(
+        self,
+        owner: str,
+        *,
+        limit: int = 100,
+        platforms: Collection[str] | None = None,
+        seconds: float = CLAIM_SECONDS,
+    ) -> list[Alert]:
+        """Take up to `limit` due alerts for `owner` until now + `seconds`, atomically."""
+        now = self.clock.now()
+        until = now + timedelta(seconds=seconds)
+        sql, params = _due_query(platforms, now, limit, owner=owner)
         async with self.db.transaction() as conn:
+            async with conn.execute(sql, params) as cur:
+                rows = list(await cur.fetchall())
+            if not rows:
+                return []
             await conn.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
-                " WHERE id = ?",
-                (to_db(self.clock.now()), alert_id),
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ?"
+                " WHERE id IN (SELECT value FROM json_each(?))",
+                (owner, to_db(until, precise=True), _ids([r["alert_id"] for r in rows])),
             )
+        return [_alert(r, claimed_until=until) for r in rows]
 
-    async def mark_sent_many(self, alert_ids: list[int]) -> None:
-        """Rows folded into one message: all sent in one transaction."""
-        now = to_db(self.clock.now())
+    async def release(self, owner: str) -> int:
+        """Give back every row `owner` still holds unfinished (the end of its round)."""
         async with self.db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
-                " WHERE id = ?",
-                [(now, alert_id) for alert_id in alert_ids],
+            cur = await conn.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL"
+                " WHERE claimed_by = ? AND claimed_until IS NOT NULL",
+                (owner,),
             )
+            return cur.rowcount
 
-    async def retry(self, alert_id: int, delay: float, error: str, *, count: bool = True) -> bool:
-        """Try again after `delay` seconds. Returns False when the alert gave up (dead).
-        `count=False` for waits the platform asked for (rate limits), which are not failures."""
+    async def release_all(self) -> int:
+        """Give back every claim: only when no other sender can be running (the instance lock
+        is held), so that claims left by a killed process do not wait for their expiry."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL"
+                " WHERE claimed_until IS NOT NULL"
+            )
+            return cur.rowcount
+
+    async def mark_sent(self, alert_id: int, owner: str) -> bool:
+        """Sent, if `owner` still holds the row. Returns whether it did."""
+        return await self.mark_sent_many([alert_id], owner) == 1
+
+    async def mark_sent_many(self, alert_ids: list[int], owner: str) -> int:
+        """Rows folded into one message: all sent in one transaction. Returns how many of
+        them `owner` still held (only those are marked)."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
+                " claimed_by = NULL, claimed_until = NULL"
+                " WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by = ?",
+                (to_db(self.clock.now()), _ids(alert_ids), owner),
+            )
+            return cur.rowcount
+
+    async def retry(
+        self, alert_id: int, delay: float, error: str, *, owner: str, count: bool = True
+    ) -> RetryOutcome:
+        """Try again after `delay` seconds, and give the row back. "dead" when the alert gave
+        up, "lost" when `owner` no longer held it (nothing changed). `count=False` for waits
+        the platform asked for (rate limits), which are not failures."""
         async with self.db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE outbox SET attempts = attempts + ?, not_before = ?, last_error = ?,"
+                " claimed_by = NULL, claimed_until = NULL,"
                 " status = CASE WHEN attempts + ? >= ? AND created < ? THEN 'dead'"
                 " ELSE 'pending' END"
-                " WHERE id = ? RETURNING status",
+                " WHERE id = ? AND claimed_by = ? RETURNING status",
                 (
                     int(count),
                     to_db(self.clock.now() + timedelta(seconds=delay), precise=True),
@@ -103,11 +178,14 @@ class Outbox:
                     MAX_ATTEMPTS,
                     to_db(self.clock.now() - GIVE_UP_AFTER),
                     alert_id,
+                    owner,
                 ),
             )
             row = await cur.fetchone()
             await cur.close()
-        return row is not None and row[0] == "pending"
+        if row is None:
+            return "lost"
+        return "pending" if row[0] == "pending" else "dead"
 
     async def pending_count(self) -> int:
         row = await self.db.fetchone("SELECT count(*) FROM outbox WHERE status = 'pending'")
@@ -116,7 +194,9 @@ class Outbox:
     async def next_due(self, platforms: Collection[str] | None = None) -> datetime | None:
         where, params = _platform_filter(platforms)
         row = await self.db.fetchone(
-            "SELECT min(o.not_before) FROM outbox o JOIN chats c ON c.id = o.chat_id"
+            # A held row is due again when its claim expires (unless it is finished first).
+            "SELECT min(max(o.not_before, coalesce(o.claimed_until, '')))"
+            " FROM outbox o JOIN chats c ON c.id = o.chat_id"
             f" WHERE o.status = 'pending' AND c.active = 1 {where}",
             params,
         )
@@ -128,3 +208,29 @@ def _platform_filter(platforms: Collection[str] | None) -> tuple[str, tuple[str,
         return "", ()
     names = tuple(platforms)
     return f"AND c.platform IN ({','.join('?' * len(names))})", names
+
+
+def _due_query(
+    platforms: Collection[str] | None, now: datetime, limit: int, *, owner: str
+) -> tuple[str, dict[str, object]]:
+    params: dict[str, object] = {"now": to_db(now, precise=True), "owner": owner, "limit": limit}
+    where = ""
+    if platforms is not None:
+        names = {f"p{n}": name for n, name in enumerate(platforms)}
+        where = f"AND c.platform IN ({', '.join(':' + key for key in names)})"
+        params.update(names)
+    return _DUE.format(where=where, items=ITEM_COLUMNS), params
+
+
+def _alert(row: aiosqlite.Row, claimed_until: datetime | None = None) -> Alert:
+    return Alert(
+        id=row["alert_id"],
+        chat=chat_from_row(row, id_column="chat_id", lang_column="chat_lang"),
+        item=item_from_row(row),
+        attempts=row["attempts"],
+        claimed_until=claimed_until,
+    )
+
+
+def _ids(ids: list[int]) -> str:
+    return "[" + ",".join(str(int(i)) for i in ids) + "]"

@@ -150,3 +150,17 @@ async def test_backup_during_writes_is_a_consistent_copy(store: Store, tmp_path:
         assert stats.items % 100 == 0  # whole transactions only
         row = await copy.db.fetchone("SELECT count(*) FROM items_fts")
         assert row is not None and row[0] == stats.items
+
+
+async def test_a_write_cancelled_at_its_begin_leaves_no_transaction_open(store: Store) -> None:
+    """The sender is cancelled (shutdown) while its claim's BEGIN IMMEDIATE is on its way to
+    SQLite's thread: the transaction that BEGIN opened is rolled back, and the next write
+    works instead of failing with "cannot start a transaction within a transaction"."""
+    for _ in range(20):  # the cancel lands at a slightly different moment each time
+        task = asyncio.create_task(store.outbox.claim("stopping"))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await store.outbox.claim("next") == []
+    assert not store.db.writer.in_transaction

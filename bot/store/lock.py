@@ -1,0 +1,70 @@
+"""One running Banwatch per SQLite file: an exclusive `flock` on `<database>.lock`.
+
+The bot (and the other long-running entry points: the terminal chat, `fetch`) open the store
+with `exclusive=True`, which takes the lock for the life of the store; read commands
+(`latest`, `search`, `backup`, `feeds list` …) don't, and keep working while the bot runs.
+The kernel drops a flock when the process holding it dies, however it dies, so a crash never
+leaves a stale lock; the file itself stays (removing it would let two processes lock two
+different files of the same name). It holds the pid of its holder, for the refusal message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+from bot.errors import StoreError
+
+
+def lock_path(database: Path) -> Path:
+    """`<database>.lock`, beside the real file (symbolic links followed), so that two
+    spellings of one database share one lock."""
+    real = database.resolve()
+    return real.with_name(real.name + ".lock")
+
+
+class InstanceLock:
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.path = lock_path(database)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise StoreError naming the process that has it."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot lock {self.path}: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd)
+            os.close(fd)
+            raise StoreError(
+                f"another Banwatch is already running on {self.database} (pid {holder}); "
+                "stop it or set BOT_DATABASE to another file"
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise StoreError(f"cannot lock {self.path}: {exc.strerror or exc}") from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing the only descriptor drops the flock
+            self._fd = None
+
+
+def _read_pid(fd: int) -> str:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return "unknown"
+    return text if text.isdecimal() else "unknown"
