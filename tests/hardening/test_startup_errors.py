@@ -6,9 +6,12 @@ the setting, with a non-zero exit, and the token appears nowhere in the output."
 
 from __future__ import annotations
 
+import errno
+import itertools
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -17,8 +20,11 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
+from telegram.error import NetworkError, TimedOut
 
+from bot.adapters.telegram.app import startup_error
 from tests.support.botapi import FakeBotAPI
 
 TIMEOUT = 60
@@ -311,3 +317,46 @@ def test_a_taken_webhook_port_is_one_line_naming_the_settings(
     line = the_one_line(result, bot_api.token)
     assert f"cannot listen for the webhook on 127.0.0.1:{port} (address already in use)" in line
     assert "BOT_WEBHOOK_PORT" in line
+
+
+def chained(*chain: BaseException) -> BaseException:
+    """chain[-1] caused by chain[-2] … caused by chain[0] (`raise … from`), as the HTTP
+    stacks wrap a socket error; returns the outermost."""
+    for cause, exc in itertools.pairwise(chain):
+        exc.__cause__ = cause
+    return chain[-1]
+
+
+@pytest.mark.parametrize(
+    ("socket_error", "reason"),
+    [
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "DNS lookup failed"),
+        (
+            socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+            "DNS lookup failed",
+        ),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed"), "connection refused"),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), "network unreachable"),
+        (TimeoutError(), "timed out"),
+        (ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"), "TLS error"),
+    ],
+)
+def test_without_a_network_the_line_names_the_cause(
+    socket_error: BaseException, reason: str
+) -> None:
+    """What the machine without a network (or behind a broken proxy) raises, wrapped as
+    httpx and python-telegram-bot wrap it, becomes one line with the cause."""
+    exc = chained(
+        socket_error, httpx.ConnectError("All connection attempts failed"), NetworkError("x")
+    )
+    assert isinstance(exc, NetworkError)
+    line = str(startup_error(exc, "https://api.telegram.org"))
+    assert line == (
+        f"cannot reach the Telegram Bot API at https://api.telegram.org ({reason}): "
+        "check your network or TELEGRAM_API_URL"
+    )
+
+
+def test_a_telegram_timeout_is_named_as_one() -> None:
+    line = str(startup_error(chained(httpx.ConnectTimeout("x"), TimedOut()), "http://x"))
+    assert "(timed out)" in line
