@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import Iterator
 from types import TracebackType
@@ -232,7 +233,7 @@ class TelegramAdapter:
             listen, port = self.settings.webhook_listen, self.settings.webhook_port
             raise StartupError(
                 f"cannot listen for the webhook on {listen}:{port} "
-                f"({(exc.strerror or str(exc)).lower()}): "
+                f"({(os.strerror(exc.errno) if exc.errno else str(exc)).lower()}): "
                 "check BOT_WEBHOOK_LISTEN and BOT_WEBHOOK_PORT"
             ) from None
         await self.application.bot.set_webhook(
