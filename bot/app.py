@@ -26,6 +26,8 @@ from bot.digest import DigestTask
 from bot.feeds.feedlist import default_feeds_path, read_feed_list
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller, PollReport
+from bot.redact import install as mask_secrets
+from bot.redact import mask_handlers
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ def configure_logging(settings: Settings) -> None:
     # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    mask_secrets(settings)  # tokens, secrets, URL passwords: never in a log line or traceback
 
 
 def make_classifier(settings: Settings) -> Classifier:
@@ -194,6 +197,7 @@ async def run_telegram(settings: Settings, clock: Clock = SYSTEM) -> None:
         services(settings, clock, exclusive=True) as svc,
         TelegramAdapter(settings, svc.commands, svc.store) as tg,
     ):
+        mask_handlers()  # any handler a library added while starting
         jobs = background_jobs(svc, {"telegram": tg.transport})
         log.info("Banwatch is running on Telegram; Ctrl-C stops it")
         await run_until_stopped(*jobs)
@@ -214,6 +218,7 @@ async def run_discord(settings: Settings) -> None:
             transports["telegram"] = (await adapters.enter_async_context(tg)).transport
         dc = await adapters.enter_async_context(DiscordAdapter(settings, svc.commands, svc.store))
         transports["discord"] = dc.transport
+        mask_handlers()  # any handler a library added while starting
         jobs = background_jobs(svc, transports, {"discord": DISCORD_PACING})
         log.info("Banwatch is running on %s; Ctrl-C stops it", " and ".join(transports))
         await run_until_stopped(*jobs, dc.closed())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -11,18 +12,23 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot import app as runner
 from bot.adapters.console import render_plain
-from bot.commands import Invocation
+from bot.clitext import for_cli, utf8_lines, write_problem
+from bot.commands import Invocation, Reply
 from bot.commands.admin import feed_status
 from bot.config import Settings, load_settings
-from bot.errors import BanwatchError
+from bot.errors import BanwatchError, UsageError
 from bot.feeds.poller import PollReport
+from bot.redact import REDACTOR
+from bot.store.paths import database_path_problem
 
 T = TypeVar("T")
+BACKUP = "banwatch-backup.db"  # the file name suggested when a folder is given
 
 cli = typer.Typer(
     help="Banwatch: crypto platform bans and regulation from news feeds, in chat.",
@@ -36,8 +42,22 @@ err = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]banwatch:[/] {message}", highlight=False, markup=True)
+    """One line on stderr (secrets masked, never read as markup); exit status 2."""
+    err.print(f"[bold red]banwatch:[/] {escape(REDACTOR(message))}", highlight=False, markup=True)
     return typer.Exit(2)
+
+
+def require_database(cfg: Settings) -> None:
+    """Reading commands use the bot's database and never create one: without it, say which
+    file was looked for and how to get one."""
+    path = cfg.database
+    if str(path) == ":memory:" or path.exists():
+        return
+    raise fail(
+        database_path_problem(path)
+        or f"no database at {path}: run `banwatch fetch --once` (or `banwatch run`) first, "
+        "or set BOT_DATABASE to the bot's database"
+    )
 
 
 def settings() -> Settings:
@@ -138,15 +158,24 @@ def fetch(
     run_async(go())
 
 
-def _command(name: str, args: str, page: int = 1) -> None:
+def _command(name: str, args: str, page: int = 1, *, read: bool = True) -> None:
+    """Run a chat command and print its reply in command-line words; a usage hint or a
+    refusal goes to stderr with exit status 2. `read`: needs an existing database."""
     cfg = settings()
+    if read:
+        require_database(cfg)
 
-    async def go() -> str:
+    async def go() -> Reply:
         async with runner.services(cfg) as svc:
             inv = Invocation("console", "cli", name, args, user_id="console", page=page)
-            return render_plain(await svc.commands.run(inv))
+            return for_cli(await svc.commands.run(inv))
 
-    print(run_async(go()))
+    reply = run_async(go())
+    if reply.error:
+        raise fail(render_plain(reply).replace("\n", " "))
+    print(render_plain(reply))
+    if name in ("latest", "search") and not reply.entries:
+        err.print(f"(read from the database {cfg.database})", highlight=False, markup=False)
 
 
 @cli.command()
@@ -170,19 +199,37 @@ def search(
 def backup(target: Annotated[Path, typer.Argument(help="Where to write the copy")]) -> None:
     """Copy the database safely while the bot runs (SQLite online backup)."""
     cfg = settings()
+    require_database(cfg)
+    if target.is_dir():
+        folder = write_problem(IsADirectoryError(), target, BACKUP)
+        raise fail(f"cannot back up to {target}: {folder}")
+    if target.exists() and target.resolve() == cfg.database.resolve():
+        raise fail(f"cannot back up {target} onto itself: give another file name")
+    existed = target.exists()
 
-    async def go() -> None:
+    async def go() -> str | None:
         async with runner.services(cfg) as svc:
-            await svc.store.backup(target)
+            try:
+                await svc.store.backup(target)
+            except (OSError, sqlite3.Error) as exc:
+                if not existed and target.is_file():
+                    target.unlink()  # no half-written copy left behind
+                return write_problem(exc, target, BACKUP)
+        return None
 
-    run_async(go())
+    problem = run_async(go())
+    if problem is not None:
+        raise fail(f"cannot back up to {target}: {problem}")
     print(f"backed up {cfg.database} to {target}")
 
 
 @cli.command()
 def classify(
     file: Annotated[
-        typer.FileText | None, typer.Argument(help="JSON Lines file (default: stdin)")
+        Path | None,
+        typer.Argument(
+            help="JSON Lines file (default: stdin)", dir_okay=False, exists=True, allow_dash=True
+        ),
     ] = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="add the rules that decided each verdict")
@@ -193,17 +240,39 @@ def classify(
     cfg = settings()
     from bot.classify.jsonl import classify_stream
 
-    classify_stream(file or sys.stdin, sys.stdout, runner.make_classifier(cfg), explain=explain)
+    with utf8_input(file) as lines:
+        classify_stream(lines, sys.stdout, runner.make_classifier(cfg), explain=explain)
+
+
+@contextmanager
+def utf8_input(file: Path | None) -> Iterator[Iterator[str]]:
+    """The lines of `file` (stdin for None or "-"); a line that is not UTF-8 stops the
+    command with one line naming the file and the fix."""
+    try:
+        if file is None or str(file) == "-":
+            yield utf8_lines(sys.stdin.buffer, "stdin")
+            return
+        with file.open("rb") as raw:
+            yield utf8_lines(raw, str(file))
+    except UsageError as exc:
+        raise fail(str(exc)) from None
 
 
 @cli.command("eval")
 def evaluate(
-    file: Annotated[typer.FileText, typer.Argument(help="JSON Lines with a 'label' field")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="JSON Lines with a 'label' field", dir_okay=False, exists=True, allow_dash=True
+        ),
+    ],
 ) -> None:
     """Precision, recall and F1 per category and per language, and the confusion matrix."""
     from bot.classify.jsonl import evaluate as run_eval
 
-    run_eval(file, sys.stdout, runner.make_classifier(settings()))
+    classifier = runner.make_classifier(settings())
+    with utf8_input(file) as lines:
+        run_eval(lines, sys.stdout, classifier)
 
 
 @cli.command("rules")
@@ -235,6 +304,7 @@ def rules(
 def feeds_list() -> None:
     """Every feed with its health."""
     cfg = settings()
+    require_database(cfg)
 
     async def go() -> Table:
         async with runner.services(cfg) as svc:
@@ -253,7 +323,7 @@ def feeds_list() -> None:
 @feeds_cli.command("add")
 def feeds_add(url: str) -> None:
     """Watch a new feed."""
-    _command("addfeed", url)
+    _command("addfeed", url, read=False)
 
 
 @feeds_cli.command("remove")
@@ -286,6 +356,10 @@ def feeds_export(
 ) -> None:
     """Write the feeds as OPML."""
     cfg = settings()
+    require_database(cfg)
+    if file is not None and file.is_dir():
+        problem = write_problem(IsADirectoryError(), file, "feeds.opml")
+        raise fail(f"cannot write {file}: {problem}")
     from bot.feeds.feedlist import export_opml
 
     async def go() -> str:
@@ -296,7 +370,10 @@ def feeds_export(
     if file is None:
         sys.stdout.write(text)
     else:
-        file.write_text(text, encoding="utf-8")
+        try:
+            file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write {file}: {write_problem(exc, file, 'feeds.opml')}") from None
         print(f"wrote {file}")
 
 

@@ -2,6 +2,7 @@
 
     BanwatchError
     ├── ConfigError            a setting is missing or malformed; start-up stops with one line
+    ├── StartupError           a chat platform refused or could not be reached at start-up
     ├── FeedError              a feed could not be fetched or read; recorded on the feed
     │   ├── FetchError         network, HTTP status, size or redirect limits
     │   └── ParseError         the body is not a feed feedparser can read
@@ -25,6 +26,11 @@ class BanwatchError(Exception):
 
 class ConfigError(BanwatchError):
     pass
+
+
+class StartupError(BanwatchError):
+    """The bot could not start on a platform (token rejected, API unreachable); the
+    message names the cause and the setting to check, in one line."""
 
 
 class FeedError(BanwatchError):

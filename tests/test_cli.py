@@ -136,7 +136,10 @@ def test_feeds_export_import_round_trip(env: dict[str, str], tmp_path: Path) -> 
     banwatch("fetch", "--once", env=env)
     opml = tmp_path / "out.opml"
     banwatch("feeds", "export", str(opml), env=env)
-    other = env | {"BOT_DATABASE": str(tmp_path / "other.db"), "BOT_FEEDS": str(opml)}
+    other = {k: v for k, v in env.items() if k != "BOT_FEEDS"}  # the bundled feeds, then
+    other["BOT_DATABASE"] = str(tmp_path / "other.db")
+    imported = banwatch("feeds", "import", str(opml), env=other)
+    assert "imported 3 new feeds" in imported.stdout
     listing = banwatch("feeds", "list", env=other)
     for path in ("/fr.rss", "/en.rss", "/en.atom"):
         assert path in listing.stdout

@@ -8,6 +8,7 @@ stream goes on.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from bot.classify.classifier import Classifier
@@ -58,7 +59,7 @@ def _verdict(item_id: object, flag: Flag, explain: bool = False) -> dict[str, ob
 
 
 def classify_stream(
-    inp: TextIO, out: TextIO, classifier: Classifier, *, explain: bool = False
+    inp: Iterable[str], out: TextIO, classifier: Classifier, *, explain: bool = False
 ) -> int:
     """Classify every line of `inp`, write one JSON line per input line; return the count.
 
@@ -78,7 +79,7 @@ def classify_stream(
     return count
 
 
-def evaluate(inp: TextIO, out: TextIO, classifier: Classifier) -> EvalReport:
+def evaluate(inp: Iterable[str], out: TextIO, classifier: Classifier) -> EvalReport:
     """Score `classifier` against the labels in `inp`; print the report to `out`."""
     report = EvalReport()
     for line in inp:

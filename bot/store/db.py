@@ -25,6 +25,7 @@ import aiosqlite
 
 from bot.errors import StoreError
 from bot.store.migrations import MIGRATIONS
+from bot.store.paths import database_path_problem
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,18 @@ class Database:
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
+        problem = database_path_problem(self.path)
+        if problem is not None:
+            raise StoreError(problem)
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                reason = (exc.strerror or str(exc)).lower()
+                raise StoreError(
+                    f"cannot create the folder {self.path.parent} for the database ({reason}): "
+                    "set BOT_DATABASE to a path you can write"
+                ) from None
         try:
             self._writer = await self._connect()
             await self._writer.execute("PRAGMA journal_mode=WAL")
@@ -65,13 +76,23 @@ class Database:
             self._reader = await self._connect()
         except sqlite3.DatabaseError as exc:
             await self.close()
-            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+            hint = (
+                ": set BOT_DATABASE to a file you can write" if "unable to open" in str(exc) else ""
+            )
+            raise StoreError(f"cannot open database {self.path}: {exc}{hint}") from exc
         except BaseException:
             await self.close()  # never leave a connection thread behind
             raise
 
     async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        pending = aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            conn = await pending
+        except BaseException:
+            # aiosqlite stops its thread on a failed connect but does not wait: wait here,
+            # or the thread reports to a closed event loop ("Event loop is closed") at exit.
+            await asyncio.to_thread(pending._thread.join, 5)
+            raise
         try:
             conn.row_factory = aiosqlite.Row
             await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -18,6 +18,7 @@ import logging
 from types import TracebackType
 from typing import Any, Self
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -25,14 +26,36 @@ from bot.adapters.discordbot.buttons import BanwatchClient, ButtonCodec, MoreBut
 from bot.adapters.discordbot.handlers import Handlers
 from bot.adapters.discordbot.slash import register
 from bot.adapters.discordbot.transport import DiscordTransport
+from bot.adapters.reach import network_reason
 from bot.commands import Commands
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StartupError
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 MAX_RATELIMIT_TIMEOUT = 30.0  # longer waits are raised (RetryLater) instead of slept through
+
+
+# Banwatch has no voice: discord.py's warnings that voice libraries are missing are noise.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
+def startup_error(exc: BaseException) -> StartupError:
+    """One line for a failed log-in, naming the cause and what to check."""
+    where = f"Discord at {discord.http.Route.BASE}"
+    if isinstance(exc, discord.LoginFailure):
+        return StartupError("Discord rejected the token: check DISCORD_BOT_TOKEN")
+    reason = network_reason(exc)
+    if reason is not None:
+        return StartupError(f"cannot reach {where} ({reason}): check your network")
+    if isinstance(exc, discord.HTTPException):
+        return StartupError(
+            f"{where} answered {exc.status} {exc.response.reason} at log-in: try again later"
+        )
+    # A body that is not the API's JSON (a captive portal's page): discord.py fails on it.
+    return StartupError(f"{where} did not answer as its API does: check your network")
 
 
 class DiscordAdapter:
@@ -58,7 +81,10 @@ class DiscordAdapter:
     async def __aenter__(self) -> Self:
         assert self.settings.discord_bot_token is not None  # noqa: S101 - checked in __init__
         try:
-            await self.client.login(self.settings.discord_bot_token.get_secret_value())
+            try:
+                await self.client.login(self.settings.discord_bot_token.get_secret_value())
+            except (discord.DiscordException, aiohttp.ClientError, OSError, TypeError) as exc:
+                raise startup_error(exc) from None
             await self.sync()
             if self.gateway:
                 self._connection = asyncio.create_task(self.client.connect())

@@ -10,13 +10,16 @@ on every request). TELEGRAM_API_URL points at another Bot API server (self-hoste
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import secrets
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Self
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -25,13 +28,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.reach import network_reason
 from bot.adapters.telegram.callbacks import CallbackCodec
 from bot.adapters.telegram.handlers import Handlers
 from bot.adapters.telegram.transport import TelegramTransport
 from bot.adapters.telegram.webhook import WebhookServer
 from bot.commands import COMMANDS, Commands
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StartupError
+from bot.redact import REDACTOR
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,52 @@ class TokenFilter(logging.Filter):
             record.msg = message.replace(self.token, "<token>")
             record.args = None
         return True
+
+
+@contextlib.contextmanager
+def _quiet_unless_debugging(name: str) -> Iterator[None]:
+    """Silence a library's logs (its traceback of a failed first request) for a moment,
+    unless the bot logs at DEBUG."""
+    logger = logging.getLogger(name)
+    if logging.getLogger().isEnabledFor(logging.DEBUG):
+        yield
+        return
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def startup_error(exc: TelegramError, api_url: str) -> StartupError:
+    """One line for a failed start, naming the cause and the setting to check. Never the
+    library's message as is: python-telegram-bot's own names the token."""
+    where = f"the Telegram Bot API at {api_url}"
+    if isinstance(exc, InvalidToken):
+        return StartupError("Telegram rejected the token: check TELEGRAM_BOT_TOKEN")
+    reason = network_reason(exc)
+    if reason is not None:
+        return StartupError(
+            f"cannot reach {where} ({reason}): check your network or TELEGRAM_API_URL"
+        )
+    if isinstance(exc, BadRequest):  # a webhook URL Telegram refuses, say
+        return StartupError(f"{where} refused the start-up: {REDACTOR(exc.message)[:160]}")
+    if isinstance(exc, NetworkError):  # an HTTP error status whose body is not the API's
+        status = exc.message.split(". Parsing the server response")[0]
+        return StartupError(
+            f"{where} answered {REDACTOR(status)[:80]}, not as the Bot API does: "
+            "check TELEGRAM_API_URL or try again later"
+        )
+    if exc.message == "Invalid server response":  # not JSON: a web page, a proxy
+        return StartupError(
+            f"{where} did not answer as the Bot API does (not JSON; a web page?): "
+            "check TELEGRAM_API_URL"
+        )
+    return StartupError(
+        f"{where} did not answer as the Bot API does ({REDACTOR(exc.message)[:80]}): "
+        "check TELEGRAM_API_URL"
+    )
 
 
 def menu(*, admin: bool = False) -> list[BotCommand]:
@@ -107,7 +158,11 @@ class TelegramAdapter:
         app.add_error_handler(h.error)
 
     async def __aenter__(self) -> Self:
-        await self.application.initialize()
+        try:
+            with _quiet_unless_debugging("telegram"):  # the one line below says it all
+                await self.application.initialize()
+        except TelegramError as exc:
+            raise startup_error(exc, self.settings.telegram_api_url) from None
         try:
             await self._set_menu()
             await self.application.start()
@@ -118,8 +173,10 @@ class TelegramAdapter:
                 await self.application.updater.start_polling(
                     timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
                 )
-        except BaseException:
+        except BaseException as exc:
             await self._close()
+            if isinstance(exc, TelegramError):
+                raise startup_error(exc, self.settings.telegram_api_url) from None
             raise
         log.info(
             "Telegram bot @%s running (%s)",
@@ -170,7 +227,15 @@ class TelegramAdapter:
             self.settings.webhook_listen,
             self.settings.webhook_port,
         )
-        await self.webhook.start()
+        try:
+            await self.webhook.start()
+        except OSError as exc:  # the port is taken, the address is not this machine's
+            listen, port = self.settings.webhook_listen, self.settings.webhook_port
+            raise StartupError(
+                f"cannot listen for the webhook on {listen}:{port} "
+                f"({(os.strerror(exc.errno) if exc.errno else str(exc)).lower()}): "
+                "check BOT_WEBHOOK_LISTEN and BOT_WEBHOOK_PORT"
+            ) from None
         await self.application.bot.set_webhook(
             url=url, secret_token=token, allowed_updates=ALLOWED_UPDATES
         )
