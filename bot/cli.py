@@ -11,16 +11,19 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from bot import app as runner
 from bot.adapters.console import render_plain
 from bot.commands import Invocation
-from bot.commands.admin import feed_status
+from bot.commands.admin import feed_status, shown_url
 from bot.config import Settings, load_settings
 from bot.errors import BanwatchError
 from bot.feeds.poller import PollReport
+from bot.text import strip_controls
 
 T = TypeVar("T")
 
@@ -36,7 +39,7 @@ err = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]banwatch:[/] {message}", highlight=False, markup=True)
+    err.print(f"[bold red]banwatch:[/] {escape(strip_controls(message))}", highlight=False)
     return typer.Exit(2)
 
 
@@ -77,8 +80,9 @@ def poll_progress(total: int | None = None) -> Iterator[Callable[[PollReport], N
         def advance(report: PollReport) -> None:
             progress.advance(task)
             if report.error:
-                name = report.feed.title or report.feed.url
-                progress.console.print(f"✗ {name}: {report.error}", highlight=False, markup=False)
+                name = report.feed.title or shown_url(report.feed.url)
+                line = strip_controls(f"✗ {name}: {report.error}")
+                progress.console.print(line, highlight=False, markup=False)
 
         yield advance
 
@@ -104,7 +108,10 @@ def run() -> None:
 
 @cli.command()
 def chat(
-    poll: Annotated[bool, typer.Option(help="Poll every feed once before the chat starts.")] = True,
+    poll: Annotated[
+        bool,
+        typer.Option(help="Poll the feeds: once before the chat starts, then every interval."),
+    ] = True,
 ) -> None:
     """Chat with the bot in the terminal (reads commands from stdin; exits on EOF)."""
     chat_with(settings(), poll=poll)
@@ -242,9 +249,12 @@ def feeds_list() -> None:
             now = svc.store.clock.now()
             table = Table("id", "feed", "items", "status")
             for f in await svc.store.feeds.all():
-                name = f"{f.title}\n{f.url}" if f.title else f.url
+                url = shown_url(f.url)
+                name = f"{f.title}\n{url}" if f.title else url
                 status = feed_status(f, now)
-                table.add_row(str(f.id), name, str(counts.get(f.id or 0, 0)), status)
+                # Text, not str: a cell given as str is read as markup ("[/x]" raises).
+                cells = (str(f.id), name, str(counts.get(f.id or 0, 0)), status)
+                table.add_row(*(Text(strip_controls(c)) for c in cells))
             return table
 
     Console().print(run_async(go()))

@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.commands import Commands, Invocation, Reply, parse_command_line
 from bot.models import Chat
 from bot.store import MARK_END, MARK_START
+from bot.text import strip_controls
 
 PLATFORM = "console"
 CHAT_KEY = "local"
@@ -21,7 +22,9 @@ PROMPT = "banwatch> "
 
 
 def render_plain(reply: Reply) -> str:
-    """A reply as terminal text: entries numbered by item id, matches in «guillemets»."""
+    """A reply as terminal text: entries numbered by item id, matches in «guillemets».
+    Control characters are dropped: feed text stored before normalisation removed them
+    could otherwise move the cursor, recolour or clear the terminal, or ring its bell."""
     blocks: list[str] = []
     if reply.text:
         blocks.append(reply.text)
@@ -41,7 +44,7 @@ def render_plain(reply: Reply) -> str:
         blocks.append(reply.footer)
     for b in reply.buttons:
         blocks.append(f"[{b.label}: /{b.command} {b.args} (page {b.page})]")
-    return "\n\n".join(blocks)
+    return strip_controls("\n\n".join(blocks))
 
 
 class ConsoleTransport:

@@ -44,7 +44,9 @@ class Store:
     @asynccontextmanager
     async def open(cls, path: Path | str, clock: Clock = SYSTEM) -> AsyncIterator[Store]:
         async with Database(path) as db:
-            yield cls(db, clock)
+            store = cls(db, clock)
+            await store.search.check_index()
+            yield store
 
     async def backup(self, target: Path) -> None:
         await self.db.backup(target)
