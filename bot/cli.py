@@ -119,6 +119,9 @@ def chat(
 
 def chat_with(cfg: Settings, *, poll: bool) -> None:
     async def go() -> None:
+        if not poll:  # nothing to show progress for
+            await runner.run_chat(cfg, first_poll=False)
+            return
         with poll_progress() as advance:
             await runner.run_chat(cfg, first_poll=poll, progress=advance)
 

@@ -172,6 +172,11 @@ def _link(entry: Any, base_url: str) -> str:
     return canonical_url(str(link), base_url)
 
 
+def clean_title(title: str) -> str:
+    """A feed's own title as stored and shown: one line, no control characters."""
+    return one_line(strip_controls(title))
+
+
 def stable_guid(entry: Any, url: str, title: str, text: str) -> str:
     guid = one_line(str(entry.get("id") or entry.get("guid") or ""))
     if guid:
@@ -212,5 +217,5 @@ def normalize_entry(
         fetched=fetched,
         lang=lang,
         author=author,
-        source=one_line(strip_controls(feed_title)),
+        source=clean_title(feed_title),
     )

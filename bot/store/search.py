@@ -3,18 +3,14 @@ recency. Any user input is turned into a safe query: never an SQL or FTS syntax 
 
 from __future__ import annotations
 
-import logging
 import re
-import sqlite3
 from dataclasses import dataclass
 
-from bot.errors import StoreError
 from bot.models import Item
 from bot.store.db import Database
+from bot.store.index_repair import check_search_index
 from bot.store.items import ITEM_COLUMNS, ITEM_JOINS, item_from_row
 from bot.text import has_cjk
-
-log = logging.getLogger(__name__)
 
 MAX_TERMS = 12
 MAX_TERM_CHARS = 64
@@ -27,15 +23,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _RANK = "relevance / (1.0 + (julianday('now') - julianday(i.published)) / 365.0)"
 # Matches ranked per query: the most recently stored ones (see Searcher._search_fts).
 CANDIDATES = 500
-_PROBE_WORD = re.compile(r"[A-Za-z0-9]{3,}")
-
-
-def _is_corrupt(exc: Exception) -> bool:
-    """SQLITE_CORRUPT, or FTS5's SQLITE_CORRUPT_VTAB ("database disk image is malformed")."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF == sqlite3.SQLITE_CORRUPT
-    return isinstance(exc, sqlite3.DatabaseError) and "malformed" in str(exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,65 +54,9 @@ class Searcher:
         self.db = db
 
     async def check_index(self, *, thorough: bool = False) -> bool:
-        """Find damage to the full-text index and rebuild it from the items (one warning
-        line); True when it was rebuilt. A damaged index otherwise answers every search with
-        "Nothing found", or with an error.
-
-        The quick check (every start; milliseconds) compares the number of indexed rows with
-        the number of items and looks the newest item up by one of its words. The thorough
-        one is FTS5's own integrity check against the items (seconds on a large store, and
-        it holds the write lock meanwhile): the long-running bot runs it once after start.
-        """
-        try:
-            problem = await (self._thorough_problem() if thorough else self._quick_problem())
-        except (sqlite3.Error, StoreError) as exc:
-            if not _is_corrupt(exc):  # busy, read-only, disk: not the index's fault
-                log.warning("could not check the search index: %s", exc)
-                return False
-            problem = str(exc)
-        if problem is None:
-            return False
-        try:
-            async with self.db.transaction() as conn:
-                await conn.execute("INSERT INTO items_fts(items_fts) VALUES('rebuild')")
-        except (sqlite3.Error, StoreError) as exc:
-            log.warning("the search index is damaged (%s); rebuilding it failed: %s", problem, exc)
-            return False
-        row = await self.db.fetchone("SELECT count(*) FROM items")
-        log.warning(
-            "the search index was damaged (%s): rebuilt it from the %d stored items",
-            problem,
-            row[0] if row else 0,
-        )
-        return True
-
-    async def _quick_problem(self) -> str | None:
-        row = await self.db.fetchone(
-            "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM items_fts_docsize)"
-        )
-        items, indexed = (int(row[0]), int(row[1])) if row else (0, 0)
-        if items != indexed:
-            return f"{indexed} rows indexed for {items} items"
-        newest = await self.db.fetchone(
-            "SELECT id, title || ' ' || substr(text, 1, 500) FROM items ORDER BY id DESC LIMIT 1"
-        )
-        # An ASCII word is a token whatever the tokenizer's rules for other scripts.
-        word = _PROBE_WORD.search(str(newest[1])) if newest is not None else None
-        if newest is None or word is None:
-            return None
-        found = await self.db.fetchone(
-            "SELECT rowid FROM items_fts WHERE items_fts MATCH ? AND rowid = ?",
-            (fts_query([word.group()]), newest[0]),
-        )
-        return None if found is not None else f"item {newest[0]} is not found by its words"
-
-    async def _thorough_problem(self) -> str | None:
-        async with self.db.transaction() as conn:
-            # rank = 1: the index is checked against the items too, not only in itself.
-            await conn.execute(
-                "INSERT INTO items_fts(items_fts, rank) VALUES('integrity-check', 1)"
-            )
-        return None
+        """Find damage to the full-text index and rebuild it (see bot.store.index_repair);
+        True when it was rebuilt."""
+        return await check_search_index(self.db, thorough=thorough)
 
     async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
         terms = query_terms(query)
