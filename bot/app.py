@@ -184,7 +184,10 @@ def background_jobs(
 async def _check_search_index(store: Store) -> None:
     """FTS5's thorough check of the search index, once after start (seconds on a large
     store: too slow for every CLI command, which get the quick check); then idle."""
-    await store.search.check_index(thorough=True)
+    try:
+        await store.search.check_index(thorough=True)
+    except Exception:  # a best-effort check must not stop the bot
+        log.exception("the search index check failed")
     await asyncio.Event().wait()
 
 

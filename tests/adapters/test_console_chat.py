@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import IO
@@ -17,7 +18,7 @@ import pytest
 
 from bot.commands.notices import apology
 from bot.store import Store
-from tests.support.builders import SEED_TITLE, seed_item
+from tests.support.builders import SEED_TITLE, make_item, seed_item
 from tests.support.feedserver import FeedServer
 
 TIMEOUT = 60
@@ -133,3 +134,62 @@ def test_a_damaged_search_index_is_rebuilt_at_start(env: dict[str, str]) -> None
     assert "Nothing found" not in result.stdout
     [warning] = [line for line in result.stderr.splitlines() if "search index" in line]
     assert "rebuilt it from the 1 stored items" in warning
+
+
+def test_the_running_chat_checks_the_index_thoroughly_once(env: dict[str, str]) -> None:
+    async def add_items() -> None:
+        async with Store.open(env["BOT_DATABASE"]) as store:
+            [feed] = await store.feeds.all()
+            assert feed.id
+            await store.items.add_many(
+                [seed_item(feed.id), make_item(feed.id, 1, title="Newest market story")]
+            )
+
+    asyncio.run(add_items())
+    with sqlite3.connect(env["BOT_DATABASE"]) as db:  # the seed item indexed under other words
+        db.execute(
+            "INSERT INTO items_fts(items_fts, rowid, title, text)"
+            " SELECT 'delete', id, title, text FROM items WHERE title = ?",
+            (SEED_TITLE,),
+        )
+        db.execute(
+            "INSERT INTO items_fts(rowid, title, text)"
+            " SELECT id, 'zzz', 'zzz' FROM items WHERE title = ?",
+            (SEED_TITLE,),
+        )
+    said: list[str] = []
+    spoke = threading.Event()
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat", "--no-poll"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        errors = proc.stderr
+
+        def listen() -> None:
+            for line in errors:
+                said.append(line)
+                if "search index" in line:
+                    spoke.set()
+
+        listener = threading.Thread(target=listen, daemon=True)
+        listener.start()
+        try:
+            spoke.wait(TIMEOUT / 3)  # the check runs once, in the background, after start
+            proc.stdin.write("/search chinois\n")
+            proc.stdin.close()
+            out = proc.stdout.read()
+            proc.wait(TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        listener.join(TIMEOUT)
+    [warning] = [line for line in said if "search index" in line]
+    assert "search index was damaged" in warning
+    assert "rebuilt it from the 2 stored items" in warning
+    assert proc.returncode == 0, "".join(said)
+    assert SEED_TITLE in out
