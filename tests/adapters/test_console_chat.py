@@ -193,3 +193,13 @@ def test_the_running_chat_checks_the_index_thoroughly_once(env: dict[str, str]) 
     assert "rebuilt it from the 2 stored items" in warning
     assert proc.returncode == 0, "".join(said)
     assert SEED_TITLE in out
+
+
+def test_a_line_over_a_megabyte_is_skipped_and_the_chat_goes_on(env: dict[str, str]) -> None:
+    result = chat(env, "/search " + "x" * 3_000_000 + "\n/feeds\n/item 1")
+    assert result.returncode == 0, result.stderr
+    assert "That line is longer than 1,048,576 characters: skipped." in result.stdout
+    after = result.stdout.split("skipped.", 1)[1]
+    assert "#1 Local wire" in after
+    assert "There is no item 1" in after  # the last line, without a line break
+    assert "xxxx" not in result.stdout
