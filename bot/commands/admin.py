@@ -125,13 +125,13 @@ async def removefeed(ctx: Context, inv: Invocation) -> Reply:
     if refusal := _admin_only(ctx, inv):
         return refusal
     _ = translator(inv.lang)
-    arg = whole_number(inv.args, _("Give the feed's number from /feeds, e.g. /removefeed 3"))
-    removed = await ctx.store.feeds.remove(arg)
+    number = whole_number(inv.args, _("Give the feed's number from /feeds, e.g. /removefeed 3"))
+    removed = await ctx.store.feeds.remove(number)
     if removed is None:
-        return Reply(_("There is no feed #{id}. /feeds lists them.").format(id=arg), error=True)
+        return Reply(_("There is no feed #{id}. /feeds lists them.").format(id=number), error=True)
     return Reply(
         _("Removed feed #{id} ({name}) and its items.").format(
-            id=arg, name=removed.title or shown_url(removed.url)
+            id=number, name=removed.title or shown_url(removed.url)
         )
     )
 

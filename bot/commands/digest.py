@@ -22,7 +22,7 @@ from bot.i18n import translator
 from bot.models import Category, Item
 from bot.store import Store
 from bot.store.items import wants
-from bot.text import fold, one_line, shorten
+from bot.text import fold, one_line, shorten, without_credentials
 
 WINDOW = timedelta(hours=24)
 MAX_LINES = 50  # items listed; the rest are counted
@@ -106,7 +106,8 @@ async def build_digest(store: Store, chat_id: int, lang: str | None, now: dateti
                     break
                 shown += 1
                 also = len(seen_stories[head_of[item.id or 0]]) - 1
-                line = f"• /item {item.id} {shorten(one_line(item.title or item.url), TITLE_CHARS)}"
+                title = one_line(item.title or without_credentials(item.url))
+                line = f"• /item {item.id} {shorten(title, TITLE_CHARS)}"
                 if item.source:
                     line += f" — {item.source}"
                 if also:

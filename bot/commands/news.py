@@ -12,6 +12,7 @@ from bot.errors import UsageError
 from bot.i18n import translator
 from bot.models import Category
 from bot.summarize import DETAIL_CHARS
+from bot.text import without_credentials
 
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
@@ -132,7 +133,8 @@ async def item(ctx: Context, inv: Invocation) -> Reply:
         lines.append(_("Rules: {rules}").format(rules="; ".join(verdict.rules[:6])))
     others = await ctx.store.items.story_of(found.id or 0)
     if others:
-        named = ", ".join(f"{o.source or o.url} ({o.url})" for o in others[:STORY_SHOWN])
+        shown = [(o.source, without_credentials(o.url)) for o in others[:STORY_SHOWN]]
+        named = ", ".join(f"{source or url} ({url})" for source, url in shown)
         lines.append(_("Also reported by: {sources}").format(sources=named))
     return Reply(entries=(detail,), footer="\n".join(lines), link_preview=True)
 

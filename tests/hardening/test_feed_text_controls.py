@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 
+from bot.adapters.console import render_plain
 from bot.commands import Commands, Invocation
+from bot.commands.alerts import alert_reply
 from bot.config import load_settings
 from bot.feeds.poller import Poller
 from bot.store import Store
 from tests.hardening.conftest import AddFeed
+from tests.support.builders import ban_flag, make_item
 from tests.support.feedserver import FeedServer
 
 # ESC (terminal escapes), BEL, backspace, DEL, a C1 CSI, a right-to-left override and an
@@ -76,3 +79,18 @@ async def test_feeds_shows_no_password_in_feed_urls(store: Store) -> None:
     assert "carol" not in added.text
     assert "pw@" not in added.text
     assert "https://***@x.example/rss" in added.text
+
+
+async def test_item_links_stored_with_a_password_are_shown_without(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://a.example/rss", title="A")
+    assert feed.id
+    item = make_item(feed.id, 1, url="https://reader:s3cret@news.example/a", flag=ban_flag())
+    await store.items.add_many([item])  # a row stored before links lost their credentials
+    commands = Commands(store, load_settings(None))
+    for command, args in (("latest", ""), ("item", str(item.id)), ("search", "bitcoin")):
+        reply = await commands.run(Invocation("telegram", "7", command, args, user_id="7"))
+        [shown] = reply.entries
+        assert shown.url == "https://news.example/a", command
+        assert "s3cret" not in render_plain(reply)
+    alert = alert_reply(item)
+    assert alert.entries[0].url == "https://news.example/a"
