@@ -23,6 +23,7 @@ from bot.commands import Commands
 from bot.config import Settings
 from bot.delivery import Pacing, Sender, Transport
 from bot.digest import DigestTask
+from bot.errors import BanwatchError
 from bot.feeds.feedlist import default_feeds_path, read_feed_list
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller, PollReport
@@ -130,7 +131,10 @@ def summary_line(reports: list[PollReport]) -> str:
 async def run_until_stopped(
     *jobs: Coroutine[Any, Any, None], main: asyncio.Task[None] | None = None
 ) -> None:
-    """Run background jobs until SIGINT/SIGTERM, or until `main` finishes; then cancel all."""
+    """Run background jobs until SIGINT/SIGTERM, or until `main` finishes; then cancel all.
+    When `main` or a job fails, the others are cancelled too and the failure is raised as
+    one line (a BanwatchError the CLI prints before exiting non-zero); its traceback is
+    logged at DEBUG (BOT_LOG_LEVEL=DEBUG)."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -140,11 +144,14 @@ async def run_until_stopped(
     waiters = [asyncio.create_task(stop.wait()), *tasks]
     if main is not None:
         waiters.append(main)
+    failure: BaseException | None = None
     try:
         done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            if task is not main and not task.cancelled() and task.exception() is not None:
-                log.error("background job failed", exc_info=task.exception())
+            if not task.cancelled() and task.exception() is not None and failure is None:
+                failure = task.exception()
+                what = "the chat" if task is main else "a background job"
+                log.debug("%s failed", what, exc_info=failure)
     finally:
         for task in waiters:
             task.cancel()
@@ -152,20 +159,42 @@ async def run_until_stopped(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
+    if failure is not None:
+        if isinstance(failure, BanwatchError):
+            raise failure
+        detail = " ".join(str(failure).split())[:300]
+        raise BanwatchError(
+            f"stopped by an internal error: {type(failure).__name__}: {detail} "
+            "(BOT_LOG_LEVEL=DEBUG logs where)"
+        )
 
 
 def background_jobs(
     svc: Services,
     transports: Mapping[str, Transport],
     pacing: Mapping[str, Pacing] | None = None,
+    *,
+    poll: bool = True,
 ) -> list[Coroutine[Any, Any, None]]:
-    """What runs beside any adapter: the poller, the alert sender (woken by new items) and
-    the daily digests (looked at every 30 s, or every poll interval when shorter)."""
+    """What runs beside any adapter: the poller (unless `poll` is off), the alert sender
+    (woken by new items), the daily digests (looked at every 30 s, or every poll interval
+    when shorter) and one thorough check of the search index."""
     sender = Sender(svc.store, transports, pacing)
     svc.poller.on_new_items = lambda _items: sender.wake()
     every = min(DIGEST_EVERY_S, svc.settings.poll_interval)
     digests = DigestTask(svc.store, transports, every=every)
-    return [svc.poller.run(), sender.run(), digests.run()]
+    jobs = [_check_search_index(svc.store), sender.run(), digests.run()]
+    return [svc.poller.run(), *jobs] if poll else jobs
+
+
+async def _check_search_index(store: Store) -> None:
+    """FTS5's thorough check of the search index, once after start (seconds on a large
+    store: too slow for every CLI command, which get the quick check); then idle."""
+    try:
+        await store.search.check_index(thorough=True)
+    except Exception:  # a best-effort check must not stop the bot
+        log.exception("the search index check failed")
+    await asyncio.Event().wait()
 
 
 async def run_chat(
@@ -176,7 +205,9 @@ async def run_chat(
     out: TextIO | None = None,
     progress: Callable[[PollReport], None] | None = None,
 ) -> None:
-    """The terminal chat, with the poller and the alert sender running beside it."""
+    """The terminal chat, with the poller and the alert sender running beside it. With
+    `first_poll` off (`chat --no-poll`) nothing is polled at all: the chat reads the store
+    as it is."""
     from bot.adapters.console import ConsoleTransport, chat_loop
 
     out = out or sys.stdout
@@ -184,7 +215,7 @@ async def run_chat(
         if first_poll:
             reports = await svc.poller.poll_once(progress=progress)
             print(summary_line(reports), file=sys.stderr)
-        jobs = background_jobs(svc, {"console": ConsoleTransport(out)})
+        jobs = background_jobs(svc, {"console": ConsoleTransport(out)}, poll=first_poll)
         main = asyncio.create_task(chat_loop(svc.commands, inp, out))
         await run_until_stopped(*jobs, main=main)
 

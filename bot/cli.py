@@ -15,17 +15,19 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from bot import app as runner
 from bot.adapters.console import render_plain
 from bot.clitext import for_cli, utf8_lines, write_problem
 from bot.commands import Invocation, Reply
-from bot.commands.admin import feed_status
+from bot.commands.admin import feed_status, shown_url
 from bot.config import Settings, load_settings
 from bot.errors import BanwatchError, UsageError
 from bot.feeds.poller import PollReport
 from bot.redact import REDACTOR
 from bot.store.paths import database_path_problem
+from bot.text import strip_controls
 
 T = TypeVar("T")
 BACKUP = "banwatch-backup.db"  # the file name suggested when a folder is given
@@ -42,8 +44,10 @@ err = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
 
 def fail(message: str) -> typer.Exit:
-    """One line on stderr (secrets masked, never read as markup); exit status 2."""
-    err.print(f"[bold red]banwatch:[/] {escape(REDACTOR(message))}", highlight=False, markup=True)
+    """One line on stderr (secrets masked, control characters dropped, never read as
+    markup); exit status 2."""
+    line = escape(strip_controls(REDACTOR(message)))
+    err.print(f"[bold red]banwatch:[/] {line}", highlight=False, markup=True)
     return typer.Exit(2)
 
 
@@ -97,8 +101,9 @@ def poll_progress(total: int | None = None) -> Iterator[Callable[[PollReport], N
         def advance(report: PollReport) -> None:
             progress.advance(task)
             if report.error:
-                name = report.feed.title or report.feed.url
-                progress.console.print(f"✗ {name}: {report.error}", highlight=False, markup=False)
+                name = report.feed.title or shown_url(report.feed.url)
+                line = strip_controls(f"✗ {name}: {report.error}")
+                progress.console.print(line, highlight=False, markup=False)
 
         yield advance
 
@@ -124,7 +129,10 @@ def run() -> None:
 
 @cli.command()
 def chat(
-    poll: Annotated[bool, typer.Option(help="Poll every feed once before the chat starts.")] = True,
+    poll: Annotated[
+        bool,
+        typer.Option(help="Poll the feeds: once before the chat starts, then every interval."),
+    ] = True,
 ) -> None:
     """Chat with the bot in the terminal (reads commands from stdin; exits on EOF)."""
     chat_with(settings(), poll=poll)
@@ -132,6 +140,9 @@ def chat(
 
 def chat_with(cfg: Settings, *, poll: bool) -> None:
     async def go() -> None:
+        if not poll:  # nothing to show progress for
+            await runner.run_chat(cfg, first_poll=False)
+            return
         with poll_progress() as advance:
             await runner.run_chat(cfg, first_poll=poll, progress=advance)
 
@@ -312,9 +323,12 @@ def feeds_list() -> None:
             now = svc.store.clock.now()
             table = Table("id", "feed", "items", "status")
             for f in await svc.store.feeds.all():
-                name = f"{f.title}\n{f.url}" if f.title else f.url
+                url = shown_url(f.url)
+                name = f"{f.title}\n{url}" if f.title else url
                 status = feed_status(f, now)
-                table.add_row(str(f.id), name, str(counts.get(f.id or 0, 0)), status)
+                # Text, not str: a cell given as str is read as markup ("[/x]" raises).
+                cells = (str(f.id), name, str(counts.get(f.id or 0, 0)), status)
+                table.add_row(*(Text(strip_controls(c)) for c in cells))
             return table
 
     Console().print(run_async(go()))

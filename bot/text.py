@@ -140,3 +140,34 @@ def shorten(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" \n,;:.-–—") + "…"
+
+
+# Characters that steer a terminal or reorder text rather than show anything: C0 controls but
+# tab and line feed, DEL, C1 controls, and the bidirectional embeddings, overrides and
+# isolates (U+202A–U+202E, U+2066–U+2069) that can make text read backwards. Feed text loses
+# them at normalisation; the terminal output drops them again for rows stored before that.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_replacement(found: re.Match[str]) -> str:
+    return " " if found.group().isspace() else ""  # \r, \f, \v, NEL and the like: a space
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters (tab and line feed kept; the ones that space
+    text, such as a carriage return, become a space)."""
+    return _CONTROLS.sub(_control_replacement, text)
+
+
+def without_credentials(url: str, mark: str = "") -> str:
+    """`url` without the user name and password of its authority part (`//user:pw@host`),
+    which is put as `mark` instead: feed URLs may carry them for the fetcher, but lists
+    shown to users must not."""
+    start = url.find("//")
+    if start < 0:
+        return url
+    start += 2
+    ends = [i for i in (url.find(c, start) for c in "/?#\\") if i >= 0]
+    end = min(ends, default=len(url))
+    at = url.rfind("@", start, end)
+    return url if at < 0 else url[:start] + mark + url[at + 1 :]

@@ -7,6 +7,7 @@ prints plain-text replies to stdout. Alerts for the console's own chat are print
 from __future__ import annotations
 
 import asyncio
+import codecs
 import sys
 from collections.abc import AsyncIterator
 from typing import TextIO
@@ -14,6 +15,7 @@ from typing import TextIO
 from bot.commands import Commands, Invocation, Reply, parse_command_line
 from bot.models import Chat
 from bot.store import MARK_END, MARK_START
+from bot.text import strip_controls
 
 PLATFORM = "console"
 CHAT_KEY = "local"
@@ -21,7 +23,9 @@ PROMPT = "banwatch> "
 
 
 def render_plain(reply: Reply) -> str:
-    """A reply as terminal text: entries numbered by item id, matches in «guillemets»."""
+    """A reply as terminal text: entries numbered by item id, matches in «guillemets».
+    Control characters are dropped: feed text stored before normalisation removed them
+    could otherwise move the cursor, recolour or clear the terminal, or ring its bell."""
     blocks: list[str] = []
     if reply.text:
         blocks.append(reply.text)
@@ -41,7 +45,7 @@ def render_plain(reply: Reply) -> str:
         blocks.append(reply.footer)
     for b in reply.buttons:
         blocks.append(f"[{b.label}: /{b.command} {b.args} (page {b.page})]")
-    return "\n\n".join(blocks)
+    return strip_controls("\n\n".join(blocks))
 
 
 class ConsoleTransport:
@@ -57,17 +61,41 @@ class ConsoleTransport:
         self.out.flush()
 
 
-async def _stdin_lines(stream: TextIO) -> AsyncIterator[str]:
+LINE_MAX = 1 << 20  # characters of one line; a longer one is read, dropped and answered
+_CHUNK = 1 << 16
+
+
+async def _chunks(stream: TextIO) -> AsyncIterator[str]:
+    """What arrives on `stream`, as soon as it arrives (a line at a time from a terminal)."""
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=1 << 20)
+    reader = asyncio.StreamReader()
     try:
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stream)
     except (ValueError, OSError):  # not a pipe or tty (e.g. a regular file): read in a thread
-        while line := await asyncio.to_thread(stream.readline):
-            yield line
+        while chunk := await asyncio.to_thread(stream.read, _CHUNK):
+            yield chunk
         return
-    while raw := await reader.readline():
-        yield raw.decode("utf-8", errors="replace")
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    while data := await reader.read(_CHUNK):
+        yield decoder.decode(data)
+    yield decoder.decode(b"", final=True)
+
+
+async def _stdin_lines(stream: TextIO) -> AsyncIterator[str | None]:
+    """The lines typed on `stream`; None for a line longer than LINE_MAX, which is read to
+    its end and dropped (never held whole in memory)."""
+    pending = ""
+    dropping = False
+    async for chunk in _chunks(stream):
+        pending += chunk
+        while (end := pending.find("\n")) >= 0:
+            line, pending = pending[: end + 1], pending[end + 1 :]
+            yield None if dropping or len(line) > LINE_MAX else line
+            dropping = False
+        if len(pending) > LINE_MAX:
+            dropping, pending = True, ""
+    if dropping or pending:
+        yield None if dropping else pending
 
 
 async def chat_loop(
@@ -82,8 +110,10 @@ async def chat_loop(
         out.write(PROMPT)
     out.flush()
     async for line in _stdin_lines(inp):
-        text = line.strip()
-        if text:
+        text = line.strip() if line is not None else ""
+        if line is None:
+            out.write(f"That line is longer than {LINE_MAX:,} characters: skipped.\n\n")
+        elif text:
             parsed = parse_command_line(text)
             if parsed is None:
                 reply = Reply("Commands start with a slash, e.g. /latest or /search wechat.")

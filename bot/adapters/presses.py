@@ -62,6 +62,7 @@ class PressCodec:
             return press
         command, sep, rest = data.partition("|")
         page, sep2, args = rest.partition("|")
-        if not (sep and sep2 and command.isalnum() and page.isdigit() and len(page) < 6):
+        ok = sep and sep2 and command.isascii() and command.isalnum()
+        if not (ok and page.isascii() and page.isdigit() and len(page) < 6):  # "²" is a digit
             return None
         return Press(command, int(page), args)

@@ -5,14 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from bot.commands.args import whole_number
 from bot.commands.context import Context
 from bot.commands.reply import Invocation, Reply
 from bot.errors import UsageError
 from bot.i18n import Translate, translator
 from bot.models import Feed
+from bot.text import without_credentials
 
 FEEDS_SHOWN = 60
 URL_MAX = 2000
+
+
+def shown_url(url: str) -> str:
+    """A feed's URL as users see it: a user name and password in it (kept for the fetcher)
+    become `***`. /feeds is open to everyone."""
+    return without_credentials(url, "***@")
 
 
 def feed_status(feed: Feed, now: datetime, tr: Translate | None = None) -> str:
@@ -40,7 +48,7 @@ async def feeds(ctx: Context, inv: Invocation) -> Reply:
     lines = [
         _("#{id} {name} — {count} items, {status}").format(
             id=f.id,
-            name=f.title or f.url,
+            name=f.title or shown_url(f.url),
             count=counts.get(f.id or 0, 0),
             status=feed_status(f, now, _),
         )
@@ -105,6 +113,7 @@ async def addfeed(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
     url = check_feed_url(inv.args, _)
     feed, new = await ctx.store.feeds.add(url)
+    url = shown_url(url)  # the stored URL keeps its credentials; the reply does not
     if not new:
         return Reply(_("Already watching that feed as #{id}; it is enabled.").format(id=feed.id))
     return Reply(
@@ -116,15 +125,13 @@ async def removefeed(ctx: Context, inv: Invocation) -> Reply:
     if refusal := _admin_only(ctx, inv):
         return refusal
     _ = translator(inv.lang)
-    arg = inv.args.strip().lstrip("#")
-    if not arg.isdigit() or len(arg) > 18:
-        raise UsageError(_("Give the feed's number from /feeds, e.g. /removefeed 3"))
-    removed = await ctx.store.feeds.remove(int(arg))
+    number = whole_number(inv.args, _("Give the feed's number from /feeds, e.g. /removefeed 3"))
+    removed = await ctx.store.feeds.remove(number)
     if removed is None:
-        return Reply(_("There is no feed #{id}. /feeds lists them.").format(id=arg), error=True)
+        return Reply(_("There is no feed #{id}. /feeds lists them.").format(id=number), error=True)
     return Reply(
         _("Removed feed #{id} ({name}) and its items.").format(
-            id=arg, name=removed.title or removed.url
+            id=number, name=removed.title or shown_url(removed.url)
         )
     )
 

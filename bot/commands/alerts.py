@@ -9,7 +9,7 @@ from bot.commands.context import entry
 from bot.commands.reply import Reply
 from bot.i18n import translator
 from bot.models import Category, Item
-from bot.text import one_line, shorten
+from bot.text import one_line, shorten, without_credentials
 
 HEADERS = {
     Category.BAN: N_("⚠️ Platform ban"),
@@ -40,7 +40,7 @@ def folded_reply(items: Sequence[Item], lang: str | None = None) -> Reply:
     lines = []
     for item in items[:FOLD_LINES]:
         mark = "⚠️" if item.flag is not None and item.flag.category is Category.BAN else "⚖️"
-        title = shorten(one_line(item.title or item.url), FOLD_TITLE_CHARS)
+        title = shorten(one_line(item.title or without_credentials(item.url)), FOLD_TITLE_CHARS)
         lines.append(
             f"{mark} /item {item.id} — {title}" + (f" ({item.source})" if item.source else "")
         )

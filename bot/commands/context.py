@@ -11,6 +11,7 @@ from bot.i18n import DEFAULT
 from bot.models import Chat, Item
 from bot.store import Store
 from bot.summarize import LIST_CHARS, summarize
+from bot.text import without_credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +44,8 @@ def entry(item: Item, *, limit: int = LIST_CHARS, snippet: str | None = None) ->
     flag = item.flag
     return Entry(
         item_id=item.id,
-        title=item.title or item.url,
-        url=item.url,
+        title=item.title or without_credentials(item.url),
+        url=without_credentials(item.url),  # links stored before they were dropped at intake
         source=item.source,
         published=item.published,
         # Adapters show a search hit's snippet instead of its summary: none is made for it.

@@ -9,9 +9,10 @@ category and jurisdiction, at the chat's local time. `bot.digest` sends it when 
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.commands.alerts import HEADERS
 from bot.commands.context import Context
@@ -21,27 +22,47 @@ from bot.i18n import translator
 from bot.models import Category, Item
 from bot.store import Store
 from bot.store.items import wants
-from bot.text import fold, one_line, shorten
+from bot.text import fold, one_line, shorten, without_credentials
 
 WINDOW = timedelta(hours=24)
 MAX_LINES = 50  # items listed; the rest are counted
 TITLE_CHARS = 100
-_TIME = re.compile(r"^([01]?\d|2[0-3])[:hH.]([0-5]\d)$")
+_TIME = re.compile(r"([01]?[0-9]|2[0-3])[:hH.]([0-5][0-9])")  # ASCII digits: stored as typed
+# Names people type for UTC that are not zone names, or not in every spelling.
+_UTC_ALIASES = frozenset({"utc", "gmt", "z", "zulu", "utc+0", "utc-0", "utc0", "etc/utc"})
+_NOT_ZONES = frozenset({"localtime", "factory"})  # this machine's zone; a placeholder
 
 
 def parse_time(text: str) -> str | None:
     """ "8:30", "08h30", "20.00" → "08:30"; None when it is not a time of day."""
-    found = _TIME.match(text.strip())
+    found = _TIME.fullmatch(text.strip())
     return f"{int(found.group(1)):02d}:{found.group(2)}" if found else None
 
 
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name this machine (or the tzdata package) knows, by its casefold."""
+    return {n.casefold(): n for n in available_timezones() if n.casefold() not in _NOT_ZONES}
+
+
+def zone_name(text: str) -> str | None:
+    """The IANA name for what the user typed, any case ("europe/paris" → "Europe/Paris",
+    "utc", "GMT" and "Z" → "UTC"); None when it names no zone (a region such as "Europe" is
+    a folder of zones, not a zone)."""
+    key = text.strip().casefold()
+    if key in _UTC_ALIASES:
+        return "UTC"
+    return _zone_names().get(key)
+
+
 def zone(name: str) -> ZoneInfo | None:
-    """The IANA time zone of that name, or None."""
-    if not name or len(name) > 64 or ".." in name or name.startswith("/"):
+    """The IANA time zone of that name (any case), or None."""
+    found = zone_name(name)
+    if found is None:
         return None
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(found)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a damaged or missing zone file
         return None
 
 
@@ -85,7 +106,8 @@ async def build_digest(store: Store, chat_id: int, lang: str | None, now: dateti
                     break
                 shown += 1
                 also = len(seen_stories[head_of[item.id or 0]]) - 1
-                line = f"• /item {item.id} {shorten(one_line(item.title or item.url), TITLE_CHARS)}"
+                title = one_line(item.title or without_credentials(item.url))
+                line = f"• /item {item.id} {shorten(title, TITLE_CHARS)}"
                 if item.source:
                     line += f" — {item.source}"
                 if also:
@@ -130,9 +152,9 @@ async def digest(ctx: Context, inv: Invocation) -> Reply:
     for word in words[1:]:
         if (parsed := parse_time(word)) is not None and at is None:
             at = parsed
-        elif tz is None and zone(word) is not None:
-            tz = word
-        elif parse_time(word) is None and ("/" in word or word.isalpha()):
+        elif tz is None and (name := zone_name(word)) is not None and zone(name) is not None:
+            tz = name
+        elif parse_time(word) is None and ("/" in word or any(c.isalpha() for c in word)):
             raise UsageError(
                 _(
                     "I don't know the time zone {zone}. Use an IANA name such as "

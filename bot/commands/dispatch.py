@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.commands import admin, digest, language, news, subscriptions
 from bot.commands.catalog import ABOUT, BY_NAME, help_text
 from bot.commands.context import Context
+from bot.commands.notices import apology
 from bot.commands.reply import Invocation, Reply
 from bot.config import Settings
 from bot.errors import UsageError
@@ -69,9 +70,19 @@ class Commands:
         self.ctx = Context(store, settings, clock or store.clock)
 
     async def run(self, inv: Invocation) -> Reply:
-        """Run one command. Bad arguments give a one-line hint; nothing raises to the adapter
-        except real faults (the adapter's error handler apologises and logs those)."""
-        inv = replace(inv, lang=await self.language(inv))
+        """Run one command. Every command answers: bad arguments give a one-line hint, and
+        a fault inside (a full disk, a damaged index, a bug) is logged with its traceback
+        and answered with a short apology in the user's language; nothing raises to the
+        adapter (only cancellation goes through)."""
+        lang = inv.lang
+        try:
+            lang = await self.language(inv)
+            return await self._run(replace(inv, lang=lang))
+        except Exception:
+            log.exception("command %r failed on %s", inv.command[:32], inv.platform)
+            return Reply(apology(lang), error=True)
+
+    async def _run(self, inv: Invocation) -> Reply:
         _ = translator(inv.lang)
         name = ALIASES.get(inv.command.casefold(), inv.command.casefold())
         handler = HANDLERS.get(name)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 
 from bot.classify import Classifier, Thresholds
+from bot.commands.args import looks_numeric, whole_number
 from bot.commands.context import Context, entry
 from bot.commands.reply import Button, Invocation, Reply
 from bot.errors import UsageError
 from bot.i18n import translator
 from bot.models import Category
 from bot.summarize import DETAIL_CHARS
+from bot.text import without_credentials
 
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
@@ -33,12 +35,9 @@ async def latest(ctx: Context, inv: Invocation) -> Reply:
     count = LATEST_DEFAULT
     categories = _CATEGORY_WORDS["all"]
     for word in inv.args.split():
-        if word.isdigit():
-            count = int(word)
-            if not 1 <= count <= LATEST_MAX:
-                raise UsageError(
-                    _("Give a number from 1 to {max}, e.g. /latest 10").format(max=LATEST_MAX)
-                )
+        if looks_numeric(word):
+            hint = _("Give a number from 1 to {max}, e.g. /latest 10").format(max=LATEST_MAX)
+            count = whole_number(word, hint, high=LATEST_MAX)
         elif word.casefold() in _CATEGORY_WORDS:
             categories = _CATEGORY_WORDS[word.casefold()]
         else:
@@ -97,13 +96,13 @@ def _explainer(ban: float, regulation: float) -> Classifier:
 
 async def item(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
-    arg = inv.args.strip().lstrip("#")
-    if not arg.isdigit() or len(arg) > 18:
-        raise UsageError(_("Give the item's number, e.g. /item 42 (numbers are shown in lists)"))
-    found = await ctx.store.items.get(int(arg))
+    number = whole_number(
+        inv.args, _("Give the item's number, e.g. /item 42 (numbers are shown in lists)")
+    )
+    found = await ctx.store.items.get(number)
     if found is None:
         return Reply(
-            _("There is no item {id}; it may have been pruned.").format(id=arg), error=True
+            _("There is no item {id}; it may have been pruned.").format(id=number), error=True
         )
     detail = entry(found, limit=DETAIL_CHARS)
     lines = []
@@ -134,7 +133,8 @@ async def item(ctx: Context, inv: Invocation) -> Reply:
         lines.append(_("Rules: {rules}").format(rules="; ".join(verdict.rules[:6])))
     others = await ctx.store.items.story_of(found.id or 0)
     if others:
-        named = ", ".join(f"{o.source or o.url} ({o.url})" for o in others[:STORY_SHOWN])
+        shown = [(o.source, without_credentials(o.url)) for o in others[:STORY_SHOWN]]
+        named = ", ".join(f"{source or url} ({url})" for source, url in shown)
         lines.append(_("Also reported by: {sources}").format(sources=named))
     return Reply(entries=(detail,), footer="\n".join(lines), link_preview=True)
 

@@ -3,8 +3,10 @@
 guid       the entry's id/guid, else its canonical link, else sha256(title + text)
 url        absolute, lower-case scheme and host, no default port, no fragment, no
            tracking parameters (utm_*, fbclid, ...); other parameters kept in order
+           and without user name or password (a link is shown to everyone)
 title/text HTML → plain text (bot.feeds.text); the longer of content and summary;
-           text capped at 20,000 characters
+           text capped at 20,000 characters; no control characters (terminal escapes,
+           bell, bidi overrides) in them, the author or the source
 published  published, else updated, as aware UTC; else the fetch time; more than a day
            in the future is clamped to the fetch time
 lang       the entry's or feed's declared language as ISO 639-1, else detected
@@ -24,6 +26,7 @@ from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from bot.feeds.text import html_to_text, one_line, plain_text, shorten
 from bot.models import Item
+from bot.text import strip_controls
 
 MAX_TEXT = 20_000
 MAX_TITLE = 300
@@ -54,7 +57,8 @@ def _is_tracking(key: str) -> bool:
 
 
 def canonical_url(url: str, base: str = "") -> str:
-    """The URL to show and compare: "" when there is none or it is not http(s)."""
+    """The URL to show and compare: "" when there is none or it is not http(s). A user
+    name and password in it are dropped: item links are shown to everyone."""
     url = url.strip()
     if not url:
         return ""
@@ -70,8 +74,6 @@ def canonical_url(url: str, base: str = "") -> str:
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    if parts.username is not None:
-        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
     query = "&".join(
         pair for pair in parts.query.split("&") if pair and not _is_tracking(pair.split("=")[0])
     )
@@ -135,7 +137,9 @@ def _as_text(detail: Any, value: Any) -> str:
     if not value:
         return ""
     kind = str((detail or {}).get("type") or "text/html")
-    return html_to_text(str(value)) if "html" in kind else plain_text(str(value))
+    # Controls go before the whitespace is tidied, and again after: `&#27;` decodes to ESC.
+    raw = strip_controls(str(value))
+    return strip_controls(html_to_text(raw) if "html" in kind else plain_text(raw))
 
 
 def _body(entry: Any) -> str:
@@ -168,6 +172,11 @@ def _link(entry: Any, base_url: str) -> str:
     return canonical_url(str(link), base_url)
 
 
+def clean_title(title: str) -> str:
+    """A feed's own title as stored and shown: one line, no control characters."""
+    return one_line(strip_controls(title))
+
+
 def stable_guid(entry: Any, url: str, title: str, text: str) -> str:
     guid = one_line(str(entry.get("id") or entry.get("guid") or ""))
     if guid:
@@ -197,7 +206,7 @@ def normalize_entry(
         title = text.split("\n", 1)[0]
     title = shorten(title, MAX_TITLE)
     lang = _declared_lang(entry) or lang_code(feed_lang) or detect_lang(f"{title}\n{text}")
-    author = one_line(str(entry.get("author") or "")) or None
+    author = one_line(strip_controls(str(entry.get("author") or ""))) or None
     return Item(
         feed_id=feed_id,
         guid=stable_guid(entry, url, title, text),
@@ -208,5 +217,5 @@ def normalize_entry(
         fetched=fetched,
         lang=lang,
         author=author,
-        source=feed_title,
+        source=clean_title(feed_title),
     )

@@ -27,7 +27,7 @@ from datetime import datetime
 from bot.classify import Classifier, Thresholds
 from bot.errors import FeedError
 from bot.feeds.fetch import FetchResult
-from bot.feeds.normalize import normalize_entry
+from bot.feeds.normalize import clean_title, normalize_entry
 from bot.feeds.parse import parse_bytes
 from bot.models import Item
 
@@ -73,7 +73,7 @@ def prepare(
             continue
         item.flag = classifier.classify(item.title, item.text, item.lang)
         items.append(item)
-    return Prepared(parsed.title, parsed.lang, items)
+    return Prepared(clean_title(parsed.title), parsed.lang, items)
 
 
 _worker_classifier: Classifier | None = None

@@ -51,7 +51,8 @@ class Store:
     ) -> AsyncIterator[Store]:
         """`exclusive`: this process is the one Banwatch running on the file (the bot, not
         a read command). Refused with a StoreError when another holds it (bot/store/lock.py);
-        claims on the outbox left by a killed process are given back at once."""
+        claims on the outbox left by a killed process are given back at once. The search
+        index is checked (and rebuilt when damaged) on every open."""
         lock = InstanceLock(Path(path)) if exclusive and str(path) != ":memory:" else None
         if lock is not None:
             lock.acquire()
@@ -60,6 +61,7 @@ class Store:
                 store = cls(db, clock)
                 if lock is not None and (stale := await store.outbox.release_all()):
                     log.info("gave back %d alerts claimed by a Banwatch that stopped", stale)
+                await store.search.check_index()
                 yield store
         finally:
             if lock is not None:

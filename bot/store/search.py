@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.models import Item
 from bot.store.db import Database
+from bot.store.index_repair import check_search_index
 from bot.store.items import ITEM_COLUMNS, ITEM_JOINS, item_from_row
 from bot.text import chinese_spellings, has_cjk
 
@@ -51,6 +52,11 @@ def fts_query(terms: list[str]) -> str:
 class Searcher:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def check_index(self, *, thorough: bool = False) -> bool:
+        """Find damage to the full-text index and rebuild it (see bot.store.index_repair);
+        True when it was rebuilt."""
+        return await check_search_index(self.db, thorough=thorough)
 
     async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
         terms = query_terms(query)
