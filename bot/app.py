@@ -204,6 +204,7 @@ async def run_chat(
     inp: TextIO | None = None,
     out: TextIO | None = None,
     progress: Callable[[PollReport], None] | None = None,
+    clock: Clock = SYSTEM,
 ) -> None:
     """The terminal chat, with the poller and the alert sender running beside it. With
     `first_poll` off (`chat --no-poll`) nothing is polled at all: the chat reads the store
@@ -211,7 +212,7 @@ async def run_chat(
     from bot.adapters.console import ConsoleTransport, chat_loop
 
     out = out or sys.stdout
-    async with services(settings, exclusive=True) as svc:
+    async with services(settings, clock, exclusive=True) as svc:
         if first_poll:
             reports = await svc.poller.poll_once(progress=progress)
             print(summary_line(reports), file=sys.stderr)

@@ -5,24 +5,26 @@ polls nothing."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import IO
 
 import pytest
 
+from bot.app import run_chat
 from bot.commands.notices import apology
+from bot.config import load_settings
 from bot.store import Store
 from tests.support.builders import SEED_TITLE, make_item, seed_item
+from tests.support.clock import FakeClock
 from tests.support.feedserver import FeedServer
 
 TIMEOUT = 60
-NO_REQUEST_WITHIN = 3.0  # seconds the old code needed far less than to fetch a due feed
 
 
 @pytest.fixture
@@ -89,33 +91,42 @@ def test_a_fatal_fault_exits_non_zero_with_one_line(env: dict[str, str]) -> None
     assert "No space left on device" in lines[0]
 
 
-def test_no_poll_fetches_nothing_in_the_background(
-    env: dict[str, str], feed_server: FeedServer
+@pytest.mark.parametrize("poll", [False, True], ids=["no-poll", "poll"])
+async def test_no_poll_fetches_nothing_in_the_background(
+    env: dict[str, str], feed_server: FeedServer, tmp_path: Path, poll: bool
 ) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "chat", "--no-poll"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+    """The chat in this process on a fake clock that jumps whenever the bot waits on it: the
+    feed is due, and three poll intervals of the clock pass while the chat is open. With
+    polling on (the control) the feed is fetched; with `--no-poll` never."""
+    settings = load_settings(
+        None,
+        BOT_DATABASE=env["BOT_DATABASE"],
+        BOT_FEEDS=env["BOT_FEEDS"],
+        BOT_ALLOW_PRIVATE_FEEDS="1",
+        BOT_POLL_INTERVAL="60",
     )
-    try:
-        assert proc.stdin is not None
-        proc.stdin.write("/help\n")
-        proc.stdin.flush()
-        # The feed is due now: a poller would fetch it at once. Give it every chance.
-        deadline = time.monotonic() + NO_REQUEST_WITHIN
-        while time.monotonic() < deadline and not feed_server.requests_for("/en.rss"):
-            time.sleep(0.05)
-        out, err = proc.communicate("/feeds\n", timeout=TIMEOUT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
-    assert feed_server.requests_for("/en.rss") == []
-    assert "not polled yet" in out
+    clock = FakeClock()
+    read_end, write_end = os.pipe()
+    out = io.StringIO()
+    with os.fdopen(read_end, "r") as typed, os.fdopen(write_end, "w") as keyboard:
+        async with clock.autojump():
+            chat = asyncio.create_task(
+                run_chat(settings, first_poll=poll, inp=typed, out=out, clock=clock)
+            )
+            keyboard.write("/help\n")
+            keyboard.flush()
+            async with asyncio.timeout(TIMEOUT):  # a bounded wait for the clock to run on
+                while clock.monotonic() < 3 * 60 and not chat.done():
+                    await asyncio.sleep(0.01)
+            keyboard.write("/feeds\n")
+            keyboard.close()
+            await asyncio.wait_for(chat, TIMEOUT)
+    fetched = feed_server.requests_for("/en.rss")
+    if poll:
+        assert fetched
+    else:
+        assert fetched == []
+        assert "not polled yet" in out.getvalue()
 
 
 def test_a_damaged_search_index_is_rebuilt_at_start(env: dict[str, str]) -> None:

@@ -132,6 +132,17 @@ async def publish(
     return stored.id
 
 
+async def publish_many(store: Store, count: int) -> list[int]:
+    """`count` flagged items stored in one transaction: the sender sees all or none."""
+    feed, _ = await store.feeds.add("https://news.example/feed", "Example News")
+    assert feed.id is not None
+    later = store.clock.now() + timedelta(seconds=5)
+    stored = await store.items.add_many(
+        [make_item(feed.id, n, flag=ban_flag(), published=later) for n in range(count)]
+    )
+    return [item.id for item in stored if item.id is not None]
+
+
 def alert_ids(api: FakeBotAPI, chat_id: int) -> list[int]:
     """The item ids of the alerts a chat received, in order (duplicates kept)."""
     found = (re.match(r"⚠️[^\n]*\n+#(\d+) ", m["plain"]) for m in api.messages(chat_id))
@@ -315,7 +326,7 @@ async def test_gone_chat_is_deactivated_and_others_unaffected(
 ) -> None:
     gone, _ = await subscribed(bot_api, store, 1001, 1002)
     bot_api.fail(1001, kind)
-    items = [await publish(store, n) for n in range(2)]
+    items = await publish_many(store, 2)  # both queued before the first refusal
     sender.wake()
     await eventually(lambda: alert_ids(bot_api, 1002) == items, 5)
     assert gone.id is not None
