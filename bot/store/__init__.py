@@ -13,12 +13,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.clock import SYSTEM, Clock
+from bot.errors import StoreError
 from bot.store.chats import ChatRepo
 from bot.store.db import Database
 from bot.store.feeds import FeedRepo
 from bot.store.items import ItemRepo, Stats
 from bot.store.lock import InstanceLock
 from bot.store.outbox import Alert, Outbox
+from bot.store.paths import database_path_problem
 from bot.store.search import MARK_END, MARK_START, Searcher, SearchHit, SearchPage
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ class Store:
         index is checked (and rebuilt when damaged) on every open."""
         lock = InstanceLock(Path(path)) if exclusive and str(path) != ":memory:" else None
         if lock is not None:
+            if (problem := database_path_problem(Path(path))) is not None:
+                raise StoreError(problem)  # named before a lock file is tried beside it
             lock.acquire()
         try:
             async with Database(path) as db:

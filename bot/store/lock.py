@@ -36,8 +36,11 @@ class InstanceLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        except OSError as exc:
-            raise StoreError(f"cannot lock {self.path}: {exc.strerror or exc}") from exc
+        except OSError as exc:  # the database itself could not be created there either
+            raise StoreError(
+                f"cannot open database {self.database}: {exc.strerror or exc}; "
+                "set BOT_DATABASE to a path you can write"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
