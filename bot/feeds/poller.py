@@ -9,6 +9,7 @@ ingested. A body whose digest equals the last one is not parsed at all.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 Outcome = Literal["new", "unchanged", "not_modified", "failed", "disabled"]
 PRUNE_EVERY = timedelta(hours=1)
+MAX_NAP = 60.0  # seconds `run` waits at most before looking for due feeds again
+MIN_NAP = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,7 @@ class Poller:
         on_new_items: Callable[[Sequence[Item]], None] | None = None,
         preparer: Preparer | None = None,
         clock: Clock | None = None,
+        max_polls: int | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or store.clock
@@ -60,6 +64,9 @@ class Poller:
         self.on_new_items = on_new_items
         self.interval = timedelta(seconds=settings.poll_interval)
         self._poke = asyncio.Event()
+        # Polls `run` has started, by feed id; each is its own task (see `run`).
+        self._running: dict[int, asyncio.Task[PollReport]] = {}
+        self.max_polls = max_polls or settings.fetch_concurrency
         self.preparer = preparer or Preparer(classifier, settings.parse_workers)
         self._last_prune: datetime | None = None
 
@@ -169,23 +176,62 @@ class Poller:
         log.log(level, "feed %s failed (%d in a row): %s", feed.url, feed.failures, error)
         return PollReport(feed, "failed", error=feed.last_error)
 
-    async def run(self) -> None:
-        """Poll due feeds until cancelled."""
-        await self.preparer.start()
-        while True:
-            due = await self.store.feeds.due(self.clock.now())
-            if due:
-                await self.poll_once(due)
-            await self._maybe_prune()
-            await self._sleep_until_due()
+    @property
+    def in_flight(self) -> frozenset[int]:
+        """Ids of the feeds being polled by `run` right now."""
+        return frozenset(self._running)
 
-    async def _sleep_until_due(self) -> None:
-        next_due = await self.store.feeds.next_due()
-        delay = self.interval.total_seconds()
-        if next_due is not None:
-            delay = min(delay, (next_due - self.clock.now()).total_seconds())
-        self._poke.clear()
-        await wait_event(self.clock, self._poke, max(delay, 0.2))
+    async def run(self) -> None:
+        """Poll each feed when it is due, until cancelled.
+
+        There is no round: every poll is its own task (at most `max_polls` at once), and the
+        loop looks for due feeds again as soon as a poll ends, a feed is added (`poke`) or
+        the next feed falls due. A feed that hangs holds its own task and nothing else."""
+        await self.preparer.start()
+        try:
+            while True:
+                self._poke.clear()  # before looking: a poke while we look is not lost
+                await self._start_due()
+                await self._maybe_prune()
+                await wait_event(self.clock, self._poke, await self._nap())
+        finally:
+            tasks = list(self._running.values())
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _start_due(self) -> None:
+        free = self.max_polls - len(self._running)
+        if free <= 0:
+            return
+        for feed in await self.store.feeds.due(self.clock.now()):
+            if feed.id is None or feed.id in self._running:
+                continue
+            if free == 0:
+                break  # the others stay due: a poll that ends wakes the loop
+            free -= 1
+            task = asyncio.create_task(self.poll_feed(feed), name=f"poll feed #{feed.id}")
+            self._running[feed.id] = task
+            task.add_done_callback(functools.partial(self._ended, feed.id))
+
+    def _ended(self, feed_id: int, task: asyncio.Task[PollReport]) -> None:
+        if self._running.get(feed_id) is task:
+            del self._running[feed_id]
+        self._poke.set()  # a slot is free and this feed has its next due time
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("polling feed #%s failed", feed_id, exc_info=exc)
+
+    async def _nap(self) -> float:
+        """Seconds to wait before looking again: until the next feed not in flight falls
+        due, and at most a minute (a feed added by another process, e.g. `banwatch feeds
+        add`, is then polled within the minute /addfeed promises). When every slot is taken,
+        the end of a poll wakes the loop."""
+        delay = MAX_NAP
+        if len(self._running) < self.max_polls:
+            next_due = await self.store.feeds.next_due(exclude=self._running.keys())
+            if next_due is not None:
+                delay = min(delay, (next_due - self.clock.now()).total_seconds())
+        return max(delay, MIN_NAP)
 
     async def _maybe_prune(self) -> None:
         now = self.clock.now()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 import aiosqlite
@@ -94,8 +94,15 @@ class FeedRepo:
         )
         return [_feed(r) for r in rows]
 
-    async def next_due(self) -> datetime | None:
-        row = await self.db.fetchone("SELECT min(next_poll) FROM feeds WHERE disabled = 0")
+    async def next_due(self, exclude: Collection[int] = ()) -> datetime | None:
+        """The earliest next poll among the enabled feeds, leaving out `exclude` (feeds
+        being polled now)."""
+        skip = sorted(exclude)
+        row = await self.db.fetchone(
+            "SELECT min(next_poll) FROM feeds WHERE disabled = 0"
+            f" AND id NOT IN ({','.join('?' * len(skip))})",
+            tuple(skip),
+        )
         return from_db(row[0]) if row else None
 
     async def save_health(self, feed: Feed) -> None:
@@ -116,7 +123,7 @@ class FeedRepo:
                     to_db(feed.last_checked) if feed.last_checked else None,
                     feed.failures,
                     int(feed.disabled),
-                    to_db(feed.next_poll) if feed.next_poll else None,
+                    to_db(feed.next_poll, precise=True) if feed.next_poll else None,
                     feed.id,
                 ),
             )
