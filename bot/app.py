@@ -100,7 +100,7 @@ async def services(settings: Settings, clock: Clock = SYSTEM) -> AsyncIterator[S
                 store=store,
                 fetcher=fetcher,
                 classifier=classifier,
-                commands=Commands(store, settings),
+                commands=Commands(store, settings, poke_poller=poller.poke),
                 poller=poller,
             )
         finally:

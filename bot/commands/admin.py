@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from bot.commands.context import Context
 from bot.commands.reply import Invocation, Reply
 from bot.errors import UsageError
+from bot.feeds.guard import BadHost, normalize_feed_url
 from bot.i18n import Translate, translator
 from bot.models import Feed
 
@@ -89,14 +89,24 @@ def _admin_only(ctx: Context, inv: Invocation) -> Reply | None:
 
 
 def check_feed_url(url: str, tr: Translate | None = None) -> str:
+    """The feed URL in the form it is stored and fetched in (see `normalize_feed_url`), or a
+    UsageError that says what is wrong with it."""
     _ = tr or translator(None)
     url = url.strip().strip("<>")
-    parts = urlsplit(url)
-    if len(url) > URL_MAX or parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        if len(url) <= URL_MAX:
+            return normalize_feed_url(url)
+    except BadHost as exc:
         raise UsageError(
-            _("Give the feed's full http(s) address, e.g. /addfeed https://example.com/rss")
-        )
-    return url
+            _("Cannot fetch a feed from {host}: it is not a valid domain name.").format(
+                host=exc.host[:100]
+            )
+        ) from None
+    except ValueError:
+        pass
+    raise UsageError(
+        _("Give the feed's full http(s) address, e.g. /addfeed https://example.com/rss")
+    )
 
 
 async def addfeed(ctx: Context, inv: Invocation) -> Reply:
@@ -105,6 +115,7 @@ async def addfeed(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
     url = check_feed_url(inv.args, _)
     feed, new = await ctx.store.feeds.add(url)
+    ctx.poke_poller()  # new or enabled again: polled now, not at the next interval
     if not new:
         return Reply(_("Already watching that feed as #{id}; it is enabled.").format(id=feed.id))
     return Reply(

@@ -65,8 +65,18 @@ ALIASES = {
 
 
 class Commands:
-    def __init__(self, store: Store, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        poke_poller: Callable[[], None] | None = None,
+    ) -> None:
+        """`poke_poller` wakes the poller when /addfeed adds a feed (`Poller.poke`)."""
         self.ctx = Context(store, settings, clock or store.clock)
+        if poke_poller is not None:
+            self.ctx = replace(self.ctx, poke_poller=poke_poller)
 
     async def run(self, inv: Invocation) -> Reply:
         """Run one command. Bad arguments give a one-line hint; nothing raises to the adapter

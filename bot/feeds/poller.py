@@ -109,7 +109,8 @@ class Poller:
             feed.next_poll = next_poll(now, self.interval, 1)
             report = PollReport(feed, "failed", error=feed.last_error)
         except Exception as exc:  # a bug must not stop the other feeds
-            log.exception("unexpected error polling %s", feed.url)
+            if feed.failures == 0:  # the traceback once, not at every poll of this feed
+                log.exception("unexpected error polling %s", feed.url)
             report = self._failed(feed, now, f"internal error: {type(exc).__name__}", None)
         try:
             await self.store.feeds.save_health(feed)

@@ -90,7 +90,7 @@ class FeedRepo:
         rows = await self.db.fetchall(
             "SELECT * FROM feeds WHERE disabled = 0 AND (next_poll IS NULL OR next_poll <= ?)"
             " ORDER BY next_poll IS NOT NULL, next_poll",
-            (to_db(now),),
+            (to_db(now, precise=True),),
         )
         return [_feed(r) for r in rows]
 
