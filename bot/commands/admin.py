@@ -1,4 +1,5 @@
-"""Feed and status commands: /feeds, /stats, and the admin-only /addfeed, /removefeed."""
+"""Feed and status commands: /feeds, /stats, and the admin-only /addfeed, /removefeed,
+/enablefeeds."""
 
 from __future__ import annotations
 
@@ -138,6 +139,35 @@ async def removefeed(ctx: Context, inv: Invocation) -> Reply:
             id=arg, name=removed.title or removed.url
         )
     )
+
+
+async def enablefeeds(ctx: Context, inv: Invocation) -> Reply:
+    """Enable disabled feeds again: every one, or the one numbered (they come back by
+    themselves too, at their daily retry, once they answer)."""
+    if refusal := _admin_only(ctx, inv):
+        return refusal
+    _ = translator(inv.lang)
+    arg = inv.args.strip().lstrip("#")
+    if arg and not (arg.isascii() and arg.isdigit() and len(arg) <= 18):
+        raise UsageError(
+            _("Give a feed's number from /feeds, or nothing to enable every disabled feed.")
+        )
+    count = await ctx.store.feeds.enable(int(arg) if arg else None)
+    if count:
+        ctx.poke_poller()
+        return Reply(
+            _("Feeds enabled again: {count}. They will be polled within a minute.").format(
+                count=count
+            )
+        )
+    if arg:
+        return Reply(
+            _("Feed #{id} is not disabled (or there is no such feed). /feeds lists them.").format(
+                id=arg
+            ),
+            error=True,
+        )
+    return Reply(_("No feed is disabled."))
 
 
 def _ago(moment: datetime, now: datetime, tr: Translate | None = None) -> str:

@@ -53,6 +53,7 @@ HANDLERS: dict[str, Handler] = {
     "stats": admin.stats,
     "addfeed": admin.addfeed,
     "removefeed": admin.removefeed,
+    "enablefeeds": admin.enablefeeds,
 }
 ALIASES = {
     "s": "search",

@@ -43,6 +43,8 @@ ACCEPT = (
 )
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_BYTES = 5_000_000
+# Failures before any server answered: perhaps the feed's, perhaps the machine's network.
+UNREACHABLE = ("DNS lookup failed", "connection failed", "connect timed out")
 _DNS_HINTS = ("name or service", "nodename", "getaddrinfo", "name resolution", "no address")
 
 
@@ -319,7 +321,8 @@ class Fetcher:
                 not_modified = status == 304
                 body = b"" if not_modified else await self._read_body(response)
         except httpx.TransportError as exc:
-            raise FetchError(_network_message(exc, self.connect_timeout)) from None
+            message = _network_message(exc, self.connect_timeout)
+            raise FetchError(message, unreachable=message.startswith(UNREACHABLE)) from None
         except (httpx.InvalidURL, UnicodeError) as exc:  # a redirect to a name httpx refuses
             raise FetchError(f"invalid URL: {exc}") from None
         got = response.headers

@@ -166,10 +166,10 @@ async def resolve_public(host: str, port: int, resolver: Resolver) -> list[Addre
         try:
             found = await resolver(host, port)
         except (OSError, UnicodeError):
-            raise FetchError(f"DNS lookup failed for {host}") from None
+            raise FetchError(f"DNS lookup failed for {host}", unreachable=True) from None
         addresses = [a for a in (_parse_ip(s) for s in found) if a is not None]
         if not addresses:
-            raise FetchError(f"DNS lookup failed for {host}")
+            raise FetchError(f"DNS lookup failed for {host}", unreachable=True)
     for address in addresses:
         if not is_public_address(address):
             raise FetchError(f"refused {host}: resolves to non-public address {address}")

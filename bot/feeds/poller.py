@@ -19,20 +19,26 @@ from typing import Literal
 from bot.classify import Classifier
 from bot.clock import Clock, wait_event
 from bot.config import Settings
-from bot.errors import FeedError, StoreError
+from bot.errors import FeedError, FetchError, StoreError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.network import NetworkWatch
 from bot.feeds.parse import body_digest
 from bot.feeds.prepare import FeedInfo, Preparer
-from bot.feeds.schedule import next_poll, should_disable
+from bot.feeds.schedule import DISABLED_RETRY, next_poll, should_disable
 from bot.models import Feed, Item
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["new", "unchanged", "not_modified", "failed", "disabled"]
+# offline: the machine had no network (see bot.feeds.network); not counted against the feed
+Outcome = Literal["new", "unchanged", "not_modified", "failed", "disabled", "offline"]
 PRUNE_EVERY = timedelta(hours=1)
 MAX_NAP = 60.0  # seconds `run` waits at most before looking for due feeds again
 MIN_NAP = 0.2
+
+
+class _Offline(Exception):
+    """A fetch reached no server while the machine had no network (see NetworkWatch)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,24 +75,34 @@ class Poller:
         self.max_polls = max_polls or settings.fetch_concurrency
         self.preparer = preparer or Preparer(classifier, settings.parse_workers)
         self._last_prune: datetime | None = None
+        self.network = NetworkWatch(self.clock, self.interval.total_seconds())
 
     async def close(self) -> None:
         """Stop the parse workers (after the feed they are on)."""
         await asyncio.to_thread(self.preparer.close)
 
     def poke(self) -> None:
-        """Look for due feeds now (a feed was just added)."""
+        """Look for due feeds now (a feed was just added or enabled)."""
         self._poke.set()
+
+    async def pollable(self) -> list[Feed]:
+        """Every enabled feed, and the disabled ones whose daily retry is due."""
+        now = self.clock.now()
+        return [
+            f
+            for f in await self.store.feeds.all()
+            if not f.disabled or (f.next_poll is not None and f.next_poll <= now)
+        ]
 
     async def poll_once(
         self,
         feeds: Sequence[Feed] | None = None,
         progress: Callable[[PollReport], None] | None = None,
     ) -> list[PollReport]:
-        """Poll the given feeds (default: every enabled feed) once, concurrently within the
+        """Poll the given feeds (default: `pollable`) once, concurrently within the
         fetcher's limits."""
         if feeds is None:
-            feeds = [f for f in await self.store.feeds.all() if not f.disabled]
+            feeds = await self.pollable()
 
         async def one(feed: Feed) -> PollReport:
             report = await self.poll_feed(feed)
@@ -99,8 +115,12 @@ class Poller:
     async def poll_feed(self, feed: Feed) -> PollReport:
         now = self.clock.now()
         feed.last_checked = now
+        was_disabled = feed.disabled
         try:
             report = await self._poll(feed, now)
+        except _Offline as exc:  # the machine's network, not the feed: nothing counted
+            feed.next_poll = next_poll(now, self.interval, 0)
+            report = PollReport(feed, "offline", error=str(exc))
         except FeedError as exc:
             report = self._failed(feed, now, str(exc), getattr(exc, "retry_after", None))
         except StoreError as exc:  # disk full: the store's fault, not counted against the feed
@@ -116,22 +136,32 @@ class Poller:
             await self.store.feeds.save_health(feed)
         except StoreError as exc:  # the report stands; health is saved again next time
             log.warning("feed %s: health not saved: %s", feed.url, exc)
-        if report.outcome == "disabled":
+        if report.outcome == "disabled" and not was_disabled:
             log.warning(
-                "feed #%s %s disabled after %d consecutive failures (last: %s); "
-                "re-enable it with /addfeed %s",
+                "feed #%s %s disabled after %d consecutive failures (last: %s); it is tried "
+                "again once a day, and /enablefeeds enables every disabled feed at once",
                 feed.id,
                 feed.url,
                 feed.failures,
                 feed.last_error,
-                feed.url,
             )
+        elif was_disabled and not feed.disabled:
+            log.info("feed #%s %s answers again: enabled", feed.id, feed.url)
         return report
 
     async def _poll(self, feed: Feed, now: datetime) -> PollReport:
-        result = await self.fetcher.fetch(
-            feed.url, etag=feed.etag, last_modified=feed.last_modified
-        )
+        with self.network.fetching():
+            try:
+                result = await self.fetcher.fetch(
+                    feed.url, etag=feed.etag, last_modified=feed.last_modified
+                )
+            except FetchError as exc:
+                if exc.status is not None:  # a server answered, if only with an error
+                    self.network.reached()
+                elif exc.unreachable and await self.network.is_offline(str(exc)):
+                    raise _Offline(str(exc)) from None
+                raise
+            self.network.reached()
         if result.not_modified:
             self._succeeded(feed, now)
             return PollReport(feed, "not_modified")
@@ -159,6 +189,7 @@ class Poller:
         return PollReport(feed, "new", new_items=len(new), flagged=flagged)
 
     def _succeeded(self, feed: Feed, now: datetime) -> None:
+        feed.disabled = False  # a disabled feed's daily retry worked
         feed.last_success = now
         feed.last_error = None
         feed.failures = 0
@@ -169,10 +200,11 @@ class Poller:
     ) -> PollReport:
         feed.failures += 1
         feed.last_error = error[:300]
-        feed.next_poll = next_poll(now, self.interval, feed.failures, retry_after)
-        if should_disable(feed.failures, self.settings.max_failures):
+        if feed.disabled or should_disable(feed.failures, self.settings.max_failures):
             feed.disabled = True
+            feed.next_poll = now + DISABLED_RETRY
             return PollReport(feed, "disabled", error=feed.last_error)
+        feed.next_poll = next_poll(now, self.interval, feed.failures, retry_after)
         level = logging.INFO if feed.failures == 1 else logging.DEBUG
         log.log(level, "feed %s failed (%d in a row): %s", feed.url, feed.failures, error)
         return PollReport(feed, "failed", error=feed.last_error)

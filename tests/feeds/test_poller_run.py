@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,59 @@ async def test_a_feed_added_with_addfeed_is_fetched_at_once(
             await clock.settle()  # real time only: the fake clock does not move
         assert len(feed_server.requests_for("/added.rss")) == 1
         assert clock.monotonic() == 0
+
+
+async def test_a_disabled_feed_is_tried_again_daily_and_comes_back_by_itself(
+    store: Store, clock: FakeClock, feed_server: FeedServer
+) -> None:
+    settings = run_settings(BOT_POLL_INTERVAL="300", BOT_MAX_FAILURES="1")
+    url = feed_server.add("/flaky.rss", "down for maintenance", status=503)
+    feed, _ = await store.feeds.add(url)
+    start = clock.now()
+    async with make_fetcher(settings, clock) as fetcher:
+        poller = Poller(store, fetcher, make_classifier(settings), settings)
+        [report] = await poller.poll_once()
+        assert report.outcome == "disabled"
+        feed_server.add_file("/flaky.rss", "crypto_en.rss")  # the site is back
+        async with running(poller):
+            waiter = Waiter()
+            clock.set(start + timedelta(hours=23))
+            await clock.advance(61)  # the poller looks, at least once a minute
+            assert len(feed_server.requests_for("/flaky.rss")) == 1  # not before the day
+            clock.set(start + timedelta(days=1))
+            await clock.advance(61)
+            assert await waiter.until_scheduled(store, feed, clock)
+    back = await store.feeds.get(feed.id or 0)
+    assert back is not None
+    assert (back.disabled, back.failures, back.last_error) == (False, 0, None)
+    assert len(feed_server.requests_for("/flaky.rss")) == 2
+    assert (await store.items.stats()).items == 5
+
+
+async def test_enablefeeds_polls_every_disabled_feed_at_once(
+    tmp_path: Path, clock: FakeClock, feed_server: FeedServer
+) -> None:
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(
+        "\n".join(feed_server.add_file(f"/{n}.rss", "crypto_en.rss") for n in ("a", "b"))
+    )
+    settings = run_settings(
+        BOT_FEEDS=str(feeds), BOT_DATABASE=str(tmp_path / "banwatch.db"), BOT_ADMINS="42"
+    )
+    async with services(settings, clock) as svc:
+        for feed in await svc.store.feeds.all():  # as ten failed polls left them
+            feed.disabled, feed.failures = True, 10
+            feed.next_poll = clock.now() + timedelta(days=1)
+            await svc.store.feeds.save_health(feed)
+        async with running(svc.poller):
+            await clock.settle()
+            reply = await svc.commands.run(
+                Invocation("telegram", "42", "enablefeeds", "", user_id="42")
+            )
+            assert reply.text == "Feeds enabled again: 2. They will be polled within a minute."
+            waiter = Waiter()
+            for feed in await svc.store.feeds.all():
+                assert await waiter.until_scheduled(svc.store, feed, clock)
+        assert [(f.disabled, f.failures) for f in await svc.store.feeds.all()] == [(False, 0)] * 2
+    assert [len(feed_server.requests_for(p)) for p in ("/a.rss", "/b.rss")] == [1, 1]
+    assert clock.monotonic() == 0  # polled at once, with no time passing
