@@ -174,7 +174,10 @@ class Poller:
         assert feed.id is not None  # noqa: S101 - feeds come from the store
         info = FeedInfo(feed.id, feed.url, feed.title, feed.lang)
         parsed = await self.preparer.run(result, info, now)
-        new = await self.store.items.add_many(parsed.items)
+        # What a feed holds when first read is its past, dated or not (undated items get the
+        # fetch time): stored and searchable, never alerted.
+        first = feed.last_success is None
+        new = await self.store.items.add_many(parsed.items, alerting=not first)
         # Validators and digest are saved only once the items are stored: a crash before this
         # point means the body is fetched and parsed again, never that items are skipped.
         feed.etag = result.etag
