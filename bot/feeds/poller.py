@@ -72,6 +72,7 @@ class Poller:
         self._poke = asyncio.Event()
         # Polls `run` has started, by feed id; each is its own task (see `run`).
         self._running: dict[int, asyncio.Task[PollReport]] = {}
+        self._just_ended: set[int] = set()  # polls that ended while `run` read the due feeds
         self.max_polls = max_polls or settings.fetch_concurrency
         self.preparer = preparer or Preparer(classifier, settings.parse_workers)
         self._last_prune: datetime | None = None
@@ -240,8 +241,11 @@ class Poller:
         free = self.max_polls - len(self._running)
         if free <= 0:
             return
+        self._just_ended.clear()
         for feed in await self.store.feeds.due(self.clock.now()):
-            if feed.id is None or feed.id in self._running:
+            # A poll that ended while the due feeds were read may be in them as it was
+            # before (its next poll saved just after the read): its end looks again.
+            if feed.id is None or feed.id in self._running or feed.id in self._just_ended:
                 continue
             if free == 0:
                 break  # the others stay due: a poll that ends wakes the loop
@@ -253,6 +257,7 @@ class Poller:
     def _ended(self, feed_id: int, task: asyncio.Task[PollReport]) -> None:
         if self._running.get(feed_id) is task:
             del self._running[feed_id]
+        self._just_ended.add(feed_id)
         self._poke.set()  # a slot is free and this feed has its next due time
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("polling feed #%s failed", feed_id, exc_info=exc)
