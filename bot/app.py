@@ -107,7 +107,7 @@ async def services(
                 store=store,
                 fetcher=fetcher,
                 classifier=classifier,
-                commands=Commands(store, settings),
+                commands=Commands(store, settings, poke_poller=poller.poke),
                 poller=poller,
             )
         finally:
@@ -120,12 +120,13 @@ def summary_line(reports: list[PollReport]) -> str:
     count = {o: sum(1 for r in reports if r.outcome == o) for o in ("not_modified", "unchanged")}
     failed = sum(1 for r in reports if r.outcome in ("failed", "disabled"))
     parsed = sum(1 for r in reports if r.outcome == "new")
+    offline = sum(1 for r in reports if r.outcome == "offline")
     return (
         f"{len(reports)} feeds: {new} new items ({flagged} flagged); "
         f"{count['not_modified']} not modified, {count['unchanged']} unchanged "
         f"({count['not_modified'] + count['unchanged']} bodies not parsed), "
         f"{parsed} parsed, {failed} failed"
-    )
+    ) + (f"; no network: {offline} not reached, not counted as failures" if offline else "")
 
 
 async def run_until_stopped(

@@ -100,7 +100,7 @@ def poll_progress(total: int | None = None) -> Iterator[Callable[[PollReport], N
 
         def advance(report: PollReport) -> None:
             progress.advance(task)
-            if report.error:
+            if report.error and report.outcome != "offline":  # offline: one log line for all
                 name = report.feed.title or shown_url(report.feed.url)
                 line = strip_controls(f"✗ {name}: {report.error}")
                 progress.console.print(line, highlight=False, markup=False)
@@ -161,7 +161,7 @@ def fetch(
             if not once:
                 await runner.run_until_stopped(svc.poller.run())
                 return
-            feeds = [f for f in await svc.store.feeds.all() if not f.disabled]
+            feeds = await svc.poller.pollable()
             with poll_progress(len(feeds)) as advance:
                 reports = await svc.poller.poll_once(feeds, progress=advance)
             print(runner.summary_line(reports))
@@ -344,6 +344,17 @@ def feeds_add(url: str) -> None:
 def feeds_remove(feed_id: int) -> None:
     """Stop watching a feed (its items go too)."""
     _command("removefeed", str(feed_id))
+
+
+@feeds_cli.command("enable")
+def feeds_enable(
+    feed_id: Annotated[int | None, typer.Argument(help="The feed's number (feeds list)")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every disabled feed")] = False,
+) -> None:
+    """Poll disabled feeds again: one by its number, or every one with --all."""
+    if (feed_id is None) != every:
+        raise fail("give a feed's number or --all")
+    _command("enablefeeds", "" if feed_id is None else str(feed_id))
 
 
 @feeds_cli.command("import")

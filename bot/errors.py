@@ -38,12 +38,21 @@ class FeedError(BanwatchError):
 
 
 class FetchError(FeedError):
+    """`unreachable`: no server was reached (DNS, no route, connect timeout), which may be
+    the machine's own network rather than the feed's fault."""
+
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        unreachable: bool = False,
     ):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.unreachable = unreachable
 
 
 class ParseError(FeedError):

@@ -1,14 +1,15 @@
-"""Feed and status commands: /feeds, /stats, and the admin-only /addfeed, /removefeed."""
+"""Feed and status commands: /feeds, /stats, and the admin-only /addfeed, /removefeed,
+/enablefeeds."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from bot.commands.args import whole_number
 from bot.commands.context import Context
 from bot.commands.reply import Invocation, Reply
 from bot.errors import UsageError
+from bot.feeds.guard import BadHost, normalize_feed_url
 from bot.i18n import Translate, translator
 from bot.models import Feed
 from bot.text import without_credentials
@@ -97,14 +98,24 @@ def _admin_only(ctx: Context, inv: Invocation) -> Reply | None:
 
 
 def check_feed_url(url: str, tr: Translate | None = None) -> str:
+    """The feed URL in the form it is stored and fetched in (see `normalize_feed_url`), or a
+    UsageError that says what is wrong with it."""
     _ = tr or translator(None)
     url = url.strip().strip("<>")
-    parts = urlsplit(url)
-    if len(url) > URL_MAX or parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        if len(url) <= URL_MAX:
+            return normalize_feed_url(url)
+    except BadHost as exc:
         raise UsageError(
-            _("Give the feed's full http(s) address, e.g. /addfeed https://example.com/rss")
-        )
-    return url
+            _("Cannot fetch a feed from {host}: it is not a valid domain name.").format(
+                host=exc.host[:100]
+            )
+        ) from None
+    except ValueError:
+        pass
+    raise UsageError(
+        _("Give the feed's full http(s) address, e.g. /addfeed https://example.com/rss")
+    )
 
 
 async def addfeed(ctx: Context, inv: Invocation) -> Reply:
@@ -113,6 +124,7 @@ async def addfeed(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
     url = check_feed_url(inv.args, _)
     feed, new = await ctx.store.feeds.add(url)
+    ctx.poke_poller()  # new or enabled again: polled now, not at the next interval
     url = shown_url(url)  # the stored URL keeps its credentials; the reply does not
     if not new:
         return Reply(_("Already watching that feed as #{id}; it is enabled.").format(id=feed.id))
@@ -134,6 +146,35 @@ async def removefeed(ctx: Context, inv: Invocation) -> Reply:
             id=number, name=removed.title or shown_url(removed.url)
         )
     )
+
+
+async def enablefeeds(ctx: Context, inv: Invocation) -> Reply:
+    """Enable disabled feeds again: every one, or the one numbered (they come back by
+    themselves too, at their daily retry, once they answer)."""
+    if refusal := _admin_only(ctx, inv):
+        return refusal
+    _ = translator(inv.lang)
+    arg = inv.args.strip().lstrip("#")
+    if arg and not (arg.isascii() and arg.isdigit() and len(arg) <= 18):
+        raise UsageError(
+            _("Give a feed's number from /feeds, or nothing to enable every disabled feed.")
+        )
+    count = await ctx.store.feeds.enable(int(arg) if arg else None)
+    if count:
+        ctx.poke_poller()
+        return Reply(
+            _("Feeds enabled again: {count}. They will be polled within a minute.").format(
+                count=count
+            )
+        )
+    if arg:
+        return Reply(
+            _("Feed #{id} is not disabled (or there is no such feed). /feeds lists them.").format(
+                id=arg
+            ),
+            error=True,
+        )
+    return Reply(_("No feed is disabled."))
 
 
 def _ago(moment: datetime, now: datetime, tr: Translate | None = None) -> str:

@@ -40,6 +40,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("stats", "", N_("Counts: feeds, items, flags, alerts")),
     CommandSpec("addfeed", "<url>", N_("Watch a new feed"), admin=True),
     CommandSpec("removefeed", "<id>", N_("Stop watching a feed"), admin=True),
+    CommandSpec("enablefeeds", "[id]", N_("Poll disabled feeds again (all, or one)"), admin=True),
 )
 
 BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}

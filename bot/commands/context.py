@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.clock import Clock
@@ -19,6 +20,8 @@ class Context:
     store: Store
     settings: Settings
     clock: Clock  # "now" for /digest now, /stats, /feeds (the store's clock by default)
+    # Wakes the poller of this process when a feed was added or enabled (none in the CLI).
+    poke_poller: Callable[[], None] = lambda: None
 
     async def chat_for_alerts(self, inv: Invocation) -> Chat:
         """The chat, stored, about to receive alerts or digests. They are written in the

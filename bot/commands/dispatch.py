@@ -54,6 +54,7 @@ HANDLERS: dict[str, Handler] = {
     "stats": admin.stats,
     "addfeed": admin.addfeed,
     "removefeed": admin.removefeed,
+    "enablefeeds": admin.enablefeeds,
 }
 ALIASES = {
     "s": "search",
@@ -66,8 +67,18 @@ ALIASES = {
 
 
 class Commands:
-    def __init__(self, store: Store, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        poke_poller: Callable[[], None] | None = None,
+    ) -> None:
+        """`poke_poller` wakes the poller when /addfeed adds a feed (`Poller.poke`)."""
         self.ctx = Context(store, settings, clock or store.clock)
+        if poke_poller is not None:
+            self.ctx = replace(self.ctx, poke_poller=poke_poller)
 
     async def run(self, inv: Invocation) -> Reply:
         """Run one command. Every command answers: bad arguments give a one-line hint, and

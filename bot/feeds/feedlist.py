@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from bot.errors import ConfigError
+from bot.feeds.guard import normalize_feed_url
 
 MAX_FILE_BYTES = 2_000_000
 
@@ -37,12 +37,13 @@ def default_feeds_path() -> Path:
     return Path(str(resources.files("bot.feeds").joinpath("default_feeds.opml")))
 
 
-def _valid_url(url: str) -> bool:
+def _feed_url(url: str, refusal: str) -> str:
+    """The URL as the bot stores it (`normalize_feed_url`), or a ConfigError: the refusal,
+    why, and the URL."""
     try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+        return normalize_feed_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"{refusal}: {url[:200]!r} ({exc})") from None
 
 
 def _read_text(path: Path) -> str:
@@ -65,9 +66,7 @@ def parse_text_list(text: str, *, source: str = "<text>") -> list[FeedSpec]:
         line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
         if not line:
             continue
-        url = line.split()[0]
-        if not _valid_url(url):
-            raise ConfigError(f"{source}:{number}: not an http(s) URL: {url[:200]!r}")
+        url = _feed_url(line.split()[0], f"{source}:{number}: not an http(s) URL")
         feeds.append(FeedSpec(url=url))
     return feeds
 
@@ -104,10 +103,9 @@ def parse_opml(text: str, *, source: str = "<opml>") -> list[FeedSpec]:
         url = (node.get("xmlUrl") or "").strip()
         if not url:
             continue
-        if not _valid_url(url):
-            raise ConfigError(f"{source}: not an http(s) feed URL: {url[:200]!r}")
+        given, url = url, _feed_url(url, f"{source}: not an http(s) feed URL")
         title = (node.get("title") or node.get("text") or "").strip()
-        if title == url:  # export_opml writes the URL as `text` for untitled feeds
+        if title in (given, url):  # export_opml writes the URL as `text` for untitled feeds
             title = ""
         feeds.append(FeedSpec(url=url, title=title, lang=lang, category="/".join(category)))
     return feeds

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Self
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -33,7 +34,7 @@ from bot import __version__
 from bot.clock import SYSTEM, Clock
 from bot.errors import FetchError
 from bot.feeds.decode import ACCEPT_ENCODING, BoundedBody, check_declared_length
-from bot.feeds.guard import GuardedBackend, Resolver, check_url, system_resolver
+from bot.feeds.guard import GuardedBackend, Resolver, check_url, feed_host, system_resolver
 
 USER_AGENT = f"Banwatch/{__version__} (+https://github.com/banwatch/banwatch)"
 ACCEPT = (
@@ -42,6 +43,8 @@ ACCEPT = (
 )
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_BYTES = 5_000_000
+# Failures before any server answered: perhaps the feed's, perhaps the machine's network.
+UNREACHABLE = ("DNS lookup failed", "connection failed", "connect timed out")
 _DNS_HINTS = ("name or service", "nodename", "getaddrinfo", "name resolution", "no address")
 
 
@@ -220,7 +223,13 @@ class Fetcher:
             await self.client.aclose()
 
     def _host_limit(self, url: str) -> asyncio.Semaphore:
-        host = httpx.URL(url).host.lower()
+        """The per-host limit for `url`; FetchError when no request can be made to its host
+        (httpx would raise a UnicodeError from deep inside for `http://xn--ls8h.example/`)."""
+        name = urlsplit(url).hostname or ""  # none: `check_url` refuses it before a request
+        try:
+            host = feed_host(name) if name else name
+        except ValueError as exc:
+            raise FetchError(f"invalid host {name}: {exc}") from None
         sem = self._hosts.get(host)
         if sem is None:
             sem = self._hosts[host] = asyncio.Semaphore(self.per_host)
@@ -236,7 +245,7 @@ class Fetcher:
         """
         try:
             host_limit = self._host_limit(url)
-        except httpx.InvalidURL as exc:
+        except ValueError as exc:  # urlsplit: a malformed IPv6 literal
             raise FetchError(f"invalid URL: {exc}") from None
         async with host_limit, self._global:
             started = time.monotonic()
@@ -312,8 +321,9 @@ class Fetcher:
                 not_modified = status == 304
                 body = b"" if not_modified else await self._read_body(response)
         except httpx.TransportError as exc:
-            raise FetchError(_network_message(exc, self.connect_timeout)) from None
-        except httpx.InvalidURL as exc:
+            message = _network_message(exc, self.connect_timeout)
+            raise FetchError(message, unreachable=message.startswith(UNREACHABLE)) from None
+        except (httpx.InvalidURL, UnicodeError) as exc:  # a redirect to a name httpx refuses
             raise FetchError(f"invalid URL: {exc}") from None
         got = response.headers
         return FetchResult(

@@ -18,12 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import re
 import socket
 import typing
 from collections.abc import Awaitable, Callable, Collection
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpcore
+import idna
 
 from bot.errors import FetchError
 
@@ -57,6 +59,65 @@ def is_public_address(address: Address) -> bool:
     return not any(address in net for net in _EXTRA_BLOCKED if net.version == address.version)
 
 
+class BadHost(ValueError):
+    """A host no request can be made to; `host` is the name as given."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(reason)
+        self.host = host
+
+
+_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+MAX_HOST = 253
+
+
+def feed_host(host: str) -> str:
+    """`host` as it is requested: an IP address, or a domain name in lower-case ASCII (an
+    international name in its xn-- form). BadHost, in words, for a name no request can
+    be made to: an empty or over-long label, a character no domain name may hold, a xn--
+    label that is not valid punycode or decodes to such a character (`xn--ls8h`, an emoji).
+    """
+    name = host.strip("[]").lower()
+    if _parse_ip(name) is not None:
+        return name
+    name = name.removesuffix(".")
+    labels = name.split(".")
+    if name.isascii() and not any(label.startswith("xn--") for label in labels):
+        if not all(_LABEL.fullmatch(label) for label in labels) or len(name) > MAX_HOST:
+            raise BadHost(host, "not a valid domain name")
+        return name
+    try:  # an international name: IDNA 2008, as the HTTP client encodes and decodes it
+        encoded = idna.encode(name, uts46=True).decode("ascii")
+        idna.decode(encoded)
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise BadHost(host, f"not a valid international domain name ({exc})") from None
+    if len(encoded) > MAX_HOST:
+        raise BadHost(host, "not a valid domain name")
+    return encoded
+
+
+def normalize_feed_url(url: str) -> str:
+    """A feed URL in the one form it is stored and requested in: scheme and host in lower
+    case, the host in ASCII (see `feed_host`); the rest as given. ValueError says what is
+    wrong: not http(s), no host, a bad port or host, spaces or control characters."""
+    url = url.strip()
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise ValueError("a URL has no spaces or control characters")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        raise ValueError("only http and https addresses")
+    if not parts.hostname:
+        raise ValueError("no host")
+    port = parts.port  # ValueError when out of range or not a number
+    host = feed_host(parts.hostname)
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    netloc = f"{userinfo}{at}{f'[{host}]' if ':' in host else host}"
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 def _parse_ip(host: str) -> Address | None:
     try:
         return ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
@@ -87,6 +148,10 @@ async def check_url(
     host = (parts.hostname or "").lower()
     if not host:
         raise FetchError("invalid URL: no host")
+    try:
+        host = feed_host(host)
+    except ValueError as exc:
+        raise FetchError(f"invalid host {host}: {exc}") from None
     if allow_private or host in trusted_hosts:
         return
     await resolve_public(host, port or (443 if scheme == "https" else 80), resolver)
@@ -101,10 +166,10 @@ async def resolve_public(host: str, port: int, resolver: Resolver) -> list[Addre
         try:
             found = await resolver(host, port)
         except (OSError, UnicodeError):
-            raise FetchError(f"DNS lookup failed for {host}") from None
+            raise FetchError(f"DNS lookup failed for {host}", unreachable=True) from None
         addresses = [a for a in (_parse_ip(s) for s in found) if a is not None]
         if not addresses:
-            raise FetchError(f"DNS lookup failed for {host}")
+            raise FetchError(f"DNS lookup failed for {host}", unreachable=True)
     for address in addresses:
         if not is_public_address(address):
             raise FetchError(f"refused {host}: resolves to non-public address {address}")

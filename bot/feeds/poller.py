@@ -9,6 +9,7 @@ ingested. A body whose digest equals the last one is not parsed at all.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,18 +19,26 @@ from typing import Literal
 from bot.classify import Classifier
 from bot.clock import Clock, wait_event
 from bot.config import Settings
-from bot.errors import FeedError, StoreError
+from bot.errors import FeedError, FetchError, StoreError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.network import NetworkWatch
 from bot.feeds.parse import body_digest
 from bot.feeds.prepare import FeedInfo, Preparer
-from bot.feeds.schedule import next_poll, should_disable
+from bot.feeds.schedule import DISABLED_RETRY, next_poll, should_disable
 from bot.models import Feed, Item
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["new", "unchanged", "not_modified", "failed", "disabled"]
+# offline: the machine had no network (see bot.feeds.network); not counted against the feed
+Outcome = Literal["new", "unchanged", "not_modified", "failed", "disabled", "offline"]
 PRUNE_EVERY = timedelta(hours=1)
+MAX_NAP = 60.0  # seconds `run` waits at most before looking for due feeds again
+MIN_NAP = 0.2
+
+
+class _Offline(Exception):
+    """A fetch reached no server while the machine had no network (see NetworkWatch)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,7 @@ class Poller:
         on_new_items: Callable[[Sequence[Item]], None] | None = None,
         preparer: Preparer | None = None,
         clock: Clock | None = None,
+        max_polls: int | None = None,
     ) -> None:
         self.store = store
         self.clock = clock or store.clock
@@ -60,26 +70,40 @@ class Poller:
         self.on_new_items = on_new_items
         self.interval = timedelta(seconds=settings.poll_interval)
         self._poke = asyncio.Event()
+        # Polls `run` has started, by feed id; each is its own task (see `run`).
+        self._running: dict[int, asyncio.Task[PollReport]] = {}
+        self._just_ended: set[int] = set()  # polls that ended while `run` read the due feeds
+        self.max_polls = max_polls or settings.fetch_concurrency
         self.preparer = preparer or Preparer(classifier, settings.parse_workers)
         self._last_prune: datetime | None = None
+        self.network = NetworkWatch(self.clock, self.interval.total_seconds())
 
     async def close(self) -> None:
         """Stop the parse workers (after the feed they are on)."""
         await asyncio.to_thread(self.preparer.close)
 
     def poke(self) -> None:
-        """Look for due feeds now (a feed was just added)."""
+        """Look for due feeds now (a feed was just added or enabled)."""
         self._poke.set()
+
+    async def pollable(self) -> list[Feed]:
+        """Every enabled feed, and the disabled ones whose daily retry is due."""
+        now = self.clock.now()
+        return [
+            f
+            for f in await self.store.feeds.all()
+            if not f.disabled or (f.next_poll is not None and f.next_poll <= now)
+        ]
 
     async def poll_once(
         self,
         feeds: Sequence[Feed] | None = None,
         progress: Callable[[PollReport], None] | None = None,
     ) -> list[PollReport]:
-        """Poll the given feeds (default: every enabled feed) once, concurrently within the
+        """Poll the given feeds (default: `pollable`) once, concurrently within the
         fetcher's limits."""
         if feeds is None:
-            feeds = [f for f in await self.store.feeds.all() if not f.disabled]
+            feeds = await self.pollable()
 
         async def one(feed: Feed) -> PollReport:
             report = await self.poll_feed(feed)
@@ -92,8 +116,12 @@ class Poller:
     async def poll_feed(self, feed: Feed) -> PollReport:
         now = self.clock.now()
         feed.last_checked = now
+        was_disabled = feed.disabled
         try:
             report = await self._poll(feed, now)
+        except _Offline as exc:  # the machine's network, not the feed: nothing counted
+            feed.next_poll = next_poll(now, self.interval, 0)
+            report = PollReport(feed, "offline", error=str(exc))
         except FeedError as exc:
             report = self._failed(feed, now, str(exc), getattr(exc, "retry_after", None))
         except StoreError as exc:  # disk full: the store's fault, not counted against the feed
@@ -102,28 +130,39 @@ class Poller:
             feed.next_poll = next_poll(now, self.interval, 1)
             report = PollReport(feed, "failed", error=feed.last_error)
         except Exception as exc:  # a bug must not stop the other feeds
-            log.exception("unexpected error polling %s", feed.url)
+            if feed.failures == 0:  # the traceback once, not at every poll of this feed
+                log.exception("unexpected error polling %s", feed.url)
             report = self._failed(feed, now, f"internal error: {type(exc).__name__}", None)
         try:
             await self.store.feeds.save_health(feed)
         except StoreError as exc:  # the report stands; health is saved again next time
             log.warning("feed %s: health not saved: %s", feed.url, exc)
-        if report.outcome == "disabled":
+        if report.outcome == "disabled" and not was_disabled:
             log.warning(
-                "feed #%s %s disabled after %d consecutive failures (last: %s); "
-                "re-enable it with /addfeed %s",
+                "feed #%s %s disabled after %d consecutive failures (last: %s); it is tried "
+                "again once a day, and /enablefeeds enables every disabled feed at once",
                 feed.id,
                 feed.url,
                 feed.failures,
                 feed.last_error,
-                feed.url,
             )
+        elif was_disabled and not feed.disabled:
+            log.info("feed #%s %s answers again: enabled", feed.id, feed.url)
         return report
 
     async def _poll(self, feed: Feed, now: datetime) -> PollReport:
-        result = await self.fetcher.fetch(
-            feed.url, etag=feed.etag, last_modified=feed.last_modified
-        )
+        with self.network.fetching():
+            try:
+                result = await self.fetcher.fetch(
+                    feed.url, etag=feed.etag, last_modified=feed.last_modified
+                )
+            except FetchError as exc:
+                if exc.status is not None:  # a server answered, if only with an error
+                    self.network.reached()
+                elif exc.unreachable and await self.network.is_offline(str(exc)):
+                    raise _Offline(str(exc)) from None
+                raise
+            self.network.reached()
         if result.not_modified:
             self._succeeded(feed, now)
             return PollReport(feed, "not_modified")
@@ -136,7 +175,10 @@ class Poller:
         assert feed.id is not None  # noqa: S101 - feeds come from the store
         info = FeedInfo(feed.id, feed.url, feed.title, feed.lang)
         parsed = await self.preparer.run(result, info, now)
-        new = await self.store.items.add_many(parsed.items)
+        # What a feed holds when first read is its past, dated or not (undated items get the
+        # fetch time): stored and searchable, never alerted.
+        first = feed.last_success is None
+        new = await self.store.items.add_many(parsed.items, alerting=not first)
         # Validators and digest are saved only once the items are stored: a crash before this
         # point means the body is fetched and parsed again, never that items are skipped.
         feed.etag = result.etag
@@ -151,6 +193,7 @@ class Poller:
         return PollReport(feed, "new", new_items=len(new), flagged=flagged)
 
     def _succeeded(self, feed: Feed, now: datetime) -> None:
+        feed.disabled = False  # a disabled feed's daily retry worked
         feed.last_success = now
         feed.last_error = None
         feed.failures = 0
@@ -161,31 +204,75 @@ class Poller:
     ) -> PollReport:
         feed.failures += 1
         feed.last_error = error[:300]
-        feed.next_poll = next_poll(now, self.interval, feed.failures, retry_after)
-        if should_disable(feed.failures, self.settings.max_failures):
+        if feed.disabled or should_disable(feed.failures, self.settings.max_failures):
             feed.disabled = True
+            feed.next_poll = now + DISABLED_RETRY
             return PollReport(feed, "disabled", error=feed.last_error)
+        feed.next_poll = next_poll(now, self.interval, feed.failures, retry_after)
         level = logging.INFO if feed.failures == 1 else logging.DEBUG
         log.log(level, "feed %s failed (%d in a row): %s", feed.url, feed.failures, error)
         return PollReport(feed, "failed", error=feed.last_error)
 
-    async def run(self) -> None:
-        """Poll due feeds until cancelled."""
-        await self.preparer.start()
-        while True:
-            due = await self.store.feeds.due(self.clock.now())
-            if due:
-                await self.poll_once(due)
-            await self._maybe_prune()
-            await self._sleep_until_due()
+    @property
+    def in_flight(self) -> frozenset[int]:
+        """Ids of the feeds being polled by `run` right now."""
+        return frozenset(self._running)
 
-    async def _sleep_until_due(self) -> None:
-        next_due = await self.store.feeds.next_due()
-        delay = self.interval.total_seconds()
-        if next_due is not None:
-            delay = min(delay, (next_due - self.clock.now()).total_seconds())
-        self._poke.clear()
-        await wait_event(self.clock, self._poke, max(delay, 0.2))
+    async def run(self) -> None:
+        """Poll each feed when it is due, until cancelled.
+
+        There is no round: every poll is its own task (at most `max_polls` at once), and the
+        loop looks for due feeds again as soon as a poll ends, a feed is added (`poke`) or
+        the next feed falls due. A feed that hangs holds its own task and nothing else."""
+        await self.preparer.start()
+        try:
+            while True:
+                self._poke.clear()  # before looking: a poke while we look is not lost
+                await self._start_due()
+                await self._maybe_prune()
+                await wait_event(self.clock, self._poke, await self._nap())
+        finally:
+            tasks = list(self._running.values())
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _start_due(self) -> None:
+        free = self.max_polls - len(self._running)
+        if free <= 0:
+            return
+        self._just_ended.clear()
+        for feed in await self.store.feeds.due(self.clock.now()):
+            # A poll that ended while the due feeds were read may be in them as it was
+            # before (its next poll saved just after the read): its end looks again.
+            if feed.id is None or feed.id in self._running or feed.id in self._just_ended:
+                continue
+            if free == 0:
+                break  # the others stay due: a poll that ends wakes the loop
+            free -= 1
+            task = asyncio.create_task(self.poll_feed(feed), name=f"poll feed #{feed.id}")
+            self._running[feed.id] = task
+            task.add_done_callback(functools.partial(self._ended, feed.id))
+
+    def _ended(self, feed_id: int, task: asyncio.Task[PollReport]) -> None:
+        if self._running.get(feed_id) is task:
+            del self._running[feed_id]
+        self._just_ended.add(feed_id)
+        self._poke.set()  # a slot is free and this feed has its next due time
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("polling feed #%s failed", feed_id, exc_info=exc)
+
+    async def _nap(self) -> float:
+        """Seconds to wait before looking again: until the next feed not in flight falls
+        due, and at most a minute (a feed added by another process, e.g. `banwatch feeds
+        add`, is then polled within the minute /addfeed promises). When every slot is taken,
+        the end of a poll wakes the loop."""
+        delay = MAX_NAP
+        if len(self._running) < self.max_polls:
+            next_due = await self.store.feeds.next_due(exclude=self._running.keys())
+            if next_due is not None:
+                delay = min(delay, (next_due - self.clock.now()).total_seconds())
+        return max(delay, MIN_NAP)
 
     async def _maybe_prune(self) -> None:
         now = self.clock.now()

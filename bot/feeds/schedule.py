@@ -4,6 +4,8 @@ success      now + interval ± 10 %  (jitter spreads feeds that were added toget
 failure n    now + interval × 2ⁿ, capped at 6 h
 Retry-After  a floor under either (itself capped at a day, so a hostile header cannot
              silence a feed for good)
+disabled     after DISABLE_AFTER failures in a row: tried again once a day, and enabled
+             again by the first success
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ MAX_BACKOFF = timedelta(hours=6)
 MAX_RETRY_AFTER = timedelta(days=1)
 JITTER = 0.10
 DISABLE_AFTER = 10  # consecutive failures; at the 6 h cap that is more than two days of errors
+DISABLED_RETRY = timedelta(days=1)  # how often a disabled feed is tried again
 
 _rng = random.Random()
 

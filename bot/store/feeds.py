@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 import aiosqlite
@@ -72,6 +72,18 @@ class FeedRepo:
                 added += cur.rowcount
         return added
 
+    async def enable(self, feed_id: int | None = None) -> int:
+        """Enable disabled feeds again, to be polled at once: one, or all when `feed_id` is
+        None. Returns how many were disabled."""
+        where, params = ("", ()) if feed_id is None else (" AND id = ?", (feed_id,))
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE feeds SET disabled = 0, failures = 0, next_poll = NULL"
+                f" WHERE disabled = 1{where}",
+                params,
+            )
+            return cur.rowcount
+
     async def remove(self, feed_id: int) -> Feed | None:
         feed = await self.get(feed_id)
         if feed is not None:
@@ -87,15 +99,23 @@ class FeedRepo:
         return [_feed(r) for r in await self.db.fetchall("SELECT * FROM feeds ORDER BY id")]
 
     async def due(self, now: datetime) -> list[Feed]:
+        """Feeds to poll now: enabled ones never polled or due, disabled ones due for their
+        daily retry; the never polled first, then by due time."""
         rows = await self.db.fetchall(
-            "SELECT * FROM feeds WHERE disabled = 0 AND (next_poll IS NULL OR next_poll <= ?)"
+            "SELECT * FROM feeds WHERE (next_poll IS NULL AND disabled = 0) OR next_poll <= ?"
             " ORDER BY next_poll IS NOT NULL, next_poll",
-            (to_db(now),),
+            (to_db(now, precise=True),),
         )
         return [_feed(r) for r in rows]
 
-    async def next_due(self) -> datetime | None:
-        row = await self.db.fetchone("SELECT min(next_poll) FROM feeds WHERE disabled = 0")
+    async def next_due(self, exclude: Collection[int] = ()) -> datetime | None:
+        """The earliest next poll (a disabled feed's daily retry included), leaving out
+        `exclude` (feeds being polled now)."""
+        skip = sorted(exclude)
+        row = await self.db.fetchone(
+            f"SELECT min(next_poll) FROM feeds WHERE id NOT IN ({','.join('?' * len(skip))})",
+            tuple(skip),
+        )
         return from_db(row[0]) if row else None
 
     async def save_health(self, feed: Feed) -> None:
@@ -116,7 +136,7 @@ class FeedRepo:
                     to_db(feed.last_checked) if feed.last_checked else None,
                     feed.failures,
                     int(feed.disabled),
-                    to_db(feed.next_poll) if feed.next_poll else None,
+                    to_db(feed.next_poll, precise=True) if feed.next_poll else None,
                     feed.id,
                 ),
             )

@@ -137,10 +137,11 @@ class ItemRepo:
         while len(self._candidates) > 2 * STORY_CANDIDATES:
             self._candidates.popitem(last=False)
 
-    async def add_many(self, items: Sequence[Item]) -> list[Item]:
+    async def add_many(self, items: Sequence[Item], *, alerting: bool = True) -> list[Item]:
         """Store new items (dedupe on feed+guid and canonical URL) with their flags, give each
         flagged item its story, and queue an alert for every chat with a matching instant
-        subscription, at most one per (chat, story). Returns the items that were new.
+        subscription, at most one per (chat, story); with `alerting=False` (a feed's
+        first poll: its past) none. Returns the items that were new.
 
         One transaction, and one round trip to the database thread per item: flags, story
         ids and alerts are written together at the end."""
@@ -206,7 +207,9 @@ class ItemRepo:
                 keywords = any(s.kind is SubscriptionKind.KEYWORD for s, _ in subs)
                 folded = fold(f"{item.title}\n{item.text}") if keywords else ""
                 chats = {
-                    s.chat_id for s, mode in subs if mode == INSTANT and wants(s, item, folded)
+                    s.chat_id
+                    for s, mode in subs
+                    if alerting and mode == INSTANT and wants(s, item, folded)
                 }
                 alerted = told.setdefault(story_id, set())
                 if story is None:

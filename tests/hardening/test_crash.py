@@ -156,14 +156,16 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_alert_once(
             chat = await store.chats.ensure("telegram", str(key))
             assert chat.id is not None
             await store.chats.subscribe(chat.id, SubscriptionKind.ALL)
-    # The flagged item is published after the subscriptions (pubDate has whole seconds).
-    url = feed_server.add("/fr.rss", rss(datetime.now(UTC) + timedelta(seconds=2)))
+    url = feed_server.add("/fr.rss", rss(None))  # what a first poll holds never alerts
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(url + "\n")
     env = bot_env(bot_api, feeds, database)
 
     first = run_bot(env)
     proc = first.start()
+    await wait_for(lambda: bool(feed_server.requests_for("/fr.rss")), 20, "first poll")
+    # The flagged item is published after the subscriptions (pubDate has whole seconds).
+    feed_server.add("/fr.rss", rss(datetime.now(UTC) + timedelta(seconds=2)))
     await wait_for(lambda: bot_api.total_sent() >= 20, 20, "first alerts")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=5)
@@ -206,6 +208,7 @@ async def test_sigterm_stops_cleanly_and_debug_logs_hide_the_token(
     bot_api.send(chat, ann, "/help")
     await bot_api.wait_messages(1001, 3, within=5)
     bot_api.fail(1001, "retry_after", retry_after=1)  # the alert meets flood control first
+    await wait_for(lambda: bool(feed_server.requests_for("/fr.rss")), 20, "first poll")
     feed_server.add("/fr.rss", rss(datetime.now(UTC) + timedelta(seconds=2)))
     await bot_api.wait_messages(1001, 4, within=10)
     bot_api.hang_up()  # and long polling meets a server that drops every connection

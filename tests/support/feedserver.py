@@ -8,9 +8,10 @@
         assert feed_server.requests_for("/feed.xml")[-1].status == 304
 
 Built-in behaviours: ETag/If-None-Match and Last-Modified/If-Modified-Since → 304; any
-status with extra headers (Retry-After); gzip; a delay before answering; a slow drip of the
-body; redirects (`redirect`, loops by pointing two at each other); a huge body generated as it
-is sent (`huge`); a gzip bomb compressed as it is sent (`gzip_bomb`). Every request is logged
+status with extra headers (Retry-After); gzip; a delay before answering; an answer held
+until the test releases it (`hold=threading.Event()`, set at the end); a slow drip of the
+body; redirects (`redirect`, loops by pointing two at each other); a huge body generated as
+it is sent (`huge`); a gzip bomb compressed as it is sent (`gzip_bomb`). Every request is logged
 with its path, headers and the status served (`log`, `requests_for`), and `max_in_flight`
 counts the most requests answered at once. Unknown paths get 404.
 
@@ -34,6 +35,7 @@ import pytest
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "feeds"
 RSS = "application/rss+xml; charset=utf-8"
+HOLD_LIMIT = 30.0  # seconds a held answer waits at most, should a test forget to release it
 
 Body = bytes | Callable[[], Iterator[bytes]]  # fixed bytes, or chunks produced while sending
 
@@ -48,6 +50,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     gzip: bool = False  # compress `body` and send Content-Encoding: gzip
     delay: float = 0.0  # seconds before the status line
+    hold: threading.Event | None = None  # no answer until the test sets it (or HOLD_LIMIT)
     drip: tuple[int, float] | None = None  # (bytes per write, seconds between writes)
     content_length: bool = True  # send Content-Length for fixed bodies
 
@@ -85,6 +88,9 @@ class FeedServer:
         return self
 
     def stop(self) -> None:
+        for route in list(self.routes.values()):
+            if route.hold is not None:
+                route.hold.set()  # held handlers answer and end
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -209,6 +215,8 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 server.leave()
 
         def _respond(self, route: Route, status: int) -> None:
+            if route.hold is not None:
+                route.hold.wait(HOLD_LIMIT)
             if route.delay:
                 time.sleep(route.delay)
             self.send_response(status)

@@ -24,7 +24,7 @@ from bot.commands.notices import apology, button_expired
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-PRIVATE = frozenset({"help", "addfeed", "removefeed"})  # answered to the caller only
+PRIVATE = frozenset({"help", "addfeed", "removefeed", "enablefeeds"})  # answered to the caller only
 DEFER_AFTER = 2.0  # seconds: a command still running then is deferred ("thinking…")
 
 Interaction = discord.Interaction[Any]
