@@ -72,6 +72,26 @@ FAULTS: list[tuple[str, Serve, str]] = [
     ("50 MB body", lambda s, p: s.huge(p, 50_000_000), "body larger than 5 MB"),
     ("gzip bomb", lambda s, p: s.gzip_bomb(p, 1_000_000_000), "body larger than 5 MB"),
     ("entity blowup", lambda s, p: s.add(p, f.quadratic_blowup()), "XML entities"),
+    *(
+        (f"entity bomb in {cs} ({where})", serve, "refused: feed encoded in")
+        for cs in ("utf-7", "cp037", "cp500", "cp1026", "cp1140")
+        for where, serve in (
+            (
+                "declared in XML",
+                lambda s, p, cs=cs: s.add(
+                    p, f.entity_bomb_in(cs), content_type="application/rss+xml"
+                ),
+            ),
+            (
+                "declared in HTTP",
+                lambda s, p, cs=cs: s.add(
+                    p, f.entity_bomb_in(cs), content_type=f"application/xml; charset={cs}"
+                ),
+            ),
+        )
+    ),
+    ("entity refs without ';'", lambda s, p: s.add(p, f.unterminated_references()), "XML entities"),
+    ("deeply nested XML", lambda s, p: s.add(p, f.nested_elements()), "nested deeper than"),
 ]
 
 
@@ -268,9 +288,9 @@ async def test_external_entity_never_reads_a_local_file(
     secret.write_text("TOP-SECRET-7f3a9")
     feed = await add_feed(feed_server.add("/f", f.external_entity(str(secret))))
     report = await poll_one(poller, feed)
-    assert report.outcome in ("new", "failed")
+    assert report.outcome == "failed"
+    assert report.error is not None and report.error.startswith("refused: the feed declares")
     rows = await store.db.fetchall("SELECT title, text FROM items")
-    assert rows, "the entry itself is still readable"
     assert all("TOP-SECRET" not in r["title"] + r["text"] for r in rows)
 
 
