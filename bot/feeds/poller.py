@@ -60,7 +60,9 @@ class Poller:
         self.on_new_items = on_new_items
         self.interval = timedelta(seconds=settings.poll_interval)
         self._poke = asyncio.Event()
-        self.preparer = preparer or Preparer(classifier, settings.parse_workers)
+        self.preparer = preparer or Preparer(
+            classifier, settings.parse_workers, settings.parse_timeout
+        )
         self._last_prune: datetime | None = None
 
     async def close(self) -> None:
