@@ -149,7 +149,7 @@ class Preparer:
         async with self._slots:
             worker = self._idle.pop() if self._idle else self._spawn()
             # The worker's own check fires at `timeout`; the kill a little later.
-            limit = self.timeout + min(KILL_AFTER_S, self.timeout)
+            limit = self.timeout + KILL_AFTER_S
             args = (result, feed, fetched, self.timeout)
             loop = asyncio.get_running_loop()
             try:
