@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     parse_workers: int = Field(
         default_factory=lambda: min(4, os.cpu_count() or 1), ge=0, le=32, alias="BOT_PARSE_WORKERS"
     )
+    parse_timeout: float = Field(default=30.0, gt=0, le=3600, alias="BOT_PARSE_TIMEOUT")
 
     retention_days: int = Field(default=180, ge=1, alias="BOT_RETENTION_DAYS")
     retention_items: int = Field(default=200_000, ge=100, alias="BOT_RETENTION_ITEMS")

@@ -4,19 +4,15 @@ feedparser is given the bytes (never a URL: it would fetch it itself) and the re
 Content-Type, so it picks the charset the server declared. It is pure Python and slow, so
 it runs in a worker thread; the poller skips it when `body_digest` says nothing changed.
 
-XML entities: feedparser drops external entities and nested ones, but keeps simple internal
-ones (`<!ENTITY a "text">`) and its fallback parser expands them itself, without expat's
-amplification limit. A 200 KB entity referenced 20,000 times is 4 GB of text (the "quadratic
-blowup"), so a body whose declared entities would expand past MAX_ENTITY_EXPANSION is
-refused before feedparser sees it.
+Before feedparser sees a body, `xmlguard.check_body` refuses what would make it run out of
+memory or time: a charset that can hide markup (UTF-7, EBCDIC, ...), XML entities that would
+or a DTD (where entities are declared), elements nested deeper than a thousand levels.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import hashlib
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +20,7 @@ import feedparser
 
 from bot.errors import ParseError
 from bot.feeds.fetch import FetchResult
-
-MAX_ENTITY_EXPANSION = 1_000_000  # characters that entity references may add to a body
-MAX_ENTITY_DECLARATIONS = 64
-_FIRST_ELEMENT = re.compile(rb"<\w")
-_ENTITY_DECL = re.compile(rb"<!ENTITY\s+(%?)\s*([^\s\"'>]+)\s+(?:\"([^\"]*)\"|'([^']*)')")
+from bot.feeds.xmlguard import check_body, check_charset, check_dtd, decoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,49 +58,12 @@ def _not_a_feed(result: FetchResult, bozo: str | None) -> ParseError:
     return ParseError(f"not a feed ({bozo or 'no RSS, Atom or RDF found'})")
 
 
-def _as_utf8(body: bytes) -> bytes:
-    """UTF-16/32 bodies re-encoded, so the entity check sees what feedparser will parse."""
-    head = body[:4]
-    for bom, codec in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if head.startswith(bom):
-            return body.decode(codec, errors="replace").encode()
-    if b"\x00" in head:  # no BOM: guess from where the zero bytes of "<?xm" fall
-        if head[1:4] == b"\x00\x00\x00":
-            codec = "utf-32-le"
-        elif head[:3] == b"\x00\x00\x00":
-            codec = "utf-32-be"
-        else:
-            codec = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
-        return body.decode(codec, errors="replace").encode()
-    return body
-
-
-def check_entity_expansion(body: bytes, limit: int = MAX_ENTITY_EXPANSION) -> None:
-    """Raise ParseError when the entities declared in the prolog would expand past `limit`
-    characters (or when there are suspiciously many declarations)."""
-    if b"<!ENTITY" not in body and b"\x00" not in body[:4]:
-        return
-    data = _as_utf8(body)
-    first = _FIRST_ELEMENT.search(data)
-    head = data[: first.start()] if first else data
-    declarations = _ENTITY_DECL.findall(head)
-    if len(declarations) > MAX_ENTITY_DECLARATIONS:
-        raise ParseError(f"refused: {len(declarations)} XML entity declarations")
-    expansion = 0
-    for percent, name, double, single in declarations:
-        value = double or single
-        if percent or not value:
-            continue
-        expansion += data.count(b"&" + name + b";") * len(value)
-        if expansion > limit:
-            raise ParseError(
-                f"refused: XML entities would expand to more than {limit:,} characters"
-            )
+def check_markup(body: bytes, content_type: str = "") -> None:
+    """Raise ParseError when the body, read in the charset feedparser would use, is in a
+    charset that can hide markup or declares entities or a DTD (see `bot.feeds.xmlguard`)."""
+    data, charset = decoded(body, content_type)
+    check_charset(charset)
+    check_dtd(data)
 
 
 def _bozo_message(parsed: Any) -> str | None:
@@ -123,7 +78,7 @@ def parse_bytes(result: FetchResult) -> ParsedFeed:
     """The synchronous parse; `parse_feed` runs it in a thread."""
     # No Content-Location: feedparser would resolve relative guids against it, so a feed
     # that moves would change every guid. normalize resolves links against base_url instead.
-    check_entity_expansion(result.body)
+    check_body(result.body, result.content_type)
     headers = {"content-type": result.content_type} if result.content_type else {}
     # Entry HTML becomes plain text in normalize (selectolax) and every piece of feed text is
     # escaped when rendered, so feedparser's own sanitiser and relative-URI rewriting would be

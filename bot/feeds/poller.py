@@ -74,7 +74,9 @@ class Poller:
         self._running: dict[int, asyncio.Task[PollReport]] = {}
         self._just_ended: set[int] = set()  # polls that ended while `run` read the due feeds
         self.max_polls = max_polls or settings.fetch_concurrency
-        self.preparer = preparer or Preparer(classifier, settings.parse_workers)
+        self.preparer = preparer or Preparer(
+            classifier, settings.parse_workers, settings.parse_timeout
+        )
         self._last_prune: datetime | None = None
         self.network = NetworkWatch(self.clock, self.interval.total_seconds())
 

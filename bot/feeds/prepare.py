@@ -3,11 +3,19 @@
 feedparser, the HTML-to-text step and the classifier are pure Python. Run in a thread of the
 bot's process they hold the GIL, and every chat command waits for them; so by default they run
 in a small pool of worker processes (`BOT_PARSE_WORKERS`, default: the number of CPUs, at most
-4), which also puts every core to work on a burst of changed feeds. `workers=0` runs them in a
-thread of the bot's process instead (the test suite; machines short of memory).
+4; see `bot.feeds.workers`), which also puts every core to work on a burst of changed feeds.
+`workers=0` runs them in a thread of the bot's process instead (the test suite; machines
+short of memory).
+
+Each feed has `BOT_PARSE_TIMEOUT` seconds (default 30). Past it the feed fails with "parse
+took longer than Ns": the parse checks the time itself after feedparser and after each entry;
+a worker still busy a little later (stuck in one step) is killed and replaced, and only that
+feed fails. In a thread nothing can be killed, so there the limit is only the parse's own
+check; what bounds each single step is done before any tree is built (`xmlguard` refuses XML
+nested deeper than 1,000 levels, `text.html_to_text` flattens HTML nested deeper than 256).
 
 A worker that dies (killed, out of memory, a crash in a C extension) fails only the feed it
-was parsing: the pool is started afresh for the next one.
+was parsing, and a fresh one takes its place.
 """
 
 from __future__ import annotations
@@ -15,25 +23,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import os
 import signal
-import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.classify import Classifier, Thresholds
-from bot.errors import FeedError
+from bot.errors import FeedError, ParseError
 from bot.feeds.fetch import FetchResult
 from bot.feeds.normalize import clean_title, normalize_entry
 from bot.feeds.parse import parse_bytes
+from bot.feeds.workers import START_TIMEOUT_S, Worker, WorkerDied, WorkerOverran
 from bot.models import Item
 
 log = logging.getLogger(__name__)
 
-ORPHAN_CHECK_S = 1.0  # how often a worker checks that the bot is still alive
+DEFAULT_TIMEOUT_S = 30.0  # BOT_PARSE_TIMEOUT
+KILL_AFTER_S = 5.0  # how long past the limit a busy worker is given before it is killed
 CLOSE_GRACE_S = 5.0  # how long a stop waits for a worker to finish its feed
 
 
@@ -55,12 +63,20 @@ class Prepared:
 
 
 def prepare(
-    result: FetchResult, feed: FeedInfo, fetched: datetime, classifier: Classifier
+    result: FetchResult,
+    feed: FeedInfo,
+    fetched: datetime,
+    classifier: Classifier,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> Prepared:
-    """Parse the body, normalise its entries to items and classify each one."""
+    """Parse the body, normalise its entries to items and classify each one; raise
+    ParseError once this has taken more than `timeout` seconds."""
+    deadline = time.monotonic() + timeout
     parsed = parse_bytes(result)
     items = []
     for entry in parsed.entries:
+        if time.monotonic() > deadline:
+            raise ParseError(f"parse took longer than {timeout:g}s")
         item = normalize_entry(
             entry,
             feed_id=feed.id,
@@ -81,60 +97,103 @@ _worker_classifier: Classifier | None = None
 
 def _start_worker(thresholds: Thresholds) -> None:
     global _worker_classifier  # one classifier per worker process, built once
-    _worker_classifier = Classifier(thresholds)
     # Ctrl-C reaches the whole process group: the bot shuts the pool down in order, so the
     # workers need not print a traceback each.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A worker holds both ends of the pool's queue, so it would wait forever for work if
-    # the bot were killed (SIGKILL, OOM): it leaves on its own once its parent is gone.
-    parent = os.getppid()
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    _worker_classifier = Classifier(thresholds)
 
 
-def _exit_with(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(ORPHAN_CHECK_S)
-    os._exit(0)
-
-
-def _prepare_in_worker(result: FetchResult, feed: FeedInfo, fetched: datetime) -> Prepared:
+def _prepare_in_worker(
+    result: FetchResult, feed: FeedInfo, fetched: datetime, timeout: float
+) -> Prepared:
     assert _worker_classifier is not None  # noqa: S101 - set by the pool's initializer
-    return prepare(result, feed, fetched, _worker_classifier)
+    return prepare(result, feed, fetched, _worker_classifier, timeout)
+
+
+Work = Callable[[FetchResult, FeedInfo, datetime, float], Prepared]
 
 
 class Preparer:
-    """Runs `prepare` in worker processes (or a thread when `workers == 0`)."""
+    """Runs `prepare` in worker processes (or a thread when `workers == 0`), `timeout`
+    seconds at most a feed. `work` is what a worker runs (the tests swap in one that hangs)."""
 
-    def __init__(self, classifier: Classifier, workers: int) -> None:
+    def __init__(
+        self,
+        classifier: Classifier,
+        workers: int,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        work: Work = _prepare_in_worker,
+    ) -> None:
         self.classifier = classifier
         self.workers = workers
-        self._pool: Executor | None = None
+        self.timeout = timeout
+        self._work = work
+        self._context = multiprocessing.get_context("spawn")
+        self._all: list[Worker] = []  # every live worker, busy or idle
+        self._idle: list[Worker] = []
+        self._slots: asyncio.Semaphore | None = None  # one per worker
+        self._threads: ThreadPoolExecutor | None = None  # waits on the workers' pipes
         self._lock = asyncio.Lock()  # with workers == 0: one feed at a time under the GIL
+
+    def _overran(self) -> ParseError:
+        return ParseError(f"parse took longer than {self.timeout:g}s")
 
     async def run(self, result: FetchResult, feed: FeedInfo, fetched: datetime) -> Prepared:
         if self.workers <= 0:
             async with self._lock:
-                return await asyncio.to_thread(prepare, result, feed, fetched, self.classifier)
-        loop = asyncio.get_running_loop()
-        pool = self._executor()
-        try:
-            return await loop.run_in_executor(pool, _prepare_in_worker, result, feed, fetched)
-        except BrokenProcessPool as exc:
-            log.warning("a parse worker died while parsing %s; starting a new pool", feed.url)
-            self._discard(pool)
-            raise FeedError("the parser process died on this feed (retried next poll)") from exc
+                return await asyncio.to_thread(
+                    prepare, result, feed, fetched, self.classifier, self.timeout
+                )
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.workers)
+        async with self._slots:
+            worker = self._idle.pop() if self._idle else self._spawn()
+            # The worker's own check fires at `timeout`; the kill a little later.
+            limit = self.timeout + KILL_AFTER_S
+            args = (result, feed, fetched, self.timeout)
+            loop = asyncio.get_running_loop()
+            try:
+                prepared: Prepared = await loop.run_in_executor(
+                    self._pipes(), worker.call, self._work, args, limit
+                )
+            except WorkerOverran:
+                log.warning("parse of %s took over %g s; its worker was replaced", feed.url, limit)
+                self._forget(worker)
+                raise self._overran() from None
+            except WorkerDied as exc:
+                log.warning("a parse worker died while parsing %s; starting a new one", feed.url)
+                self._forget(worker)
+                raise FeedError("the parser process died on this feed (retried next poll)") from exc
+            except asyncio.CancelledError:
+                self._forget(worker)  # it may be mid-feed: never hand it another
+                raise
+            except BaseException:
+                self._idle.append(worker)  # the feed's own error; the worker is fine
+                raise
+            self._idle.append(worker)
+            return prepared
 
-    def _executor(self) -> Executor:
-        if self._pool is None:
-            # spawn, not fork: the bot's process has threads (SQLite, the resolver) that a
-            # forked child would inherit in whatever state they were.
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(self.classifier.thresholds,),
+    def _spawn(self) -> Worker:
+        # On the event loop's thread (see bot.feeds.workers on PR_SET_PDEATHSIG). spawn, not
+        # fork: the bot's process has threads (SQLite, the resolver) that a forked child
+        # would inherit in whatever state they were.
+        worker = Worker(self._context, _start_worker, (self.classifier.thresholds,))
+        self._all.append(worker)
+        return worker
+
+    def _pipes(self) -> ThreadPoolExecutor:
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(
+                max_workers=max(1, self.workers), thread_name_prefix="parse-worker"
             )
-        return self._pool
+        return self._threads
+
+    def _forget(self, worker: Worker) -> None:
+        if worker in self._all:
+            self._all.remove(worker)
+        if worker in self._idle:
+            self._idle.remove(worker)
+        worker.kill()
 
     async def start(self) -> None:
         """Start the workers now rather than on the first changed feed (each one imports the
@@ -142,47 +201,38 @@ class Preparer:
         if self.workers <= 0:
             return
         loop = asyncio.get_running_loop()
-        pool = self._executor()
         try:
+            new = [self._spawn() for _ in range(self.workers - len(self._all))]
+            self._idle.extend(new)
             await asyncio.gather(
-                *(loop.run_in_executor(pool, os.getpid) for _ in range(self.workers))
+                *(loop.run_in_executor(self._pipes(), w.wait_ready, START_TIMEOUT_S) for w in new)
             )
-        except (BrokenProcessPool, OSError) as exc:  # no processes here (limits, sandbox)
+        except (WorkerDied, OSError) as exc:  # no processes here (limits, sandbox)
             log.warning(
                 "parse workers could not start (%s); parsing in the bot's own process "
                 "(set BOT_PARSE_WORKERS=0 to skip trying)",
                 exc or type(exc).__name__,
             )
-            self._discard(pool)
+            for worker in list(self._all):
+                self._forget(worker)
             self.workers = 0
-
-    def _discard(self, pool: Executor) -> None:
-        """Forget a broken pool (the next feed starts a new one)."""
-        if self._pool is pool:
-            self._pool = None
-        pool.shutdown(wait=False, cancel_futures=True)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the running workers (for memory figures and tests)."""
-        return sorted(_processes(self._pool))
+        return sorted(w.pid for w in self._all if w.process.is_alive())
 
     def close(self, grace: float = CLOSE_GRACE_S) -> None:
         """Stop the workers: each finishes the feed it is on, for at most `grace` seconds
         (a stop must not wait on a pathological feed); then it is killed."""
-        if self._pool is None:
-            return
-        pool, self._pool = self._pool, None
-        workers = list(_processes(pool).values())
-        pool.shutdown(wait=False, cancel_futures=True)
+        workers, self._all, self._idle = self._all, [], []
+        for worker in workers:
+            worker.stop()
         deadline = time.monotonic() + grace
         for worker in workers:
-            worker.join(max(0.0, deadline - time.monotonic()))
-            if worker.is_alive():
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
                 log.warning("parse worker %s still busy after %.0f s; killed", worker.pid, grace)
                 worker.kill()
-                worker.join(1.0)
-
-
-def _processes(pool: Executor | None) -> dict[int, multiprocessing.process.BaseProcess]:
-    """A process pool's workers by pid (ProcessPoolExecutor keeps them in `_processes`)."""
-    return dict(getattr(pool, "_processes", None) or {})
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+            self._threads = None

@@ -10,13 +10,8 @@ import pytest
 from bot.errors import ParseError
 from bot.feeds import parse as parse_module
 from bot.feeds.fetch import FetchResult
-from bot.feeds.parse import (
-    MAX_ENTITY_DECLARATIONS,
-    ParsedFeed,
-    body_digest,
-    check_entity_expansion,
-    parse_feed,
-)
+from bot.feeds.parse import ParsedFeed, body_digest, check_markup, parse_bytes, parse_feed
+from tests.hardening import feeds as hostile
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "feeds"
 
@@ -138,21 +133,67 @@ def test_body_digest_tells_changed_bodies_apart() -> None:
     assert len(body_digest(body)) == 64
 
 
-def test_entity_declarations_beyond_the_cap_are_refused() -> None:
-    decls = "".join(f'<!ENTITY e{i} "x">' for i in range(MAX_ENTITY_DECLARATIONS + 1))
-    body = f'<?xml version="1.0"?><!DOCTYPE rss [{decls}]><rss version="2.0"></rss>'.encode()
-    with pytest.raises(ParseError, match=rf"^refused: {MAX_ENTITY_DECLARATIONS + 1} XML entity"):
-        check_entity_expansion(body)
+ENTITY_DOC = (
+    '<?xml version="1.0" encoding="{charset}"?>\n<!DOCTYPE rss [\n<!ENTITY big "{value}">\n]>\n'
+    '<rss version="2.0"><channel><title>{refs}</title></channel></rss>'
+)
 
 
-@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-16"])
-def test_entity_bomb_in_utf16_is_refused_too(codec: str) -> None:
-    """UTF-16 hides `<!ENTITY` from a byte search: the body is read as text first."""
-    value = "x" * 10_000
-    doc = (
-        f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE rss [<!ENTITY big "{value}">]>'
-        f'<rss version="2.0"><channel><title>{"&big;" * 200}</title></channel></rss>'
+@pytest.mark.parametrize(
+    ("charset", "bom"),
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),
+     ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""), ("utf-16-be", b""),
+     ("utf-32-le", b"\xff\xfe\x00\x00"), ("iso-8859-1", b""), ("shift_jis", b"")],
+)  # fmt: skip
+def test_entity_declarations_are_refused_in_every_charset(charset: str, bom: bytes) -> None:
+    """Small or large, referenced with or without ';': a declared entity is refused, in
+    whatever charset the body is read (UTF-16/32 hide `<!ENTITY` from a byte search)."""
+    for refs in ("&big;", "&big;" * 200, "&big " * 200):
+        doc = ENTITY_DOC.format(charset=charset, value="x" * 10_000, refs=refs)
+        with pytest.raises(ParseError, match=r"^refused: the feed declares a DTD or XML entities"):
+            check_markup(bom + doc.encode(charset), "application/rss+xml")
+
+
+HIDING = ["utf-7", "UTF-7", "cp037", "cp500", "cp1026", "cp1140", "cp273", "cp875",
+          "unicode_escape", "hz", "iso2022_jp"]  # fmt: skip
+
+
+@pytest.mark.parametrize("charset", HIDING)
+@pytest.mark.parametrize("declared", ["in XML", "in HTTP", "in both"])
+def test_charsets_that_can_hide_markup_are_refused_by_name(charset: str, declared: str) -> None:
+    """UTF-7 writes '<' as '+ADw-' and EBCDIC moves every byte: a byte search for
+    `<!ENTITY` sees nothing. No feed needs these charsets; the error names the one used."""
+    doc = hostile.rss([hostile.item(1)], encoding=charset if declared != "in HTTP" else "x")
+    if charset.lower() == "utf-7":
+        declaration, rest = doc.split("\n", 1)
+        body = declaration.encode() + b"\n" + hostile.utf7(rest)
+    elif charset == "unicode_escape":
+        declaration, rest = doc.split("\n", 1)
+        body = declaration.encode() + b"\n" + rest.replace("<", "\\u003c").encode()
+    else:
+        body = doc.encode(charset)
+    if declared == "in HTTP":
+        body = body.replace(b'encoding="x"', b"")
+    ctype = "application/rss+xml" + (f"; charset={charset}" if declared != "in XML" else "")
+    with pytest.raises(ParseError, match=r"^refused: feed encoded in (\S+) \(only ASCII") as err:
+        parse_bytes(fetched(body, ctype))
+    named = str(err.value).split()[4]  # EBCDIC declarations are read with cp037's quotes
+    assert named.lower() in (charset.lower(), "cp037")
+
+
+def test_a_dtd_internal_subset_is_refused_and_an_external_doctype_kept() -> None:
+    """A default attribute in a DTD is copied to every element that lacks it: no DTD at all.
+    RSS 0.91's DOCTYPE only names an external DTD (never fetched) and is kept."""
+    items = "<item><title>t</title></item>" * 100
+    subset = f'<!DOCTYPE rss [<!ATTLIST item x CDATA "{"y" * 10_000}">]>'
+    hidden = '<!DOCTYPE rss SYSTEM "<b>">\n<!ENTITY a "xxx">'  # outside a DOCTYPE
+    for doctype in (subset, hidden, '<!DOCTYPE rss SYSTEM "x>[" [ ]>'):
+        body = f'<?xml version="1.0"?>\n{doctype}\n<rss version="2.0"><channel>{items}'
+        with pytest.raises(ParseError, match=r"^refused: the feed declares a DTD or XML"):
+            parse_bytes(fetched(body.encode() + b"</channel></rss>"))
+    netscape = (
+        '<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS '
+        '0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n'
+        f'<rss version="0.91"><channel><title>N</title>{items}</channel></rss>'
     )
-    with pytest.raises(ParseError, match=r"^refused: XML entities would expand"):
-        check_entity_expansion(doc.encode(codec))
-    check_entity_expansion(doc.replace("&big;" * 200, "&big;").encode(codec))  # one is fine
+    assert len(parse_bytes(fetched(netscape.encode())).entries) == 100

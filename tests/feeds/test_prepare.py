@@ -19,12 +19,13 @@ import pytest
 from bot.app import make_classifier, make_fetcher
 from bot.classify import Classifier, Thresholds
 from bot.config import Settings, load_settings
-from bot.errors import FeedError
+from bot.errors import FeedError, ParseError
 from bot.feeds.fetch import FetchResult
 from bot.feeds.poller import Poller
 from bot.feeds.prepare import FeedInfo, Preparer
 from bot.models import Category
 from bot.store import Store
+from tests.feeds import workerjobs
 from tests.hardening.feeds import many_items
 from tests.support.feedserver import FeedServer
 
@@ -173,3 +174,97 @@ async def test_without_worker_processes_the_bot_parses_in_its_own(
     prepared = await preparer.run(result, FeedInfo(1, url, "", None), now())
     assert len(prepared.items) == 3
     preparer.close()
+
+
+EARLY_KILL = """
+import asyncio, os, sys
+from bot.classify import Classifier
+from bot.feeds.prepare import Preparer
+from tests.feeds.workerjobs import SlowToStart
+
+async def main() -> None:
+    SlowToStart.release = sys.argv[1]
+    preparer = Preparer(Classifier(SlowToStart()), workers=3)
+    starting = asyncio.create_task(preparer.start())
+    for _ in range(1000):  # the processes exist at once; their start waits for the file
+        if len(preparer.worker_pids()) == 3:
+            break
+        await asyncio.sleep(0.01)
+    print(*preparer.worker_pids(), flush=True)
+    os.kill(os.getpid(), 9)
+    await starting
+
+asyncio.run(main())
+"""
+
+
+def test_workers_leave_when_the_bot_is_killed_while_they_start(tmp_path: Path) -> None:
+    """The red team's case: a kill -9 about a second into `fetch --once`, while the workers
+    were still importing the parser. They read their parent's pid after it had died (1), and
+    watched pid 1 forever. Here the kill comes before any worker gets past its start."""
+    release, out = tmp_path / "release", tmp_path / "out"
+    with out.open("w") as stdout:  # a file: the workers inherit it, a pipe would stay open
+        bot = subprocess.Popen(
+            [sys.executable, "-c", EARLY_KILL, str(release)],
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).parents[2],
+        )
+        returncode = bot.wait(timeout=60)
+    assert returncode == -signal.SIGKILL, out.read_text()
+    pids = [int(x) for x in out.read_text().split()]
+    assert len(pids) == 3
+    assert all(alive(pid) for pid in pids)  # orphans now, held at their start
+    release.touch()
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in pids if alive(pid)], "parse workers outlived the bot"
+
+
+def feed_at(url: str) -> tuple[FetchResult, FeedInfo]:
+    body = (Path(__file__).parents[1] / "data" / "feeds" / "crypto_fr.rss").read_bytes()
+    return FetchResult(200, False, body, None, None, url, "application/rss+xml"), FeedInfo(
+        1, url, "", None
+    )
+
+
+async def test_a_worker_that_hangs_is_replaced_and_only_its_feed_fails() -> None:
+    """A parse stuck where no check of the time runs (in C, say): past the limit its worker
+    is killed and replaced, that feed fails with the limit in its error, the next one parses."""
+    preparer = Preparer(Classifier(), workers=1, timeout=0.5, work=workerjobs.hang_or_prepare)
+    try:
+        await preparer.start()
+        [pid] = preparer.worker_pids()
+        with pytest.raises(ParseError, match=r"^parse took longer than 0.5s$"):
+            await preparer.run(*feed_at("https://a.example" + workerjobs.HANG), now())
+        assert not alive(pid)
+        prepared = await preparer.run(*feed_at("https://a.example/rss"), now())
+        assert len(prepared.items) == 3
+        [fresh] = preparer.worker_pids()
+        assert fresh != pid
+    finally:
+        preparer.close()
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+async def test_a_parse_past_its_time_limit_fails_with_the_limit(workers: int) -> None:
+    """The parse checks the time itself (in a thread nothing can be killed): with a limit
+    no parse can meet, the feed fails with a clear error, and the worker is kept."""
+    preparer = Preparer(Classifier(), workers=workers, timeout=1e-9)
+    try:
+        await preparer.start()
+        before = preparer.worker_pids()
+        with pytest.raises(ParseError, match=r"^parse took longer than 1e-09s$"):
+            await preparer.run(*feed_at("https://a.example/rss"), now())
+        assert preparer.worker_pids() == before
+    finally:
+        preparer.close()
+
+
+async def test_the_time_limit_is_a_setting(store: Store) -> None:
+    settings = load_settings(None, BOT_PARSE_TIMEOUT="7.5", BOT_PARSE_WORKERS="0")
+    async with make_fetcher(settings) as fetcher:
+        poller = Poller(store, fetcher, make_classifier(settings), settings)
+        assert poller.preparer.timeout == 7.5
+        await poller.close()

