@@ -217,6 +217,10 @@ class Preparer:
                 self._forget(worker)
             self.workers = 0
 
+    def busy(self) -> int:
+        """Workers parsing a feed right now."""
+        return len(self._all) - len(self._idle)
+
     def worker_pids(self) -> list[int]:
         """Process ids of the running workers (for memory figures and tests)."""
         return sorted(w.pid for w in self._all if w.process.is_alive())

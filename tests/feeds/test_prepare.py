@@ -143,7 +143,9 @@ async def test_stopping_does_not_wait_on_a_long_feed() -> None:
     url = "https://a.example/rss"
     result = FetchResult(200, False, many_items(20_000), None, None, url, "application/rss+xml")
     busy = asyncio.create_task(preparer.run(result, FeedInfo(1, url, "", None), now()))
-    await asyncio.sleep(0.5)
+    async with asyncio.timeout(10):  # a bounded wait until the worker has the feed
+        while not preparer.busy():
+            await asyncio.sleep(0.01)
     await asyncio.to_thread(preparer.close, 0.5)  # returns: the busy worker was stopped
     assert not alive(pid)
     with pytest.raises(FeedError, match="parser process died"):
