@@ -495,10 +495,13 @@ class Classifier:
         # Market talk, and interest rates ("corte de juros": a rate cut), are not bans.
         market = hits.get("guards.market", []) + hits.get("guards.monetary", [])
         weak = t.keep("ban.market", weak, _apart(weak, market), market)
-        if t.on("ban.licensing"):
+        # An obligation on whoever lacks a licence ("firms without a licence must wind down")
+        # is one of a rule's provisions, like an explainer's list (ban.provisions below).
+        if t.on("ban.provisions"):
             kept = _without_licensing_rules(hits, full.original, strong, weak)
-            strong = t.keep("ban.licensing", strong, kept[0], hits.get("guards.unlicensed", []))
-            weak = t.keep("ban.licensing", weak, kept[1], hits.get("guards.unlicensed", []))
+            unlicensed = hits.get("guards.unlicensed", [])
+            strong = t.keep("ban.provisions", strong, kept[0], unlicensed)
+            weak = t.keep("ban.provisions", weak, kept[1], unlicensed)
         title_end = len(title)
         before = (*strong, *weak)
         if t.on("ban.lifted") and t.on("ban.negated"):  # one pass: switched off together
@@ -684,7 +687,7 @@ class Classifier:
             # not ordinary business, when someone named shuts what belongs to others
             # (accounts, apps, ads, media).
             cause_only = (
-                t.on("ban.incident-cause")
+                t.on("ban.incident")
                 and actor
                 and target is not None
                 and target.group in THIRD_PARTY
@@ -692,7 +695,7 @@ class Classifier:
             )
             penalty = f.ordinary and not cause_only and t.on("ban.incident")
             if f.ordinary and cause_only:
-                t.fire("ban.incident-cause", f.incidents)
+                t.fire("ban.incident", note="told as the ban's cause: not lowered")
             elif penalty:
                 t.fire("ban.incident", f.incidents, "sanctions story")
             t.fire("ban.word", [action, *([target] if target else [])])

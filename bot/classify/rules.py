@@ -57,11 +57,6 @@ RULES: tuple[Rule, ...] = (
         "the action does not count",
     ),
     Rule(
-        "ban.licensing",
-        "An obligation on whoever lacks a licence ('firms without a licence must wind down')",
-        "the ban word does not count (regulation)",
-    ),
-    Rule(
         "ban.lifted",
         "A ban lifted, reopened or a court suspending a decree",
         "ban 0; regulation +0.3",
@@ -83,7 +78,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ban.provisions",
-        "What a rule forbids, told as its provisions or an explainer ('Was MiCA verbietet')",
+        "What a rule forbids or requires, told as its provisions: an explainer ('Was MiCA "
+        "verbietet') or an obligation on whoever lacks a licence ('must wind down unless "
+        "licensed')",
         "the ban word does not count",
     ),
     Rule(
@@ -113,13 +110,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ban.incident",
-        "Hacks, outages, maintenance, low liquidity: ordinary business",
-        "ban word -0.35; actions do not count",
-    ),
-    Rule(
-        "ban.incident-cause",
-        "An incident told after a platform's ban on others' accounts, apps, ads, media: its cause",
-        "the incident does not lower the ban",
+        "Hacks, outages, maintenance, low liquidity: ordinary business; unless told after a "
+        "named party's ban on others' accounts, apps, ads or media, as its cause",
+        "ban word -0.35; actions do not count (not when told as the ban's cause)",
     ),
     Rule(
         "ban.price-move",
