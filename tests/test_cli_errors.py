@@ -4,34 +4,17 @@ non-zero exit status; a read never creates a database."""
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-TIMEOUT = 60
+from tests.support.cli import banwatch as run_banwatch
 
-
-def banwatch(
-    *args: str, env: dict[str, str], stdin: bytes = b""
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        env=env,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    return subprocess.CompletedProcess(
-        result.args,
-        result.returncode,
-        result.stdout.decode("utf-8", "replace"),
-        result.stderr.decode("utf-8", "replace"),
-    )
+banwatch = functools.partial(run_banwatch, check=False)  # every run here is meant to fail
 
 
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
