@@ -61,6 +61,7 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]  # lower-case names
     status: int
+    at: float = 0.0  # when it arrived: FeedServer.now (time.monotonic unless a test sets it)
 
 
 class _Server(ThreadingHTTPServer):
@@ -72,6 +73,8 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.log: list[LoggedRequest] = []
+        # What `LoggedRequest.at` reads: a test on a fake clock sets its monotonic.
+        self.now: Callable[[], float] = time.monotonic
         self.in_flight = 0
         self.max_in_flight = 0  # most requests being answered at once: checks client limits
         self._lock = threading.Lock()
@@ -203,7 +206,7 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             if route is None:
                 route = Route(status=404, body=b"not found", content_type="text/plain")
             status = 304 if route.status == 200 and _not_modified(route, headers) else route.status
-            server.record(LoggedRequest("GET", self.path, headers, status))
+            server.record(LoggedRequest("GET", self.path, headers, status, server.now()))
             # The client may give up (body cap, deadline): expected in these tests.
             server.enter()
             try:
