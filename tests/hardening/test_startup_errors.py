@@ -252,9 +252,11 @@ def test_a_running_bot_logs_a_502_page_quoting_the_token_without_it(
         while not api.called("getUpdates") and time.monotonic() < deadline:
             time.sleep(0.05)  # bounded: the bot is starting
         api.broken = True
-        while api.pages < 3 and time.monotonic() < deadline:
+        # A second page means the first one's error was handled and logged (the library
+        # retries after logging it); more pages only wait out its backoff.
+        while api.pages < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert api.pages >= 3, "the bot did not poll through the broken proxy"
+        assert api.pages >= 2, "the bot did not poll through the broken proxy"
         bot.send_signal(signal.SIGTERM)
         out, err = bot.communicate(timeout=TIMEOUT / 2)
     finally:
