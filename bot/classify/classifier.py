@@ -90,6 +90,7 @@ class _Found:
     trace: _Trace
     title_end: int
     crypto: bool
+    cryptos: list[Span]  # the crypto words, where they are
     strong: list[Span]
     weak: list[Span]
     lifted: list[Span]
@@ -144,6 +145,28 @@ _BREAKS = ("\n", ". ", "。", "; ", "；", "！", "？", "! ", "? ", ": ", "："
 
 
 _BREAK = re.compile("|".join(re.escape(mark) for mark in _BREAKS))
+
+
+# A clause: a sentence, or a part of one after a semicolon, a comma or a dash ("EU verbietet
+# Mikroplastik in Kosmetik – Start-up setzt auf Blockchain"): the ban it tells is its own.
+_CLAUSE = re.compile(_BREAK.pattern + "|" + "|".join(map(re.escape, (";", "，", " – ", " — ", " - "))))
+
+
+def _clause(text: str, span: Span) -> tuple[int, int]:
+    """Where the clause holding `span` starts and ends."""
+    start = max((m.end() for m in _CLAUSE.finditer(text, 0, span.start)), default=0)
+    end = _CLAUSE.search(text, span.end)
+    return start, end.start() if end else len(text)
+
+
+def _off_topic(text: str, action: Span, about: Iterable[Span]) -> bool:
+    """Whether a ban's clause names neither crypto nor anything a ban shuts ("Prefeitura
+    proíbe patinetes elétricos na orla; empresa aceitava bitcoin"): it bans something else."""
+    start, end = _clause(text, action)
+    return not any(
+        a.start < end and a.end > start and (not a.overlaps(action) or a.start > action.start)
+        for a in about
+    )
 
 
 def _same_sentence(text: str, a: Span, b: Span) -> bool:
@@ -627,6 +650,7 @@ class Classifier:
             trace=t,
             title_end=title_end,
             crypto="context.crypto" in hits,
+            cryptos=hits.get("context.crypto", []),
             strong=strong,
             weak=weak,
             lifted=lifted,
@@ -678,6 +702,11 @@ class Classifier:
         actor = bool(f.platforms or f.regulators or f.authorities or f.countries or f.pressure)
         found: list[tuple[float, Span, Span | None]] = []
         for action in f.strong if t.on("ban.word") else ():
+            if t.on("ban.off-topic") and _off_topic(
+                f.text.original, action, (*f.cryptos, *f.objects, *f.regulators)
+            ):
+                t.fire("ban.off-topic", [action])
+                continue
             target = _target(f.text.original, action, f.objects)
             score = w["ban.word"] + w["ban.object"] * (target is not None) + w["ban.actor"] * actor
             score += w["ban.headline"] * (action.start < f.title_end)
@@ -721,6 +750,13 @@ class Classifier:
                 t.fire("ban.own-business", [action])
                 continue
             target = _target(f.text.original, action, objects)
+            if (
+                target is not None
+                and t.on("ban.off-topic")
+                and _off_topic(f.text.original, action, (*f.cryptos, *f.regulators, target))
+            ):
+                t.fire("ban.off-topic", [action])
+                continue
             if target is not None:
                 score = w["ban.action"] + w["ban.actor"] * actor
                 score += w["ban.headline"] * (action.start < f.title_end)

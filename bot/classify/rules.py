@@ -94,6 +94,12 @@ RULES: tuple[Rule, ...] = (
         "the action does not count",
     ),
     Rule(
+        "ban.off-topic",
+        "A ban whose clause names neither crypto nor what it shuts: microplastics, scooters, "
+        "a video app on state phones, told beside crypto news",
+        "the ban word or action does not count",
+    ),
+    Rule(
         "ban.word",
         "A ban word next to crypto: bans, interdit, prohíbe, verbietet, proíbe, 禁止",
         "ban 0.65, +0.1 with an object, +0.1 with an actor, +0.05 in the headline",

@@ -50,7 +50,7 @@ def test_switching_a_rule_off_changes_what_it_decided() -> None:
     title = "Droits de douane : un tribunal fédéral bloque les taxes de Trump, le bitcoin réagit"
     text = "La Cour du commerce international a jugé illégaux une grande partie des tarifs."
     assert Classifier().classify(title, text, "fr").category is Category.NONE
-    without = Classifier(disabled={"ban.other-field", "item.other-field"})
+    without = Classifier(disabled={"ban.other-field", "item.other-field", "ban.off-topic"})
     flag = without.classify(title, text, "fr")
     assert flag.category is Category.BAN
     assert not _fired(flag.rules) & {"ban.other-field", "item.other-field"}
