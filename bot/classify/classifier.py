@@ -91,6 +91,7 @@ class _Found:
     title_end: int
     crypto: bool
     cryptos: list[Span]  # the crypto words, where they are
+    orders: list[Span]  # an order to someone: "orders", "ordena a", "勒令"
     strong: list[Span]
     weak: list[Span]
     lifted: list[Span]
@@ -167,6 +168,21 @@ def _off_topic(text: str, action: Span, about: Iterable[Span]) -> bool:
         a.start < end and a.end > start and (not a.overlaps(action) or a.start > action.start)
         for a in about
     )
+
+
+ORDER_WINDOW = 60  # characters between "orders" and the stopping it orders
+
+
+def _ordered(text: str, action: Span, orders: list[Span]) -> Span | None:
+    """The order to stop that a stopping action carries out, when no banned object is in
+    reach ("la AEPD ordena a Worldcoin dejar de…", "勒令…停止"): in the action's clause,
+    before it. `None` when nobody ordered it."""
+    start, _ = _clause(text, action)
+    order = next(
+        (o for o in orders if o.start >= start and _precedes(text, o, action, ORDER_WINDOW)),
+        None,
+    )
+    return None if order is None else Span(order.start, order.end, "obj:order to stop")
 
 
 def _same_sentence(text: str, a: Span, b: Span) -> bool:
@@ -651,6 +667,7 @@ class Classifier:
             title_end=title_end,
             crypto="context.crypto" in hits,
             cryptos=hits.get("context.crypto", []),
+            orders=hits.get("ban.order", []),
             strong=strong,
             weak=weak,
             lifted=lifted,
@@ -700,6 +717,7 @@ class Classifier:
         if f.lifted:
             return 0.0, None, None
         actor = bool(f.platforms or f.regulators or f.authorities or f.countries or f.pressure)
+        state = bool(f.regulators or f.authorities or f.countries)
         found: list[tuple[float, Span, Span | None]] = []
         for action in f.strong if t.on("ban.word") else ():
             if t.on("ban.off-topic") and _off_topic(
@@ -750,10 +768,18 @@ class Classifier:
                 t.fire("ban.own-business", [action])
                 continue
             target = _target(f.text.original, action, objects)
+            if target is None and state and t.on("ban.order"):
+                target = _ordered(f.text.original, action, f.orders)
+                if target is not None:
+                    t.fire("ban.order", [target, action])
             if (
                 target is not None
                 and t.on("ban.off-topic")
-                and _off_topic(f.text.original, action, (*f.cryptos, *f.regulators, target))
+                and _off_topic(
+                    f.text.original,
+                    action,
+                    (*f.cryptos, *f.regulators, *([target] if target.group in _RANK else ())),
+                )
             ):
                 t.fire("ban.off-topic", [action])
                 continue

@@ -110,6 +110,12 @@ RULES: tuple[Rule, ...] = (
         "ban 0.55, +0.1 with an actor, +0.05 in the headline",
     ),
     Rule(
+        "ban.order",
+        "A state, regulator or court ordering someone to stop, or stopping a crypto business "
+        "it names ('orders Worldcoin to stop', 'Quênia suspende a Worldcoin', '勒令…停止')",
+        "the stopping action counts with no banned object in reach",
+    ),
+    Rule(
         "ban.no-actor",
         "An action with no platform, bank, regulator, authority, country or pressure named",
         "ban at most 0.5 (a company's own business)",
