@@ -32,6 +32,7 @@ OBJECT_WINDOW = 40  # characters between a ban action and what it bans
 GUARD_WINDOW = 20  # characters between a ban word and a loose-usage guard
 LIFT_WINDOW = 15  # characters between a lifting verb ("overturns", "lève") and a ban word
 NEAR_NEGATION = 8  # characters between a short negator ("no", "pas", "不会") and a ban word
+DEADLINE_WINDOW = 120  # characters between "must" and the "or wind down" that ends it
 DETECT_CHARS = 400  # characters of title + text given to language detection
 
 
@@ -357,15 +358,34 @@ def _without_licensing_rules(
     """Drop ban words that state a licensing rule: an obligation on whoever lacks a licence
     ("firms without an authorisation must wind down", "未完成登记的业者不得提供服务")."""
     unlicensed, modal = hits.get("guards.unlicensed", []), hits.get("guards.modal", [])
-    if not (unlicensed and modal):
+    if not modal:
         return strong, weak
 
     def licensing(span: Span) -> bool:
-        return any(_in_reach(original, span, u, OBJECT_WINDOW) for u in unlicensed) and any(
-            span.near(m, GUARD_WINDOW) for m in modal
+        # Whoever lacks a licence is the sentence's subject, or in reach of the stop word.
+        return any(
+            _in_reach(original, span, u, OBJECT_WINDOW)
+            or _precedes(original, u, span, DEADLINE_WINDOW)
+            for u in unlicensed
+        ) and any(span.near(m, GUARD_WINDOW) for m in modal)
+
+    # A deadline's alternative: "must be licensed by June 1 or wind down", "deberán
+    # inscribirse antes de la fecha límite o dejar de prestar servicios", "müssen … besitzen,
+    # andernfalls ihr Geschäft einstellen".
+    otherwise = hits.get("guards.otherwise", [])
+
+    def alternative(span: Span) -> bool:
+        return any(_precedes(original, o, span, GUARD_WINDOW) for o in otherwise) and any(
+            _precedes(original, m, span, DEADLINE_WINDOW) for m in modal
         )
 
-    return [s for s in strong if not licensing(s)], [w for w in weak if not licensing(w)]
+    def licensing_or_deadline(span: Span) -> bool:
+        return (bool(unlicensed) and licensing(span)) or alternative(span)
+
+    return (
+        [s for s in strong if not licensing_or_deadline(s)],
+        [w for w in weak if not licensing_or_deadline(w)],
+    )
 
 
 def _lifts_and_denials(
@@ -538,9 +558,9 @@ class Classifier:
         # is one of a rule's provisions, like an explainer's list (ban.provisions below).
         if t.on("ban.provisions"):
             kept = _without_licensing_rules(hits, full.original, strong, weak)
-            unlicensed = hits.get("guards.unlicensed", [])
-            strong = t.keep("ban.provisions", strong, kept[0], unlicensed)
-            weak = t.keep("ban.provisions", weak, kept[1], unlicensed)
+            why = hits.get("guards.unlicensed", []) or hits.get("guards.otherwise", [])
+            strong = t.keep("ban.provisions", strong, kept[0], why)
+            weak = t.keep("ban.provisions", weak, kept[1], why)
         title_end = len(title)
         before = (*strong, *weak)
         if t.on("ban.lifted") and t.on("ban.negated"):  # one pass: switched off together
