@@ -818,7 +818,7 @@ class Classifier:
             return 0.0, None, None
         top = max(score for score, _, _ in found)
         for rule, applies in (
-            ("ban.not-crypto", not f.crypto),
+            ("ban.not-crypto", not (f.crypto or f.regulators)),
             ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
         ):
