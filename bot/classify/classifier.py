@@ -113,6 +113,8 @@ class _Found:
     other_field: bool  # the headline is about tariffs, oil or rates, with no rule of its own
     # Where the headline tells a price move ("Ether avanza…", "Le bitcoin stable…"), or 0.
     price_headline: int
+    # A price move opens the headline and every rule, regulator or ban word in it comes after.
+    rules_after_price: bool
     advert: bool  # labelled an advert: "Sponsored:", "Patrocinado", "【廣告】"
     platforms: list[Span]
     regulators: list[Span]
@@ -226,6 +228,23 @@ def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) ->
         )
 
     return [s for s in spans if not about_other(s)]
+
+
+# A figure right after a verb: "drops 5%", "cai para US$ 42 mil", "跌破8.6万美元".
+_FIGURE = re.compile(r"\W{0,3}(?:\w+\W+){0,2}?(?:US|R|HK)?\$?\s?\d[\d.,]*\s?(?:%|k\b|mil\b|万|美元|dollars?\b)", re.I)
+
+
+# What a price headline can name as its move's cause without being rule news: a regulator,
+# an authority, a warning or sanctions; not a ruling, an approval, a law or a ban.
+_CAUSES = frozenset({"reg:guidance", "reg:sanction"})
+
+
+def _price_move(title: str, prices: list[Span], weak: list[Span]) -> int:
+    """Where the headline's price move ends, or 0: a price verb ("steadies", "recule", "下跌"),
+    or a closing or dropping word followed by a figure ("Bitcoin drops 5%")."""
+    ends = [p.end for p in prices if p.start < len(title)]
+    ends += [w.end for w in weak if w.start < len(title) and _FIGURE.match(title, w.end)]
+    return min(ends, default=0)
 
 
 def _in_headline(spans: Iterable[Span], title_end: int) -> bool:
@@ -681,6 +700,13 @@ class Classifier:
         )
         # "US$ 1", "HK$ 5 million": a currency, not a country acting.
         countries = [c for c in pick(hits, "country") if full.original[c.end : c.end + 1] != "$"]
+        price = _price_move(title, hits.get("guards.price", []), weak)
+        # What the headline tells of rules, regulators and bans, the price verb aside.
+        said = [x for x in (*regulation, *strong) if x.start < title_end]
+        said += [w for w in (*weak, *lifted) if w.start < title_end and w.end != price]
+        told = said + [
+            x for x in (*regulators, *hits.get("context.authorities", ())) if x.start < title_end
+        ]
         return _Found(
             text=full,
             trace=t,
@@ -704,9 +730,12 @@ class Classifier:
             pressure=pressure,
             business="guards.business" in hits,
             incidents=incidents,
-            price_headline=min(
-                (p.end for p in hits.get("guards.price", ()) if p.start < title_end), default=0
-            ),
+            price_headline=price,
+            rules_after_price=bool(price)
+            and bool(told)
+            and all(x.start >= price for x in told)
+            and all(x.group in _CAUSES for x in said)
+            and t.on("reg.price-move"),
             advert=_advert(title, text),
             ordinary=bool(incidents) or sanctions_story,
             platforms=pick(hits, "platform"),
@@ -772,6 +801,11 @@ class Classifier:
         acting = t.on("ban.action") and not (f.ordinary and t.on("ban.incident"))
         # A price move in the headline: closures and crackdowns in it or its lead are the
         # cause told ("BTC drops 11% as China mining crackdown spooks traders"), not the news.
+        # A dropping word with a figure after it is the move itself ("Bitcoin drops 5%").
+        figures = [a for a in f.weak if a.end == f.price_headline]
+        if figures and t.on("ban.price-move"):
+            t.fire("ban.price-move", figures)
+            f = replace(f, weak=[a for a in f.weak if a not in figures])
         moved = f.price_headline and all(a.start > f.price_headline for a in f.weak)
         if acting and f.weak and moved and t.on("ban.price-move"):
             t.fire("ban.price-move", f.weak[:2])
@@ -859,6 +893,9 @@ class Classifier:
             ("reg.incidental", incidental and not (f.regulators or f.authorities)),
             ("reg.launch-background", f.launch_headline and not f.rules_in_headline),
             ("reg.headline", not (f.rules_in_headline or f.state_headline)),
+            # "Bitcoin cai para US$ 42 mil; anúncio do Banco do Povo da China pesa": the
+            # rule or regulator after the headline's price move is the move's cause.
+            ("reg.price-move", f.rules_after_price),
             # A regulator is finance context enough; rule words alone need crypto.
             ("reg.not-crypto", not (f.crypto or f.regulators)),
         ):

@@ -171,6 +171,12 @@ RULES: tuple[Rule, ...] = (
         "regulation at most 0.4",
     ),
     Rule(
+        "reg.price-move",
+        "A price move opens the headline and the rule or regulator comes after it: the move's "
+        "cause ('Bitcoin drops 5% as Beijing repeats its warning')",
+        "regulation at most 0.4",
+    ),
+    Rule(
         "reg.not-crypto",
         "Rule words with no regulator and no crypto word",
         "regulation at most 0.4",
