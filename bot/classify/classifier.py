@@ -153,7 +153,8 @@ _BREAK = re.compile("|".join(re.escape(mark) for mark in _BREAKS))
 
 # A clause: a sentence, or a part of one after a semicolon, a comma or a dash ("EU verbietet
 # Mikroplastik in Kosmetik – Start-up setzt auf Blockchain"): the ban it tells is its own.
-_CLAUSE = re.compile(_BREAK.pattern + "|" + "|".join(map(re.escape, (";", "，", " – ", " — ", " - "))))
+_CLAUSE_MARKS = (";", "，", " – ", " — ", " - ")
+_CLAUSE = re.compile(_BREAK.pattern + "|" + "|".join(map(re.escape, _CLAUSE_MARKS)))
 
 
 def _clause(text: str, span: Span) -> tuple[int, int]:
@@ -231,7 +232,9 @@ def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) ->
 
 
 # A figure right after a verb: "drops 5%", "cai para US$ 42 mil", "跌破8.6万美元".
-_FIGURE = re.compile(r"\W{0,3}(?:\w+\W+){0,2}?(?:US|R|HK)?\$?\s?\d[\d.,]*\s?(?:%|k\b|mil\b|万|美元|dollars?\b)", re.I)
+_FIGURE = re.compile(
+    r"\W{0,3}(?:\w+\W+){0,2}?(?:US|R|HK)?\$?\s?\d[\d.,]*\s?(?:%|k\b|mil\b|万|美元|dollars?\b)", re.I
+)
 
 
 # What a price headline can name as its move's cause without being rule news: a regulator,
