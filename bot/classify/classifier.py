@@ -115,6 +115,7 @@ class _Found:
     price_headline: int
     # A price move opens the headline and every rule, regulator or ban word in it comes after.
     rules_after_price: bool
+    people: bool  # a people move is the headline's news (item.people-move)
     advert: bool  # labelled an advert: "Sponsored:", "Patrocinado", "【廣告】"
     platforms: list[Span]
     regulators: list[Span]
@@ -240,6 +241,17 @@ _FIGURE = re.compile(
 # What a price headline can name as its move's cause without being rule news: a regulator,
 # an authority, a warning or sanctions; not a ruling, an approval, a law or a ban.
 _CAUSES = frozenset({"reg:guidance", "reg:sanction"})
+
+
+POST_WINDOW = 30  # characters between "sworn in as" and the last word of the post's title
+
+
+def _people_move(text: str, title_end: int, people: list[Span], said: list[Span]) -> bool:
+    """Whether the headline is a people move ("Paul Atkins sworn in as chairman of the SEC",
+    "Michelle Bowman, confirmada como vicepresidenta de supervisión"): a people word in it,
+    and no rule or ban word there but those of the post's title, right after it."""
+    moves = [p for p in people if p.start < title_end]
+    return bool(moves) and all(any(_precedes(text, p, x, POST_WINDOW) for p in moves) for x in said)
 
 
 def _price_move(title: str, prices: list[Span], weak: list[Span]) -> int:
@@ -740,6 +752,7 @@ class Classifier:
             and all(x.group in _CAUSES for x in said)
             and t.on("reg.price-move"),
             advert=_advert(title, text),
+            people=_people_move(full.original, title_end, hits.get("guards.people", []), said),
             ordinary=bool(incidents) or sanctions_story,
             platforms=pick(hits, "platform"),
             regulators=regulators,
@@ -858,6 +871,7 @@ class Classifier:
             ("ban.not-crypto", not (f.crypto or f.regulators)),
             ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
+            ("item.people-move", f.people),
         ):
             if applies and t.on(rule):
                 t.fire(rule)
@@ -895,6 +909,7 @@ class Classifier:
             ("item.other-field", f.other_field),
             ("reg.incidental", incidental and not (f.regulators or f.authorities)),
             ("reg.launch-background", f.launch_headline and not f.rules_in_headline),
+            ("item.people-move", f.people),
             ("reg.headline", not (f.rules_in_headline or f.state_headline)),
             # "Bitcoin cai para US$ 42 mil; anúncio do Banco do Povo da China pesa": the
             # rule or regulator after the headline's price move is the move's cause.

@@ -139,6 +139,12 @@ RULES: tuple[Rule, ...] = (
         "ban and regulation at most 0.4",
     ),
     Rule(
+        "item.people-move",
+        "A people move in the headline (appointed, sworn in, steps down), even at a regulator, "
+        "with no rule or ban told beyond the post's title",
+        "ban and regulation at most 0.4",
+    ),
+    Rule(
         "item.other-field",
         "A headline about tariffs, oil or rates with no rule of its own",
         "ban and regulation at most 0.4",
