@@ -93,6 +93,8 @@ class _Found:
     crypto: bool
     cryptos: list[Span]  # the crypto words, where they are
     orders: list[Span]  # an order to someone: "orders", "ordena a", "勒令"
+    exits: list[Span]  # a company leaving a country or market: "to exit", "quitte", "退出"
+    markets: list[Span]  # "market", "marché", "市场"
     strong: list[Span]
     weak: list[Span]
     lifted: list[Span]
@@ -729,6 +731,8 @@ class Classifier:
             crypto="context.crypto" in hits,
             cryptos=hits.get("context.crypto", []),
             orders=hits.get("ban.order", []),
+            exits=hits.get("ban.exit", []),
+            markets=hits.get("ban.exit_from", []),
             strong=strong,
             weak=weak,
             lifted=lifted,
@@ -864,6 +868,21 @@ class Classifier:
                     t.fire("ban.no-actor", [action])
                     score = min(score, w["ban.lone-word"])
                 found.append((score, action, target))
+        # A company leaving a country or market, told in the headline, with a rule, a
+        # regulator or pressure as its cause: "Binance quitte le Canada, jugeant les
+        # nouvelles règles intenables". With no such cause it is the company's own business.
+        cause = bool(f.regulators or f.regulation or f.pressure) and not f.ordinary
+        for leaving in f.exits if acting and cause and t.on("ban.exit") else ():
+            # Where it leaves, named after the verb ("India leaves tax unchanged" is not one).
+            after = [x for x in (*f.countries, *f.markets) if x.start > leaving.start]
+            where = _nearest(leaving, after, OBJECT_WINDOW)
+            if leaving.start >= f.title_end or where is None:
+                continue
+            if not _same_sentence(f.text.original, leaving, where):
+                continue
+            t.fire("ban.exit", [leaving, where])
+            score = w["ban.action"] + w["ban.actor"] + w["ban.headline"]
+            found.append((score, leaving, Span(where.start, where.end, "obj:market exit")))
         if not found:
             return 0.0, None, None
         top = max(score for score, _, _ in found)

@@ -116,6 +116,12 @@ RULES: tuple[Rule, ...] = (
         "the stopping action counts with no banned object in reach",
     ),
     Rule(
+        "ban.exit",
+        "A company leaving a country or market with a rule, a regulator or pressure as the "
+        "cause ('Bybit to exit UK as new marketing regime kicks in'); its own business otherwise",
+        "ban 0.7 when the headline tells it",
+    ),
+    Rule(
         "ban.no-actor",
         "An action with no platform, bank, regulator, authority, country or pressure named",
         "ban at most 0.5 (a company's own business)",
