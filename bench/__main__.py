@@ -22,11 +22,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import bigdb, classify_bench, commands, fanout, ingest, memory, responsive
+from bench import bigdb, classify_bench, commands, fanout, ingest, memory, responsive, store_scale
 from bench.common import Row, goal_text
 from bench.server import FeedHost
 
-BENCHES = ("ingest", "classify", "commands", "responsive", "fanout", "memory")
+BENCHES = ("ingest", "classify", "commands", "responsive", "fanout", "memory", "store")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +85,9 @@ def run_all(size: Size, only: set[str], progress: Callable[[str], None]) -> list
     if "classify" in only:
         progress("classifier")
         rows += _classify(size)
+    if "store" in only:
+        progress("store scale (BENCH_STORE_ITEMS) and flagged ingest")
+        rows += store_scale.run(quick=size is QUICK)
     big = only & {"commands", "responsive", "memory"}
     if not big and "fanout" not in only:
         return rows

@@ -26,6 +26,7 @@ from bot.config import Settings, load_settings
 from bot.errors import BanwatchError, UsageError
 from bot.feeds.poller import PollReport
 from bot.redact import REDACTOR
+from bot.store import Store
 from bot.store.paths import database_path_problem
 from bot.text import strip_controls
 
@@ -204,6 +205,26 @@ def search(
 ) -> None:
     """Search every stored item (full text, accents ignored)."""
     _command("search", " ".join(query), page)
+
+
+@cli.command()
+def check() -> None:
+    """Check the whole database (SQLite's integrity_check) and the search index, which the
+    bot's start only checks in full after a crash or a change by another program."""
+    cfg = settings()
+    require_database(cfg)
+
+    async def go() -> list[str]:
+        async with Store.open(cfg.database, full_check=True) as store:
+            problems = await store.db.integrity_check()
+            if await store.search.check_index(thorough=True):
+                problems.append("the search index was damaged: rebuilt it from the items")
+            return problems
+
+    problems = run_async(go())
+    if problems:
+        raise fail(f"database {cfg.database} is damaged: {'; '.join(problems[:5])}")
+    print(f"database {cfg.database}: ok")
 
 
 @cli.command()

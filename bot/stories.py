@@ -9,19 +9,25 @@ function words of the feed languages, with rapidfuzz's `token_set_ratio` (word o
 extra words do not matter). Items with the same canonical URL never get this far: the store
 keeps one of them.
 
-Pure data in, a story id out; `bot.store.items` calls it inside `add_many`'s transaction.
+Candidates are found through an index of title keys (`StoryIndex`), so a new item is compared
+with a few dozen items sharing its rarest words, not with every flagged item of the window.
+
+Pure data in, a story id out; `bot.store.items` calls it inside `add_many`'s transaction and
+keeps the index between batches (`bot.store.story_cache`).
 """
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz, process
 
 from bot.models import Item
-from bot.text import fold
+from bot.text import fold, has_cjk
 
 WINDOW = timedelta(hours=48)
 TITLE_SAME = 88.0  # titles this close are one story on their own
@@ -29,6 +35,10 @@ TITLE_CLOSE = 60.0  # titles this close are one story if flags and bodies agree
 BODY_CLOSE = 58.0
 BODY_CHARS = 400
 MIN_WORDS = 3  # shorter normalised titles must match almost exactly
+# Candidates: the items sharing a new item's rarest title key, and its next rarest keys while
+# at most POSTINGS_READ items were read; of those, the SHORTLIST sharing the most rarity.
+POSTINGS_READ = 2000
+SHORTLIST = 64
 
 _STOPWORDS_TEXT = """a an the of to in on for and or by with from at as is are was were be
     has have its it
@@ -85,24 +95,58 @@ class Candidate:
 
 
 class StoryIndex:
-    """Recent flagged items, to find the story a new one belongs to."""
+    """Recent flagged items, to find the story a new one belongs to.
 
-    def __init__(self, recent: list[Candidate] | None = None) -> None:
-        self.candidates: list[Candidate] = list(recent or [])
+    An inverted index from title keys (folded words; character pairs of Chinese, Japanese and
+    Korean runs, which have no spaces) to the items whose titles hold them. A new item is
+    compared only with the items sharing its rarest keys, best `SHORTLIST` first, not with
+    every recent item: titles of one story share words (or characters) that few others have.
+    """
+
+    def __init__(self, recent: Iterable[Candidate] = ()) -> None:
+        self.candidates: dict[int, Candidate] = {}
+        self._postings: dict[str, set[int]] = {}
+        for candidate in recent:
+            self.add(candidate)
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self.candidates
 
     def add(self, candidate: Candidate) -> None:
-        self.candidates.append(candidate)
+        self.discard(candidate.item_id)
+        self.candidates[candidate.item_id] = candidate
+        for key in title_keys(candidate.title):
+            self._postings.setdefault(key, set()).add(candidate.item_id)
+
+    def discard(self, item_id: int) -> None:
+        candidate = self.candidates.pop(item_id, None)
+        if candidate is None:
+            return
+        for key in title_keys(candidate.title):
+            posting = self._postings.get(key)
+            if posting is not None:
+                posting.discard(item_id)
+                if not posting:
+                    del self._postings[key]
 
     def match(self, item: Item) -> int | None:
         """The story id this item belongs to, or None when it starts a new story."""
+        found = self.best(item)
+        return found.story_id if found is not None else None
+
+    def best(self, item: Item) -> Candidate | None:
+        """The recent flagged item whose story this item joins, or None."""
         probe = Candidate.of(item, 0) if item.id is not None else None
         if probe is None or not probe.title:
             return None
-        near = [
-            c
-            for c in self.candidates
-            if c.feed_id != item.feed_id and _near(c.published, item.published)
-        ]
+        near = sorted(
+            self._shortlist(probe),
+            key=lambda c: (c.published, c.item_id),
+            reverse=True,  # newest first, as the items were read before
+        )
         if not near:
             return None
         short = len(probe.title.split()) < MIN_WORDS
@@ -113,7 +157,7 @@ class StoryIndex:
             score_cutoff=TITLE_SAME if short else TITLE_CLOSE,
             limit=None,
         )
-        best: tuple[float, int] | None = None
+        best: tuple[float, Candidate] | None = None
         for _title, score, index in found:
             other = near[index]
             if short and len(other.title.split()) >= MIN_WORDS:
@@ -121,8 +165,32 @@ class StoryIndex:
             if score < TITLE_SAME and not self._agree(probe, other):
                 continue
             if best is None or score > best[0]:
-                best = (score, other.story_id)
+                best = (score, other)
         return best[1] if best else None
+
+    def _shortlist(self, probe: Candidate) -> list[Candidate]:
+        """Items of other feeds, within the window, that share the probe's rarest title keys:
+        the `SHORTLIST` sharing the most rarity."""
+        postings = sorted(
+            (p for key in title_keys(probe.title) if (p := self._postings.get(key))), key=len
+        )
+        weights: dict[int, float] = {}
+        read = 0
+        for rank, posting in enumerate(postings):
+            if rank and read + len(posting) > POSTINGS_READ:
+                break  # the probe's common words: its rarer ones find its story
+            read += len(posting)
+            weight = 1.0 / len(posting)
+            for item_id in posting:
+                weights[item_id] = weights.get(item_id, 0.0) + weight
+        candidates = self.candidates
+        fits = (
+            (weight, other)
+            for item_id, weight in weights.items()
+            if (other := candidates[item_id]).feed_id != probe.feed_id
+            and _near(other.published, probe.published)
+        )
+        return [c for _, c in heapq.nlargest(SHORTLIST, fits, key=lambda wc: wc[0])]
 
     @staticmethod
     def _agree(a: Candidate, b: Candidate) -> bool:
@@ -132,6 +200,18 @@ class StoryIndex:
         if not a.body or not b.body:
             return True
         return fuzz.token_set_ratio(a.body, b.body) >= BODY_CLOSE
+
+
+def title_keys(title: str) -> set[str]:
+    """What a normalised title is indexed by: its words, and the character pairs of its
+    Chinese, Japanese or Korean runs (a lone character stands for itself)."""
+    keys: set[str] = set()
+    for word in title.split():
+        if not has_cjk(word) or len(word) == 1:
+            keys.add(word)
+        else:
+            keys.update(word[k : k + 2] for k in range(len(word) - 1))
+    return keys
 
 
 def _near(a: datetime, b: datetime) -> bool:

@@ -30,6 +30,14 @@ ROWS = {
     "peak RSS, bot + parse workers",
     "fan-out: messages/s sustained",
     "fan-out: 429 answers",
+    "store: add_many per item, large store",
+    "store: start-up, large store",
+    "store: start-up after a crash or copy, large store",
+    "/search p95 in the large store, latin words",
+    "/search p95 in the large store, common words",
+    "/search p95 in the large store, rare words",
+    "/search p95 in the large store, chinese words",
+    "ingest, every item flagged",
 }
 
 

@@ -18,7 +18,7 @@ from bot.store.chats import ChatRepo
 from bot.store.db import Database
 from bot.store.feeds import FeedRepo
 from bot.store.items import ItemRepo, Stats
-from bot.store.lock import InstanceLock
+from bot.store.lock import InstanceLock, held_by_another
 from bot.store.outbox import Alert, Outbox
 from bot.store.paths import database_path_problem
 from bot.store.search import MARK_END, MARK_START, Searcher, SearchHit, SearchPage
@@ -49,19 +49,27 @@ class Store:
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, path: Path | str, clock: Clock = SYSTEM, *, exclusive: bool = False
+        cls,
+        path: Path | str,
+        clock: Clock = SYSTEM,
+        *,
+        exclusive: bool = False,
+        full_check: bool = False,
     ) -> AsyncIterator[Store]:
         """`exclusive`: this process is the one Banwatch running on the file (the bot, not
         a read command). Refused with a StoreError when another holds it (bot/store/lock.py);
         claims on the outbox left by a killed process are given back at once. The search
-        index is checked (and rebuilt when damaged) on every open."""
+        index is checked (and rebuilt when damaged) on every open; the whole file only when
+        it may have been damaged since it was last known good (see bot.store.db), or with
+        `full_check`."""
         lock = InstanceLock(Path(path)) if exclusive and str(path) != ":memory:" else None
         if lock is not None:
             if (problem := database_path_problem(Path(path))) is not None:
                 raise StoreError(problem)  # named before a lock file is tried beside it
             lock.acquire()
         try:
-            async with Database(path) as db:
+            vouched = lock is None and str(path) != ":memory:" and held_by_another(Path(path))
+            async with Database(path, full_check=full_check, vouched=vouched) as db:
                 store = cls(db, clock)
                 if lock is not None and (stale := await store.outbox.release_all()):
                     log.info("gave back %d alerts claimed by a Banwatch that stopped", stale)

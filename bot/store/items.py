@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -15,7 +13,8 @@ from bot.clock import Clock
 from bot.models import Category, Entities, Flag, Item, Subscription, SubscriptionKind
 from bot.store.chats import INSTANT, active_subscription_modes
 from bot.store.db import Database, from_db, to_db
-from bot.stories import WINDOW, Candidate, StoryIndex
+from bot.store.story_cache import StoryCache
+from bot.stories import Candidate, StoryIndex
 from bot.text import fold, mentions
 
 ITEM_COLUMNS = (
@@ -23,7 +22,6 @@ ITEM_COLUMNS = (
     " f.title AS source, g.category, g.score, g.evidence, g.entities, g.lang AS flag_lang"
 )
 ITEM_JOINS = "FROM items i JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
-STORY_CANDIDATES = 5000  # recent flagged items compared with a new one, newest first
 
 
 def item_from_row(row: aiosqlite.Row) -> Item:
@@ -91,51 +89,23 @@ class Stats:
     last_poll: datetime | None
 
 
+@dataclass(slots=True)
+class _Batch:
+    """What one add_many writes at its end, and the story candidates it added."""
+
+    new: list[Item] = field(default_factory=list)
+    flags: list[tuple[object, ...]] = field(default_factory=list)
+    story_ids: list[tuple[int, int]] = field(default_factory=list)  # (story, item)
+    alerts: list[tuple[int, int]] = field(default_factory=list)  # (chat, item), in item order
+    joined: list[Candidate] = field(default_factory=list)
+
+
 class ItemRepo:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        # Story candidates by item id: each batch needs the recent flagged items, and
-        # building one (folding its title and opening) costs more than the batch's inserts.
-        self._candidates: OrderedDict[int, Candidate] = OrderedDict()
-
-    async def _story_index(self, conn: aiosqlite.Connection, batch: Sequence[Item]) -> StoryIndex:
-        """Flagged items published near this batch, for story matching (newest first)."""
-        times = [i.published for i in batch]
-        earliest, latest = min(times), max(times)
-        with contextlib.suppress(OverflowError):  # dates at the ends of the calendar
-            earliest -= WINDOW
-        with contextlib.suppress(OverflowError):
-            latest += WINDOW
-        recent = await conn.execute_fetchall(
-            "SELECT g.item_id, i.story_id FROM flags g JOIN items i ON i.id = g.item_id"
-            " WHERE g.category <> 'none' AND g.published BETWEEN ? AND ?"
-            " AND i.story_id IS NOT NULL ORDER BY g.published DESC LIMIT ?",
-            (to_db(earliest), to_db(latest), STORY_CANDIDATES),
-        )
-        missing = [int(r[0]) for r in recent if int(r[0]) not in self._candidates]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            rows = await conn.execute_fetchall(
-                f"SELECT {ITEM_COLUMNS}, i.story_id {ITEM_JOINS}"
-                f" WHERE i.id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            for row in rows:
-                self._remember(Candidate.of(item_from_row(row), int(row["story_id"])))
-        return StoryIndex(
-            [
-                replace(self._candidates[int(r[0])], story_id=int(r[1]))
-                for r in recent
-                if int(r[0]) in self._candidates
-            ]
-        )
-
-    def _remember(self, candidate: Candidate) -> None:
-        self._candidates[candidate.item_id] = candidate
-        self._candidates.move_to_end(candidate.item_id)
-        while len(self._candidates) > 2 * STORY_CANDIDATES:
-            self._candidates.popitem(last=False)
+        # Recent flagged items for story matching, kept between batches (see story_cache).
+        self.stories = StoryCache()
 
     async def add_many(self, items: Sequence[Item], *, alerting: bool = True) -> list[Item]:
         """Store new items (dedupe on feed+guid and canonical URL) with their flags, give each
@@ -147,99 +117,119 @@ class ItemRepo:
         ids and alerts are written together at the end."""
         if not items:
             return []
-        new: list[Item] = []
-        flags: list[tuple[object, ...]] = []
-        story_ids: list[tuple[int, int]] = []
-        alerts: list[tuple[int, int]] = []  # (chat, item) in item order
+        batch = _Batch()
+        try:
+            async with self.db.transaction() as conn:
+                await self._insert(conn, items, batch, alerting=alerting)
+                await conn.executemany(
+                    "INSERT INTO flags (item_id, category, score, evidence, entities, lang,"
+                    " published) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    batch.flags,
+                )
+                await conn.executemany(
+                    "UPDATE items SET story_id = ? WHERE id = ?", batch.story_ids
+                )
+                now = to_db(self.clock.now())
+                await conn.executemany(
+                    "INSERT INTO outbox (chat_id, item_id, not_before, created)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [(chat_id, item_id, now, now) for chat_id, item_id in batch.alerts],
+                )
+        except BaseException:
+            self.stories.forget(batch.joined)  # rolled back: those ids may be given again
+            raise
+        return batch.new
+
+    async def _insert(
+        self,
+        conn: aiosqlite.Connection,
+        items: Sequence[Item],
+        batch: _Batch,
+        *,
+        alerting: bool,
+    ) -> None:
+        """The loop of add_many: one INSERT per item; flags, stories and alerts collected."""
         told: dict[int, set[int]] = {}  # story → chats alerted (this batch, and before)
         loaded: set[int] = set()  # stories whose earlier alerts are in `told`
-        joined: list[Candidate] = []
-        async with self.db.transaction() as conn:
-            subs: list[tuple[Subscription, str]] | None = None
-            stories: StoryIndex | None = None
-            for item in items:
-                rows = await conn.execute_fetchall(
-                    "INSERT INTO items (feed_id, guid, url, title, text, published, fetched,"
-                    " lang, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-                    " RETURNING id",
-                    (
-                        item.feed_id,
-                        item.guid,
-                        item.url,
-                        item.title,
-                        item.text,
-                        to_db(item.published),
-                        to_db(item.fetched),
-                        item.lang,
-                        item.author,
-                    ),
-                )
-                if not rows:
-                    continue
-                item.id = int(next(iter(rows))[0])
-                new.append(item)
-                flag = item.flag
-                if flag is None:
-                    continue
-                flags.append(
-                    (
-                        item.id,
-                        flag.category.value,
-                        flag.score,
-                        json.dumps(list(flag.evidence), ensure_ascii=False),
-                        json.dumps(flag.entities.to_dict(), ensure_ascii=False),
-                        flag.lang,
-                        to_db(item.published),
-                    )
-                )
-                if not flag.flagged:
-                    continue
-                if stories is None:
-                    stories = await self._story_index(conn, items)
-                    subs = await active_subscription_modes(conn)
-                assert subs is not None  # noqa: S101 - read with the story index
-                story = stories.match(item)
-                story_id = story if story is not None else item.id
-                candidate = Candidate.of(item, story_id)
-                stories.add(candidate)
-                joined.append(candidate)
-                story_ids.append((story_id, item.id))
-                keywords = any(s.kind is SubscriptionKind.KEYWORD for s, _ in subs)
-                folded = fold(f"{item.title}\n{item.text}") if keywords else ""
-                chats = {
-                    s.chat_id
-                    for s, mode in subs
-                    if alerting and mode == INSTANT and wants(s, item, folded)
-                }
-                alerted = told.setdefault(story_id, set())
-                if story is None:
-                    loaded.add(story_id)  # a new story: no earlier alerts to look up
-                if chats and story_id not in loaded:
-                    earlier = await conn.execute_fetchall(
-                        "SELECT DISTINCT o.chat_id FROM items i"
-                        " JOIN outbox o ON o.item_id = i.id WHERE i.story_id = ?",
-                        (story_id,),
-                    )
-                    alerted.update(int(r[0]) for r in earlier)
-                    loaded.add(story_id)
-                chats -= alerted
-                alerted.update(chats)
-                alerts += [(chat_id, item.id) for chat_id in sorted(chats)]
-            await conn.executemany(
-                "INSERT INTO flags (item_id, category, score, evidence, entities, lang,"
-                " published) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                flags,
+        batch_ids: set[int] = set()  # flagged items of this batch: not committed yet
+        subs: list[tuple[Subscription, str]] | None = None
+        stories: StoryIndex | None = None
+        for item in items:
+            rows = await conn.execute_fetchall(
+                "INSERT INTO items (feed_id, guid, url, title, text, published, fetched,"
+                " lang, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+                " RETURNING id",
+                (
+                    item.feed_id,
+                    item.guid,
+                    item.url,
+                    item.title,
+                    item.text,
+                    to_db(item.published),
+                    to_db(item.fetched),
+                    item.lang,
+                    item.author,
+                ),
             )
-            await conn.executemany("UPDATE items SET story_id = ? WHERE id = ?", story_ids)
-            now = to_db(self.clock.now())
-            await conn.executemany(
-                "INSERT INTO outbox (chat_id, item_id, not_before, created)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [(chat_id, item_id, now, now) for chat_id, item_id in alerts],
+            if not rows:
+                continue
+            item.id = int(next(iter(rows))[0])
+            batch.new.append(item)
+            flag = item.flag
+            if flag is None:
+                continue
+            batch.flags.append(
+                (
+                    item.id,
+                    flag.category.value,
+                    flag.score,
+                    json.dumps(list(flag.evidence), ensure_ascii=False),
+                    json.dumps(flag.entities.to_dict(), ensure_ascii=False),
+                    flag.lang,
+                    to_db(item.published),
+                )
             )
-        for candidate in joined:  # committed: their ids are theirs for good
-            self._remember(candidate)
-        return new
+            if not flag.flagged:
+                continue
+            if stories is None:
+                stories = await self.stories.prepare(conn, items)
+                subs = await active_subscription_modes(conn)
+            assert subs is not None  # noqa: S101 - read with the story index
+            found = stories.best(item)
+            while (
+                found is not None
+                and found.item_id not in batch_ids
+                and not await self.stories.still_stored(conn, found)
+            ):
+                found = stories.best(item)
+            story = found.story_id if found is not None else None
+            story_id = story if story is not None else item.id
+            candidate = Candidate.of(item, story_id)
+            self.stories.add(candidate)
+            batch_ids.add(item.id)
+            batch.joined.append(candidate)
+            batch.story_ids.append((story_id, item.id))
+            keywords = any(s.kind is SubscriptionKind.KEYWORD for s, _ in subs)
+            folded = fold(f"{item.title}\n{item.text}") if keywords else ""
+            chats = {
+                s.chat_id
+                for s, mode in subs
+                if alerting and mode == INSTANT and wants(s, item, folded)
+            }
+            alerted = told.setdefault(story_id, set())
+            if story is None:
+                loaded.add(story_id)  # a new story: no earlier alerts to look up
+            if chats and story_id not in loaded:
+                earlier = await conn.execute_fetchall(
+                    "SELECT DISTINCT o.chat_id FROM items i"
+                    " JOIN outbox o ON o.item_id = i.id WHERE i.story_id = ?",
+                    (story_id,),
+                )
+                alerted.update(int(r[0]) for r in earlier)
+                loaded.add(story_id)
+            chats -= alerted
+            alerted.update(chats)
+            batch.alerts += [(chat_id, item.id) for chat_id in sorted(chats)]
 
     async def story_of(self, item_id: int) -> list[Item]:
         """The other items of this item's story, first published first."""

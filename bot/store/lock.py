@@ -65,6 +65,24 @@ class InstanceLock:
             self._fd = None
 
 
+def held_by_another(database: Path) -> bool:
+    """Does a live process other than this one hold the file's lock? Read from the pid in
+    the lock file (a crash leaves its pid, but that process is gone), without locking."""
+    try:
+        text = lock_path(database).read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return False
+    if not text.isdecimal() or int(text) == os.getpid():
+        return False
+    try:
+        os.kill(int(text), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's
+        return True
+    return True
+
+
 def _read_pid(fd: int) -> str:
     try:
         text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
