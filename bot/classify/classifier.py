@@ -264,6 +264,18 @@ def _price_move(title: str, prices: list[Span], weak: list[Span]) -> int:
     return min(ends, default=0)
 
 
+# A platform's name followed by one of these names something else: its newsroom, research
+# arm or fund ("Huobi News", "Binance Research", "Coinbase Ventures"), not the platform.
+_ARM = re.compile(
+    r"[\s-]+(?:News|Daily|Media|Blog|Research|Academy|Insights|Ventures|Labs|Capital)\b"
+)
+
+
+def _platforms(text: str, spans: list[Span]) -> list[Span]:
+    """The platforms named, without a newsroom, research arm or fund named after one."""
+    return [s for s in spans if not _ARM.match(text, s.end)]
+
+
 def _in_headline(spans: Iterable[Span], title_end: int) -> bool:
     return any(s.start < title_end for s in spans)
 
@@ -758,7 +770,7 @@ class Classifier:
             advert=_advert(title, text),
             people=_people_move(full.original, title_end, hits.get("guards.people", []), said),
             ordinary=bool(incidents) or sanctions_story,
-            platforms=pick(hits, "platform"),
+            platforms=_platforms(full.original, pick(hits, "platform")),
             regulators=regulators,
             other_field=other_field,
             launch_headline=t.on("reg.launch-background")

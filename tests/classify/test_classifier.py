@@ -47,6 +47,30 @@ def test_seed_item_told_other_ways_is_a_wechat_ban(
     assert flag.entities.platforms == ("WeChat",)
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "platforms"),
+    [
+        (
+            "Chine : les comptes WeChat de Jinse et Huobi News fermés",
+            "Les comptes de ces médias blockchain ont été bloqués en vertu des règles de la CAC.",
+            ("WeChat",),
+        ),
+        (
+            "Binance Research: stablecoin supply hits a record as Apple pulls crypto apps",
+            "Apple removed exchange apps from its App Store in India after a government order.",
+            ("Apple App Store",),
+        ),
+    ],
+)
+def test_a_newsroom_or_research_arm_is_not_the_platform(
+    classifier: Classifier, title: str, text: str, platforms: tuple[str, ...]
+) -> None:
+    flag = classifier.classify(title, text)
+    assert flag.category is Category.BAN
+    assert flag.entities.platforms[: len(platforms)] == platforms
+    assert not {"Huobi/HTX", "Binance"} & set(flag.entities.platforms)
+
+
 def test_a_dollar_amount_is_not_a_country_acting(classifier: Classifier) -> None:
     flag = classifier.classify(
         '"Proibido vender": holders de memecoin fazem pacto',
