@@ -94,6 +94,7 @@ class _Found:
     cryptos: list[Span]  # the crypto words, where they are
     orders: list[Span]  # an order to someone: "orders", "ordena a", "勒令"
     exits: list[Span]  # a company leaving a country or market: "to exit", "quitte", "退出"
+    erasures: list[Span]  # deleting data or content: "delete", "löschen", "删除"
     markets: list[Span]  # "market", "marché", "市场"
     strong: list[Span]
     weak: list[Span]
@@ -235,8 +236,9 @@ def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) ->
 
 
 # A figure right after a verb: "drops 5%", "cai para US$ 42 mil", "跌破8.6万美元".
+_UNITS = r"%|k\b|mil\b|万|美元|dollars?\b|prozent|por ciento|pour cent|por cento"
 _FIGURE = re.compile(
-    r"\W{0,3}(?:\w+\W+){0,2}?(?:US|R|HK)?\$?\s?\d[\d.,]*\s?(?:%|k\b|mil\b|万|美元|dollars?\b)", re.I
+    rf"\W{{0,3}}(?:\w+\W+){{0,2}}?(?:US|R|HK)?\$?\s?\d[\d.,]*\s?(?:{_UNITS})", re.I
 )
 
 
@@ -689,7 +691,11 @@ class Classifier:
         # A weak action that is part of a rule term ("prison ferme") or a condition of a
         # settlement ("agreed to pay a penalty and stop offering…") is enforcement news.
         if weak and rules:
-            fines = hits.get("reg:fine", [])
+            # Not a fine threatened for not complying ("sob pena de multa diária").
+            penalties = hits.get("guards.penalty", [])
+            fines = [
+                f for f in hits.get("reg:fine", []) if not any(_gap(f, p) <= 3 for p in penalties)
+            ]
             weak = [
                 w
                 for w in weak
@@ -729,7 +735,12 @@ class Classifier:
         )
         # "US$ 1", "HK$ 5 million": a currency, not a country acting.
         countries = [c for c in pick(hits, "country") if full.original[c.end : c.end + 1] != "$"]
-        price = _price_move(title, hits.get("guards.price", []), weak)
+        # "Paysafe steigt aus" leaves; it does not rise.
+        leaving = hits.get("ban.exit", [])
+        prices = [
+            p for p in hits.get("guards.price", []) if not any(p.overlaps(x) for x in leaving)
+        ]
+        price = _price_move(title, prices, weak)
         # What the headline tells of rules, regulators and bans, the price verb aside.
         said = [x for x in (*regulation, *strong) if x.start < title_end]
         said += [w for w in (*weak, *lifted) if w.start < title_end and w.end != price]
@@ -744,6 +755,7 @@ class Classifier:
             cryptos=hits.get("context.crypto", []),
             orders=hits.get("ban.order", []),
             exits=hits.get("ban.exit", []),
+            erasures=hits.get("ban.erase", []),
             markets=hits.get("ban.exit_from", []),
             strong=strong,
             weak=weak,
@@ -854,7 +866,8 @@ class Classifier:
                 t.fire("ban.own-business", [action])
                 continue
             target = _target(f.text.original, action, objects)
-            if target is None and state and t.on("ban.order"):
+            erasing = any(action.overlaps(e) for e in f.erasures)
+            if target is None and state and not erasing and t.on("ban.order"):
                 target = _ordered(f.text.original, action, f.orders)
                 if target is not None:
                     t.fire("ban.order", [target, action])
