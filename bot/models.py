@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.targets import Targets
+
 
 class Category(StrEnum):
     BAN = "ban"
@@ -141,6 +143,10 @@ class Subscription:
     value: str = ""  # the keyword, for KEYWORD
     created: datetime | None = None
     id: int | None = None
+    targets: Targets = field(default_factory=Targets)  # only these places, platforms…
 
     def label(self) -> str:
-        return f"keyword {self.value}" if self.kind is SubscriptionKind.KEYWORD else self.kind.value
+        """As typed after /subscribe: `keyword binance`, `bans on WeChat`."""
+        if self.kind is SubscriptionKind.KEYWORD:
+            return f"keyword {self.value}"
+        return f"{self.kind.value} {self.targets.words()}".rstrip()

@@ -29,10 +29,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("item", "<id>", N_("One item in full: summary, link, why flagged")),
     CommandSpec(
         "subscribe",
-        "[all|bans|regulation|keyword <word>] [instant|digest]",
+        "[all|bans|regulation|keyword <word>] [in <jurisdiction>…] [on <platform>…]"
+        " [by <regulator>…] [instant|digest]",
         N_("Get alerts in this chat"),
     ),
-    CommandSpec("unsubscribe", "[all|bans|regulation|keyword <word>]", N_("Stop alerts")),
+    CommandSpec(
+        "unsubscribe",
+        "[<number>|all|bans|regulation|keyword <word>] [in …] [on …] [by …]",
+        N_("Stop alerts"),
+    ),
     CommandSpec("subscriptions", "", N_("What this chat is subscribed to")),
     CommandSpec("digest", "[on [HH:MM] [timezone]|off|now]", N_("One message a day")),
     CommandSpec("language", "[en|fr]", N_("The language I answer in")),
@@ -73,6 +78,10 @@ def help_text(*, admin: bool = False, lang: str | None = None) -> str:
         _(
             "/subscribe regulation digest: regulation only in the daily digest, bans instant "
             "· /digest on 08:00 Europe/Paris · /language fr"
+        ),
+        _(
+            "Targeted: /subscribe bans on WeChat · /subscribe regulation in EU FR · "
+            "/subscribe all by SEC — names as you write them (China, eu, x, twitter)"
         ),
     ]
     return "\n".join(lines)

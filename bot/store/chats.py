@@ -9,6 +9,7 @@ import aiosqlite
 from bot.clock import Clock
 from bot.models import Chat, Subscription, SubscriptionKind
 from bot.store.db import Database, from_db, to_db
+from bot.targets import Targets
 
 INSTANT = "instant"  # a subscription's alerts arrive one by one, as items are stored
 DIGEST = "digest"  # ... or only in the chat's daily digest
@@ -114,39 +115,46 @@ class ChatRepo:
                 (new_key, chat_id),
             )
 
-    async def subscribe(self, chat_id: int, kind: SubscriptionKind, value: str = "") -> bool:
+    async def subscribe(
+        self,
+        chat_id: int,
+        kind: SubscriptionKind,
+        value: str = "",
+        targets: Targets | None = None,
+    ) -> bool:
         async with self.db.transaction() as conn:
             cur = await conn.execute(
-                "INSERT INTO subscriptions (chat_id, kind, value, created) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (chat_id, kind, value) DO NOTHING",
-                (chat_id, kind.value, value, to_db(self.clock.now())),
+                "INSERT INTO subscriptions (chat_id, kind, value, created, targets)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, kind, value, targets) DO NOTHING",
+                (chat_id, kind.value, value, to_db(self.clock.now()), _targets(targets)),
             )
             return cur.rowcount > 0
 
     async def subscribe_mode(
-        self, chat_id: int, kind: SubscriptionKind, value: str = "", mode: str = INSTANT
+        self,
+        chat_id: int,
+        kind: SubscriptionKind,
+        value: str = "",
+        mode: str = INSTANT,
+        targets: Targets | None = None,
     ) -> str:
         """Subscribe with a delivery mode: "added", "changed" (the mode) or "same"."""
+        key = (chat_id, kind.value, value, _targets(targets))
+        where = "chat_id = ? AND kind = ? AND value = ? AND targets = ?"
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "SELECT mode FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?",
-                (chat_id, kind.value, value),
-            )
+            cur = await conn.execute(f"SELECT mode FROM subscriptions WHERE {where}", key)
             row = await cur.fetchone()
             await cur.close()
             if row is None:
                 await conn.execute(
-                    "INSERT INTO subscriptions (chat_id, kind, value, created, mode)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (chat_id, kind.value, value, to_db(self.clock.now()), mode),
+                    "INSERT INTO subscriptions (chat_id, kind, value, targets, created, mode)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (*key, to_db(self.clock.now()), mode),
                 )
                 return "added"
             if row[0] == mode:
                 return "same"
-            await conn.execute(
-                "UPDATE subscriptions SET mode = ? WHERE chat_id = ? AND kind = ? AND value = ?",
-                (mode, chat_id, kind.value, value),
-            )
+            await conn.execute(f"UPDATE subscriptions SET mode = ? WHERE {where}", (mode, *key))
             return "changed"
 
     async def subscription_modes(self, chat_id: int) -> dict[int, str]:
@@ -199,7 +207,11 @@ class ChatRepo:
             return cur.rowcount > 0
 
     async def unsubscribe(
-        self, chat_id: int, kind: SubscriptionKind | None = None, value: str = ""
+        self,
+        chat_id: int,
+        kind: SubscriptionKind | None = None,
+        value: str = "",
+        targets: Targets | None = None,
     ) -> int:
         """Remove one subscription, or all of the chat's when `kind` is None."""
         async with self.db.transaction() as conn:
@@ -207,10 +219,20 @@ class ChatRepo:
                 cur = await conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
             else:
                 cur = await conn.execute(
-                    "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?",
-                    (chat_id, kind.value, value),
+                    "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?"
+                    " AND targets = ?",
+                    (chat_id, kind.value, value, _targets(targets)),
                 )
             return cur.rowcount
+
+    async def unsubscribe_id(self, chat_id: int, subscription_id: int) -> bool:
+        """Remove one of this chat's subscriptions by its id."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM subscriptions WHERE chat_id = ? AND id = ?",
+                (chat_id, subscription_id),
+            )
+            return cur.rowcount > 0
 
     async def subscriptions(self, chat_id: int) -> list[Subscription]:
         rows = await self.db.fetchall(
@@ -226,7 +248,12 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
         kind=SubscriptionKind(row["kind"]),
         value=row["value"],
         created=from_db(row["created"]),
+        targets=Targets.from_db(row["targets"]),
     )
+
+
+def _targets(targets: Targets | None) -> str:
+    return targets.to_db() if targets is not None else ""
 
 
 async def active_subscriptions(conn: aiosqlite.Connection) -> list[Subscription]:

@@ -61,6 +61,8 @@ def wants(sub: Subscription, item: Item, folded: str) -> bool:
         return False
     if sub.created is not None and item.published < sub.created:
         return False  # alerts cover what is published after subscribing; /latest covers the past
+    if sub.targets and not sub.targets.matches(flag.entities):
+        return False  # a targeted subscription: not this place, platform or regulator
     match sub.kind:
         case SubscriptionKind.ALL:
             return True

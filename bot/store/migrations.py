@@ -129,4 +129,24 @@ MIGRATIONS: list[str] = [
     ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
     CREATE INDEX outbox_claims ON outbox(chat_id, claimed_until) WHERE claimed_until IS NOT NULL;
     """,
+    # 4: targeted subscriptions (`/subscribe bans on WeChat`): the names a subscription narrows
+    # its alerts to, as JSON ('' for none: every subscription stored before stays plain). One
+    # chat may hold `bans` and `bans on WeChat` at once, so the unique key takes `targets` in;
+    # SQLite changes a table's constraints only by rebuilding it.
+    """
+    CREATE TABLE subscriptions_v4 (
+        id      INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL,
+        value   TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        mode    TEXT NOT NULL DEFAULT 'instant',
+        targets TEXT NOT NULL DEFAULT '',
+        UNIQUE (chat_id, kind, value, targets)
+    );
+    INSERT INTO subscriptions_v4 (id, chat_id, kind, value, created, mode)
+        SELECT id, chat_id, kind, value, created, mode FROM subscriptions;
+    DROP TABLE subscriptions;
+    ALTER TABLE subscriptions_v4 RENAME TO subscriptions;
+    """,
 ]

@@ -7,12 +7,14 @@ catalogue gains later gets one free-text option until it is given typed options 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
 import discord
 from discord import app_commands
 
 from bot.adapters.discordbot.handlers import Handlers, Interaction
+from bot.classify.names import tables
 from bot.commands.catalog import BY_NAME, COMMANDS, CommandSpec
 
 Category = Literal["bans", "regulation", "all"]
@@ -22,6 +24,9 @@ DigestAction = Literal["on", "off", "now"]
 Language = Literal["en", "fr"]  # bot.i18n.LANGUAGES (a test keeps them equal)
 QUERY_MAX = 200
 KEYWORD_MAX = 64
+NAMES_MAX = 100  # an option's text: several names, comma-separated
+CHOICES_MAX = 25  # Discord shows at most 25 suggestions
+Completer = Callable[[Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
 def summary(name: str) -> str:
@@ -37,6 +42,34 @@ def target_args(target: str | None, keyword: str | None) -> str:
     if keyword and target in (None, "keyword"):
         return words("keyword", keyword)
     return words(target, keyword)
+
+
+def name_choices(kind: str, current: str) -> list[app_commands.Choice[str]]:
+    """Suggestions for a names option ("jurisdictions", "platforms", "regulators") as it is
+    typed: the last comma-separated part is completed, the names before it are kept."""
+    done, comma, typing = current.rpartition(",")
+    before = f"{done.strip()}, " if comma else ""
+    table = tables()[kind]
+    choices = []
+    for name in table.complete(typing.strip(), limit=CHOICES_MAX):
+        value = before + name
+        if len(value) <= NAMES_MAX:
+            label = table.label(name)
+            choices.append(app_commands.Choice(name=(before + label)[:100], value=value))
+    return choices
+
+
+def completer(kind: str) -> Completer:
+    async def complete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return name_choices(kind, current)
+
+    return complete
+
+
+def targets_args(jurisdiction: str | None, platform: str | None, regulator: str | None) -> str:
+    """The names options as the core writes them: `in EU, FR on WeChat by SEC`."""
+    parts = [("in", jurisdiction), ("on", platform), ("by", regulator)]
+    return words(*(f"{marker} {names}" for marker, names in parts if names and names.strip()))
 
 
 def register(tree: app_commands.CommandTree[discord.Client], h: Handlers) -> None:
@@ -67,33 +100,61 @@ def register(tree: app_commands.CommandTree[discord.Client], h: Handlers) -> Non
     async def item(interaction: Interaction, id: app_commands.Range[int, 1]) -> None:
         await h.run(interaction, "item", str(id))
 
+    names = {
+        "jurisdiction": "Only items about these places, e.g. EU, FR (comma-separated)",
+        "platform": "Only items naming these platforms, e.g. WeChat, X/Twitter",
+        "regulator": "Only items naming these regulators, e.g. SEC",
+    }
+    complete_names = app_commands.autocomplete(
+        jurisdiction=completer("jurisdictions"),
+        platform=completer("platforms"),
+        regulator=completer("regulators"),
+    )
+
     @tree.command(name="subscribe", description=summary("subscribe"))
     @app_commands.describe(
         target="What to be alerted about (default: all)",
         keyword="With target keyword: the word to watch for",
         mode="instant: one alert per item (default); digest: in the daily digest only",
+        **names,
     )
+    @complete_names
     @app_commands.default_permissions(manage_channels=True)
     async def subscribe(
         interaction: Interaction,
         target: Target | None = None,
         keyword: app_commands.Range[str, 1, KEYWORD_MAX] | None = None,
         mode: Mode | None = None,
+        jurisdiction: app_commands.Range[str, 1, NAMES_MAX] | None = None,
+        platform: app_commands.Range[str, 1, NAMES_MAX] | None = None,
+        regulator: app_commands.Range[str, 1, NAMES_MAX] | None = None,
     ) -> None:
-        await h.run(interaction, "subscribe", words(target_args(target, keyword), mode))
+        narrowed = targets_args(jurisdiction, platform, regulator)
+        await h.run(interaction, "subscribe", words(target_args(target, keyword), narrowed, mode))
 
     @tree.command(name="unsubscribe", description=summary("unsubscribe"))
     @app_commands.describe(
         target="Which subscription to stop (default: every one)",
         keyword="With target keyword: the word",
+        number="Its number in /subscriptions (instead of the other options)",
+        **names,
     )
+    @complete_names
     @app_commands.default_permissions(manage_channels=True)
     async def unsubscribe(
         interaction: Interaction,
         target: Target | None = None,
         keyword: app_commands.Range[str, 1, KEYWORD_MAX] | None = None,
+        number: app_commands.Range[int, 1, 10_000] | None = None,
+        jurisdiction: app_commands.Range[str, 1, NAMES_MAX] | None = None,
+        platform: app_commands.Range[str, 1, NAMES_MAX] | None = None,
+        regulator: app_commands.Range[str, 1, NAMES_MAX] | None = None,
     ) -> None:
-        await h.run(interaction, "unsubscribe", target_args(target, keyword))
+        if number is not None:
+            await h.run(interaction, "unsubscribe", str(number))
+            return
+        narrowed = targets_args(jurisdiction, platform, regulator)
+        await h.run(interaction, "unsubscribe", words(target_args(target, keyword), narrowed))
 
     @tree.command(name="digest", description=summary("digest"))
     @app_commands.describe(

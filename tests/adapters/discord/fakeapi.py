@@ -52,6 +52,7 @@ class FakeDiscordAPI:
         self.attempts: dict[int, int] = defaultdict(int)
         self.send_times: dict[int, list[float]] = defaultdict(list)
         self.synced: list[tuple[str, list[Json]]] = []  # (path, commands)
+        self.callbacks: list[Json] = []  # interaction responses (autocomplete results…)
         self.faults: dict[int, deque[Fault]] = defaultdict(deque)
         self.gone: set[int] = set()  # channels answering 403 for good
         self._ids = itertools.count(10_000)
@@ -80,6 +81,7 @@ class FakeDiscordAPI:
         app.router.add_put("/api/v10/applications/{app}/commands", self._sync)
         app.router.add_put("/api/v10/applications/{app}/guilds/{guild}/commands", self._sync)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
+        app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
         return app
 
     async def _me(self, request: web.Request) -> web.Response:
@@ -110,6 +112,13 @@ class FakeDiscordAPI:
             for c in commands
         ]
         return _json(answered)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        """An interaction answered (`with_response=1`): recorded, acknowledged as Discord does."""
+        payload: Json = await request.json()
+        self.callbacks.append(payload)
+        interaction = {"id": request.match_info["id"], "type": 4}
+        return _json({"interaction": interaction, "resource": {"type": payload.get("type")}})
 
     async def _message(self, request: web.Request) -> web.Response:
         channel = int(request.match_info["channel"])

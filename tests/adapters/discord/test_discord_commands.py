@@ -219,8 +219,8 @@ async def test_unsubscribe_and_subscriptions(adapter: DiscordAdapter) -> None:
     await slash(adapter, "subscribe", FakeInteraction(**manager))
     await slash(adapter, "subscribe", FakeInteraction(**manager), target="keyword", keyword="sec")
     listed = (await slash(adapter, "subscriptions")).only.text()
-    assert "• all" in listed
-    assert "• keyword sec" in listed
+    assert "1. all" in listed
+    assert "2. keyword sec" in listed
     one = (await slash(adapter, "unsubscribe", FakeInteraction(**manager), keyword="sec")).only
     assert "Unsubscribed from keyword “sec”" in one.text()
     refused = (await slash(adapter, "unsubscribe")).only
