@@ -178,6 +178,7 @@ def _off_topic(text: str, action: Span, about: Iterable[Span]) -> bool:
     )
 
 
+CHARGE_WINDOW = 150  # characters between "alleging", "charged with" and the unlawful act
 ORDER_WINDOW = 60  # characters between "orders" and the stopping it orders
 
 
@@ -600,6 +601,13 @@ class Classifier:
         # a company barring its own staff from trading is internal policy, not a ban.
         conduct = hits.get("guards.conduct", []) + hits.get("guards.staff", [])
         strong = t.keep("ban.conduct", strong, _apart(strong, conduct), conduct)
+        # What a charge or lawsuit alleges ("indictment alleging … unlawful transactions",
+        # "acusados de operar ilegalmente") is the misconduct charged, not a ban.
+        charges = hits.get("reg:lawsuit", [])
+        charged = [
+            s for s in strong if any(_precedes(full.original, c, s, CHARGE_WINDOW) for c in charges)
+        ]
+        strong = t.keep("ban.conduct", strong, [s for s in strong if s not in charged], charges)
         weak = t.keep("ban.conduct", weak, _apart(weak, conduct), conduct)
         # Market talk, and interest rates ("corte de juros": a rate cut), are not bans.
         market = hits.get("guards.market", []) + hits.get("guards.monetary", [])
