@@ -95,6 +95,7 @@ class _Found:
     orders: list[Span]  # an order to someone: "orders", "ordena a", "勒令"
     exits: list[Span]  # a company leaving a country or market: "to exit", "quitte", "退出"
     erasures: list[Span]  # deleting data or content: "delete", "löschen", "删除"
+    police: bool  # law enforcement named: police, prosecutors, FBI, BKA, 公安
     markets: list[Span]  # "market", "marché", "市场"
     strong: list[Span]
     weak: list[Span]
@@ -764,6 +765,7 @@ class Classifier:
             orders=hits.get("ban.order", []),
             exits=hits.get("ban.exit", []),
             erasures=hits.get("ban.erase", []),
+            police="guards.police" in hits,
             markets=hits.get("ban.exit_from", []),
             strong=strong,
             weak=weak,
@@ -848,9 +850,20 @@ class Classifier:
                 t.fire("ban.incident", f.incidents, "sanctions story")
             t.fire("ban.word", [action, *([target] if target else [])])
             found.append((score - w["ban.incident"] * penalty, action, target))
+        acting = t.on("ban.action")
+        # An authority (police, a court, a ministry) acting on others, with the incident told
+        # after the action, is a takedown whose target's crimes are the incident ("BKA legt
+        # No-KYC-Börse lahm … Gelder aus dem Bybit-Hack"): ordinary business only otherwise.
+        seized = f.police and all(
+            i.start >= f.title_end and i.start > min((a.end for a in f.weak), default=0)
+            for i in f.incidents
+        )
         if f.ordinary and f.weak and t.on("ban.incident"):
-            t.fire("ban.incident", [*f.incidents[:1], *f.weak[:1]], "sanctions story")
-        acting = t.on("ban.action") and not (f.ordinary and t.on("ban.incident"))
+            if seized and f.incidents:
+                t.fire("ban.incident", note="told as the takedown's cause: not lowered")
+            else:
+                t.fire("ban.incident", [*f.incidents[:1], *f.weak[:1]], "sanctions story")
+                acting = False
         # A price move in the headline: closures and crackdowns in it or its lead are the
         # cause told ("BTC drops 11% as China mining crackdown spooks traders"), not the news.
         # A dropping word with a figure after it is the move itself ("Bitcoin drops 5%").
