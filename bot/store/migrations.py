@@ -129,4 +129,24 @@ MIGRATIONS: list[str] = [
     ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
     CREATE INDEX outbox_claims ON outbox(chat_id, claimed_until) WHERE claimed_until IS NOT NULL;
     """,
+    # 4: feedback on alerts: one press per (chat, item), "useful" or "wrong", changeable. The
+    # item's words and flag are copied at the press so the labelled line survives retention
+    # (the item pruned, its id set to NULL).
+    """
+    CREATE TABLE feedback (
+        id        INTEGER PRIMARY KEY,
+        chat_id   INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        item_id   INTEGER REFERENCES items(id) ON DELETE SET NULL,
+        verdict   TEXT NOT NULL CHECK (verdict IN ('useful', 'wrong')),
+        user_id   TEXT NOT NULL DEFAULT '',
+        pressed   TEXT NOT NULL,
+        title     TEXT NOT NULL,
+        text      TEXT NOT NULL,
+        url       TEXT NOT NULL,
+        lang      TEXT,
+        category  TEXT NOT NULL,
+        UNIQUE (chat_id, item_id)
+    );
+    CREATE INDEX feedback_item ON feedback(item_id);
+    """,
 ]
