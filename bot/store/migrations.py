@@ -131,9 +131,10 @@ MIGRATIONS: list[str] = [
     """,
     # 4: feedback on alerts: one press per (chat, item), "useful" or "wrong", changeable. The
     # item's words and flag are copied at the press so the labelled line survives retention
-    # (the item pruned, its id set to NULL).
+    # (the item pruned, its id set to NULL). IF NOT EXISTS: a store set back to an older
+    # user_version by hand (tests of older schemas do) still holds the table.
     """
-    CREATE TABLE feedback (
+    CREATE TABLE IF NOT EXISTS feedback (
         id        INTEGER PRIMARY KEY,
         chat_id   INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
         item_id   INTEGER REFERENCES items(id) ON DELETE SET NULL,
@@ -147,6 +148,6 @@ MIGRATIONS: list[str] = [
         category  TEXT NOT NULL,
         UNIQUE (chat_id, item_id)
     );
-    CREATE INDEX feedback_item ON feedback(item_id);
+    CREATE INDEX IF NOT EXISTS feedback_item ON feedback(item_id);
     """,
 ]
