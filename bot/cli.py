@@ -32,6 +32,7 @@ from bot.text import strip_controls
 
 T = TypeVar("T")
 BACKUP = "banwatch-backup.db"  # the file name suggested when a folder is given
+FEEDBACK = "feedback.jsonl"
 
 cli = typer.Typer(
     help="Banwatch: crypto platform bans and regulation from news feeds, in chat.",
@@ -41,6 +42,10 @@ cli = typer.Typer(
 )
 feeds_cli = typer.Typer(help="List, add, remove, import and export feeds.", no_args_is_help=True)
 cli.add_typer(feeds_cli, name="feeds")
+feedback_cli = typer.Typer(
+    help="Feedback pressed on alerts (useful, wrong flag).", no_args_is_help=True
+)
+cli.add_typer(feedback_cli, name="feedback")
 err = Console(stderr=True, soft_wrap=True)  # one error, one line: never wrapped
 
 
@@ -421,6 +426,35 @@ def feeds_export(
         except OSError as exc:
             raise fail(f"cannot write {file}: {write_problem(exc, file, 'feeds.opml')}") from None
         print(f"wrote {file}")
+
+
+@feedback_cli.command("export")
+def feedback_export(
+    file: Annotated[Path, typer.Argument(help="JSON Lines file to write ('-': stdout)")],
+) -> None:
+    """Write the items pressed "useful" or "wrong flag" as labelled JSON Lines for
+    `banwatch eval`: "useful" suggests the flagged category, "wrong flag" none. Nothing
+    pressed: an empty file."""
+    cfg = settings()
+    require_database(cfg)
+    if file.is_dir():
+        raise fail(f"cannot write {file}: {write_problem(IsADirectoryError(), file, FEEDBACK)}")
+    from bot.feedback_export import export_lines
+
+    async def go() -> tuple[str, int]:
+        async with Store.open(cfg.database) as store:
+            pressed = await store.feedback.pressed()
+        return export_lines(pressed), len(pressed)
+
+    text, count = run_async(go())
+    if str(file) == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {file}: {write_problem(exc, file, FEEDBACK)}") from None
+    print(f"wrote {count} labelled items to {file} (labels suggested from the presses)")
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -43,8 +43,9 @@ def render_plain(reply: Reply) -> str:
         blocks.append("\n".join(lines))
     if reply.footer:
         blocks.append(reply.footer)
-    for b in reply.buttons:
-        blocks.append(f"[{b.label}: /{b.command} {b.args} (page {b.page})]")
+    for b in reply.buttons:  # a button is the command it runs, to type
+        page = f" (page {b.page})" if b.page > 1 else ""
+        blocks.append(f"[{b.label}: /{b.command} {b.args}{page}]")
     return strip_controls("\n\n".join(blocks))
 
 

@@ -60,6 +60,8 @@ class EvalReport:
         return right / self.total if self.total else 0.0
 
     def render(self) -> str:
+        if not self.total:  # an empty file (say, a feedback export with no presses) is fine
+            return f"items: 0   unreadable: {self.errors}   no labelled items: nothing to score"
         lines = [
             f"items: {self.total}   unreadable: {self.errors}   accuracy: {self.accuracy():.3f}"
         ]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.commands.args import whole_number
 from bot.commands.context import Context
+from bot.commands.feedback import stats_line
 from bot.commands.reply import Invocation, Reply
 from bot.errors import UsageError
 from bot.feeds.guard import BadHost, normalize_feed_url
@@ -86,6 +87,7 @@ async def stats(ctx: Context, inv: Invocation) -> Reply:
         _("Last poll: {when}").format(
             when=_ago(s.last_poll, now, _) if s.last_poll else _("not yet")
         ),
+        await stats_line(ctx, _),
     ]
     return Reply("\n".join(lines))
 

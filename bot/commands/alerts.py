@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.commands.catalog import N_
 from bot.commands.context import entry
+from bot.commands.feedback import feedback_buttons
 from bot.commands.reply import Reply
 from bot.i18n import translator
 from bot.models import Category, Item
@@ -21,7 +22,8 @@ FOLD_LINES = 40  # titles listed in a folded burst; the rest are counted
 
 def alert_reply(item: Item, lang: str | None = None) -> Reply:
     """Title, source, time, summary, why-line and link; adapters render it like a list entry.
-    `/item <id>` shows the full evidence."""
+    `/item <id>` shows the full evidence. Its buttons, "useful" and "wrong flag", run
+    /useful and /wrong (bot.commands.feedback)."""
     _ = translator(lang)
     flag = item.flag
     header = _(HEADERS.get(flag.category, N_("Flagged")) if flag is not None else N_("Flagged"))
@@ -29,6 +31,7 @@ def alert_reply(item: Item, lang: str | None = None) -> Reply:
         text=header,
         entries=(entry(item),),
         footer=_("/item {id} for the evidence · /unsubscribe to stop alerts").format(id=item.id),
+        buttons=feedback_buttons(item.id or 0, _),
         link_preview=True,
         extra={"kind": "alert"},
     )

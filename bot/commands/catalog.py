@@ -27,6 +27,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("latest", "[N] [bans|regulation|all]", N_("Newest flagged items")),
     CommandSpec("search", "<words>", N_("Search every stored item")),
     CommandSpec("item", "<id>", N_("One item in full: summary, link, why flagged")),
+    CommandSpec("why", "<id>", N_("Why an item was flagged, or not: the rules that decided")),
+    CommandSpec("useful", "<id>", N_("Mark an alert useful (its 👍 button)")),
+    CommandSpec("wrong", "<id>", N_("Mark an alert a wrong flag (its 👎 button)")),
     CommandSpec(
         "subscribe",
         "[all|bans|regulation|keyword <word>] [in <jurisdiction>…] [on <platform>…]"
@@ -83,5 +86,6 @@ def help_text(*, admin: bool = False, lang: str | None = None) -> str:
             "Targeted: /subscribe bans on WeChat · /subscribe regulation in EU FR · "
             "/subscribe all by SEC — names as you write them (China, eu, x, twitter)"
         ),
+        _("Every alert has 👍 Useful and 👎 Wrong flag buttons; /why 42 explains any item."),
     ]
     return "\n".join(lines)

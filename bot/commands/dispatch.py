@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.clock import Clock
-from bot.commands import admin, digest, language, news, subscriptions
+from bot.commands import admin, digest, feedback, language, news, subscriptions, why
 from bot.commands.catalog import ABOUT, BY_NAME, help_text
 from bot.commands.context import Context
 from bot.commands.notices import apology
@@ -45,6 +45,9 @@ HANDLERS: dict[str, Handler] = {
     "latest": news.latest,
     "search": news.search,
     "item": news.item,
+    "why": why.why,
+    "useful": feedback.useful,
+    "wrong": feedback.wrong,
     "subscribe": subscriptions.subscribe,
     "unsubscribe": subscriptions.unsubscribe,
     "subscriptions": subscriptions.subscriptions,

@@ -16,6 +16,7 @@ from bot.clock import SYSTEM, Clock
 from bot.errors import StoreError
 from bot.store.chats import ChatRepo
 from bot.store.db import Database
+from bot.store.feedback import FeedbackRepo
 from bot.store.feeds import FeedRepo
 from bot.store.items import ItemRepo, Stats
 from bot.store.lock import InstanceLock, held_by_another
@@ -45,6 +46,7 @@ class Store:
         self.search = Searcher(db)
         self.chats = ChatRepo(db, clock)
         self.outbox = Outbox(db, clock)
+        self.feedback = FeedbackRepo(db, clock)
 
     @classmethod
     @asynccontextmanager

@@ -149,4 +149,25 @@ MIGRATIONS: list[str] = [
     DROP TABLE subscriptions;
     ALTER TABLE subscriptions_v4 RENAME TO subscriptions;
     """,
+    # 5: feedback on alerts: one press per (chat, item), "useful" or "wrong", changeable. The
+    # item's words and flag are copied at the press so the labelled line survives retention
+    # (the item pruned, its id set to NULL). IF NOT EXISTS: a store set back to an older
+    # user_version by hand (tests of older schemas do) still holds the table.
+    """
+    CREATE TABLE IF NOT EXISTS feedback (
+        id        INTEGER PRIMARY KEY,
+        chat_id   INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        item_id   INTEGER REFERENCES items(id) ON DELETE SET NULL,
+        verdict   TEXT NOT NULL CHECK (verdict IN ('useful', 'wrong')),
+        user_id   TEXT NOT NULL DEFAULT '',
+        pressed   TEXT NOT NULL,
+        title     TEXT NOT NULL,
+        text      TEXT NOT NULL,
+        url       TEXT NOT NULL,
+        lang      TEXT,
+        category  TEXT NOT NULL,
+        UNIQUE (chat_id, item_id)
+    );
+    CREATE INDEX IF NOT EXISTS feedback_item ON feedback(item_id);
+    """,
 ]

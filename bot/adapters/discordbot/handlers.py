@@ -61,12 +61,15 @@ class Handlers:
         private = command in PRIVATE
         try:
             reply = await self._run_in_time(interaction, invocation(interaction, command, args))
-            await self.answer(interaction, reply, ephemeral=private or reply.error)
+            ack = reply.extra.get("kind") == "ack"  # feedback: for the caller's eyes
+            await self.answer(interaction, reply, ephemeral=private or reply.error or ack)
         except Exception as exc:  # the one error handler: log it, apologise privately
             await self.error(interaction, exc)
 
     async def press(self, interaction: Interaction, custom_id: str) -> None:
-        """A "More" button: take the button away, then post the next page."""
+        """A button. "More": take the button away, then post the next page. Feedback
+        ("useful", "wrong flag"): an acknowledgement only the presser sees, the alert and
+        its buttons left as they are (the other button changes the press)."""
         try:
             pressed = self.codec.decode(custom_id)
             if pressed is None:
@@ -74,12 +77,25 @@ class Handlers:
                     button_expired(locale(interaction)), ephemeral=True
                 )
                 return
-            await interaction.response.edit_message(view=None)
             inv = invocation(interaction, pressed.command, pressed.args, pressed.page)
-            reply = await self.commands.run(inv)
+            reply = await self._run_in_time(interaction, inv)
+            if reply.extra.get("kind") == "ack":
+                await self._say(interaction, reply.text)
+                return
+            if not interaction.response.is_done():
+                await interaction.response.edit_message(view=None)
             await self.answer(interaction, reply, ephemeral=reply.error)
         except Exception as exc:
             await self.error(interaction, exc)
+
+    async def _say(self, interaction: Interaction, text: str) -> None:
+        """One short line only the caller sees."""
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
 
     async def _run_in_time(self, interaction: Interaction, inv: Invocation) -> Reply:
         task = asyncio.ensure_future(self.commands.run(inv))

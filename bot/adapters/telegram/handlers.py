@@ -33,6 +33,7 @@ MANAGING = frozenset(
 )  # commands that change a chat's settings
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 REPLY_WAIT_MAX = 10.0  # a reply waits this long for flood control, then gives up
+ANSWER_MAX = 200  # characters of a callback query's answer (answerCallbackQuery)
 
 
 def chat_kind(chat: Chat) -> str:
@@ -91,7 +92,6 @@ class Handlers:
         if press is None or message is None:
             await query.answer(button_expired(query.from_user.language_code))
             return
-        await query.answer()
         chat, user = message.chat, query.from_user
         inv = Invocation(
             platform=PLATFORM,
@@ -105,6 +105,10 @@ class Handlers:
             lang=user.language_code,
         )
         reply = await self.commands.run(inv)
+        if reply.extra.get("kind") == "ack":  # feedback: answered in place, buttons kept
+            await query.answer(reply.text[:ANSWER_MAX], show_alert=reply.error)
+            return
+        await query.answer()
         if isinstance(message, Message):  # the button has done its job: take it away
             with contextlib.suppress(BadRequest):
                 await message.edit_reply_markup(reply_markup=None)
