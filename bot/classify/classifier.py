@@ -413,7 +413,18 @@ def _without_licensing_rules(
     if not modal:
         return strong, weak
 
+    intermediaries = hits.get("guards.intermediary", [])
+
     def licensing(span: Span) -> bool:
+        # ISPs or app stores between whoever lacks a licence and the blocking: they are
+        # told to block it, which is an order, not a licensing rule.
+        if any(
+            u.end <= i.start and i.end <= span.start
+            for u in unlicensed
+            for i in intermediaries
+            if _same_sentence(original, u, span)
+        ):
+            return False
         # Whoever lacks a licence is the sentence's subject, or in reach of the stop word.
         return any(
             _in_reach(original, span, u, OBJECT_WINDOW)
