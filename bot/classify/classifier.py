@@ -96,6 +96,7 @@ class _Found:
     exits: list[Span]  # a company leaving a country or market: "to exit", "quitte", "退出"
     erasures: list[Span]  # deleting data or content: "delete", "löschen", "删除"
     police: bool  # law enforcement named: police, prosecutors, FBI, BKA, 公安
+    bankruptcy: bool  # a bankruptcy case: its court and judge do not regulate
     markets: list[Span]  # "market", "marché", "市场"
     strong: list[Span]
     weak: list[Span]
@@ -777,6 +778,7 @@ class Classifier:
             exits=hits.get("ban.exit", []),
             erasures=hits.get("ban.erase", []),
             police="guards.police" in hits,
+            bankruptcy="guards.bankruptcy" in hits,
             markets=hits.get("ban.exit_from", []),
             strong=strong,
             weak=weak,
@@ -983,7 +985,10 @@ class Classifier:
             # "How regulators think about stablecoins: a list", "Sponsored: a licensed exchange"
             ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
-            ("reg.incidental", incidental and not (f.regulators or f.authorities)),
+            (
+                "reg.incidental",
+                incidental and not (f.regulators or (f.authorities and not f.bankruptcy)),
+            ),
             ("reg.launch-background", f.launch_headline and not f.rules_in_headline),
             ("item.people-move", f.people),
             ("reg.headline", not (f.rules_in_headline or f.state_headline)),
