@@ -60,6 +60,10 @@ from .conftest import DATA
         # stream4 (b3397b8: 12 of 205 ordinary items flagged). Then tuned on: real4 0.899 /
         # 0.950, stream4 7 of 205. Some slack.
         ("real4.jsonl", 290, 0.88, 0.92, 0.80),
+        # Fifth round, written blind on 2026-12-07 and scored once fresh with 34f01bd: 0.954 /
+        # ban P 0.936 / ban R 0.978. Not tuned on: its errors were read but no rule was made
+        # from them (the fresh score stands). A few items of slack.
+        ("real5.jsonl", 290, 0.93, 0.91, 0.85),
         # Independent: written by a second engineer before reading the word lists (0.917 and
         # ban precision 0.876 before fixes, 1.000 after general fixes); a few items of slack.
         ("independent.jsonl", 200, 0.97, 0.95, 0.90),
