@@ -92,14 +92,17 @@ def run_async(coro: Awaitable[T]) -> T:
 
 
 @contextmanager
-def poll_progress(total: int | None = None) -> Iterator[Callable[[PollReport], None]]:
-    """A progress bar on stderr while feeds are polled; failures printed one line each."""
+def poll_progress(
+    total: int | None = None, console: Console | None = None
+) -> Iterator[Callable[[PollReport], None]]:
+    """A progress bar on stderr while feeds are polled, gone when they are; failures
+    printed one line each (and not logged besides: see `Poller.poll_once`)."""
     with Progress(
         TextColumn("polling feeds"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=console or err,
         transient=True,
     ) as progress:
         task = progress.add_task("poll", total=total)
@@ -107,8 +110,14 @@ def poll_progress(total: int | None = None) -> Iterator[Callable[[PollReport], N
         def advance(report: PollReport) -> None:
             progress.advance(task)
             if report.error and report.outcome != "offline":  # offline: one log line for all
-                name = report.feed.title or shown_url(report.feed.url)
+                feed = report.feed
+                name = feed.title or shown_url(feed.url)
                 line = strip_controls(f"✗ {name}: {report.error}")
+                if report.outcome == "disabled" and feed.failures:  # not logged besides
+                    line += (
+                        f" (disabled after {feed.failures} failures: tried again once a day,"
+                        f" or now with `banwatch feeds enable {feed.id}`)"
+                    )
                 progress.console.print(line, highlight=False, markup=False)
 
         yield advance
@@ -146,11 +155,7 @@ def chat(
 
 def chat_with(cfg: Settings, *, poll: bool) -> None:
     async def go() -> None:
-        if not poll:  # nothing to show progress for
-            await runner.run_chat(cfg, first_poll=False)
-            return
-        with poll_progress() as advance:
-            await runner.run_chat(cfg, first_poll=poll, progress=advance)
+        await runner.run_chat(cfg, first_poll=poll, progress=poll_progress)
 
     run_async(go())
 
@@ -392,7 +397,9 @@ def feeds_import(file: Path) -> None:
     async def go() -> tuple[int, int]:
         specs = read_feed_list(file)
         async with runner.services(cfg) as svc:
-            added = await svc.store.feeds.add_many((s.url, s.title, s.lang) for s in specs)
+            added = await svc.store.feeds.add_many(
+                (s.url, s.title, s.lang, s.category) for s in specs
+            )
         return added, len(specs)
 
     added, total = run_async(go())
@@ -411,11 +418,15 @@ def feeds_export(
     if file is not None and file.is_dir():
         problem = write_problem(IsADirectoryError(), file, "feeds.opml")
         raise fail(f"cannot write {file}: {problem}")
-    from bot.feeds.feedlist import export_opml
+    from bot.feeds.feedlist import FeedSpec, export_opml
 
     async def go() -> str:
         async with runner.services(cfg) as svc:
-            return export_opml((f.title, f.url) for f in await svc.store.feeds.all())
+            categories = await svc.store.feeds.categories()
+            return export_opml(
+                FeedSpec(f.url, f.title, f.lang, categories.get(f.id or 0, ""))
+                for f in await svc.store.feeds.all()
+            )
 
     text = run_async(go())
     if file is None:
