@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -77,12 +78,21 @@ def make_fetcher(settings: Settings, clock: Clock = SYSTEM) -> Fetcher:
 
 async def seed_feeds(store: Store, settings: Settings) -> int:
     """Add the feeds of BOT_FEEDS (every start, new ones only), or the bundled list on a
-    store that has no feeds yet (so /removefeed of a default feed sticks)."""
+    store that has no feeds yet (so /removefeed of a default feed sticks). With
+    BOT_FEEDS_REPLACE, BOT_FEEDS is the whole list: every other feed is removed."""
     if settings.feeds is None and await store.feeds.all():
         return 0
     path = settings.feeds or default_feeds_path()
     specs = read_feed_list(path)
-    added = await store.feeds.add_many((s.url, s.title, s.lang) for s in specs)
+    if settings.feeds_replace:
+        gone = await store.feeds.keep_only([s.url for s in specs])
+        if gone:
+            log.info(
+                "removed %d feeds that are not in %s (BOT_FEEDS_REPLACE), their items too",
+                len(gone),
+                path,
+            )
+    added = await store.feeds.add_many((s.url, s.title, s.lang, s.category) for s in specs)
     if added:
         log.info("added %d feeds from %s", added, path)
     return added
@@ -198,24 +208,34 @@ async def _check_search_index(store: Store) -> None:
     await asyncio.Event().wait()
 
 
+# Shows one poll: given the number of feeds, a context whose value takes each feed's report.
+ProgressDisplay = Callable[[int], AbstractContextManager[Callable[[PollReport], None]]]
+
+
 async def run_chat(
     settings: Settings,
     *,
     first_poll: bool = True,
     inp: TextIO | None = None,
     out: TextIO | None = None,
-    progress: Callable[[PollReport], None] | None = None,
+    progress: ProgressDisplay | None = None,
     clock: Clock = SYSTEM,
 ) -> None:
     """The terminal chat, with the poller and the alert sender running beside it. With
     `first_poll` off (`chat --no-poll`) nothing is polled at all: the chat reads the store
-    as it is."""
+    as it is. `progress` shows the first poll and is closed (the bar gone) before the chat
+    says hello: nothing of it stays under what the user types."""
     from bot.adapters.console import ConsoleTransport, chat_loop
 
     out = out or sys.stdout
     async with services(settings, clock, exclusive=True) as svc:
         if first_poll:
-            reports = await svc.poller.poll_once(progress=progress)
+            feeds = await svc.poller.pollable()
+            if progress is None:
+                reports = await svc.poller.poll_once(feeds)
+            else:
+                with progress(len(feeds)) as advance:
+                    reports = await svc.poller.poll_once(feeds, progress=advance)
             print(summary_line(reports), file=sys.stderr)
         jobs = background_jobs(svc, {"console": ConsoleTransport(out)}, poll=first_poll)
         main = asyncio.create_task(chat_loop(svc.commands, inp, out))

@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -14,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from bot import app as runner
@@ -33,6 +34,7 @@ from bot.text import strip_controls
 T = TypeVar("T")
 BACKUP = "banwatch-backup.db"  # the file name suggested when a folder is given
 FEEDBACK = "feedback.jsonl"
+WIDE = 10_000  # columns of `feeds list` written to a pipe or a file: URLs never folded
 
 cli = typer.Typer(
     help="Banwatch: crypto platform bans and regulation from news feeds, in chat.",
@@ -92,14 +94,17 @@ def run_async(coro: Awaitable[T]) -> T:
 
 
 @contextmanager
-def poll_progress(total: int | None = None) -> Iterator[Callable[[PollReport], None]]:
-    """A progress bar on stderr while feeds are polled; failures printed one line each."""
+def poll_progress(
+    total: int | None = None, console: Console | None = None
+) -> Iterator[Callable[[PollReport], None]]:
+    """A progress bar on stderr while feeds are polled, gone when they are; failures
+    printed one line each (and not logged besides: see `Poller.poll_once`)."""
     with Progress(
         TextColumn("polling feeds"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=console or err,
         transient=True,
     ) as progress:
         task = progress.add_task("poll", total=total)
@@ -107,15 +112,46 @@ def poll_progress(total: int | None = None) -> Iterator[Callable[[PollReport], N
         def advance(report: PollReport) -> None:
             progress.advance(task)
             if report.error and report.outcome != "offline":  # offline: one log line for all
-                name = report.feed.title or shown_url(report.feed.url)
+                feed = report.feed
+                name = feed.title or shown_url(feed.url)
                 line = strip_controls(f"✗ {name}: {report.error}")
+                if report.outcome == "disabled" and feed.failures:  # not logged besides
+                    line += (
+                        f" (disabled after {feed.failures} failures: tried again once a day,"
+                        f" or now with `banwatch feeds enable {feed.id}`)"
+                    )
                 progress.console.print(line, highlight=False, markup=False)
 
         yield advance
 
 
+def version() -> str:
+    """The installed Banwatch's version ("unknown" when run from a copy not installed)."""
+    try:
+        return metadata.version("banwatch")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"banwatch {version()}")
+        raise typer.Exit
+
+
 @cli.callback(invoke_without_command=True)
-def main_callback(ctx: typer.Context) -> None:
+def main_callback(
+    ctx: typer.Context,
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print Banwatch's version and exit.",
+        ),
+    ] = False,
+) -> None:
     if ctx.invoked_subcommand is None:
         err.print(ctx.get_help())
 
@@ -146,11 +182,7 @@ def chat(
 
 def chat_with(cfg: Settings, *, poll: bool) -> None:
     async def go() -> None:
-        if not poll:  # nothing to show progress for
-            await runner.run_chat(cfg, first_poll=False)
-            return
-        with poll_progress() as advance:
-            await runner.run_chat(cfg, first_poll=poll, progress=advance)
+        await runner.run_chat(cfg, first_poll=poll, progress=poll_progress)
 
     run_async(go())
 
@@ -197,16 +229,23 @@ def _command(name: str, args: str, page: int = 1, *, read: bool = True) -> None:
 
 @cli.command()
 def latest(
-    words: Annotated[list[str] | None, typer.Argument(help="[N] [bans|regulation|all]")] = None,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help=escape("[N] [bans|regulation|all]: how many (1-20, default 5) and which kind"),
+            metavar="WORDS",
+        ),
+    ] = None,
+    page: Annotated[int, typer.Option(min=1, max=50, help="Result page")] = 1,
 ) -> None:
-    """Show the newest flagged items."""
-    _command("latest", " ".join(words or []))
+    """Show the newest flagged items (N a page; --page for the next ones)."""
+    _command("latest", " ".join(words or []), page)
 
 
 @cli.command()
 def search(
     query: Annotated[list[str], typer.Argument(help="Words to look for")],
-    page: Annotated[int, typer.Option(min=1, help="Result page")] = 1,
+    page: Annotated[int, typer.Option(min=1, max=50, help="Result page (5 results a page)")] = 1,
 ) -> None:
     """Search every stored item (full text, accents ignored)."""
     _command("search", " ".join(query), page)
@@ -347,7 +386,8 @@ def feeds_list() -> None:
         async with runner.services(cfg) as svc:
             counts = await svc.store.feeds.item_counts()
             now = svc.store.clock.now()
-            table = Table("id", "feed", "items", "status")
+            # A URL is never cut: folded on a terminal, whole on its line in a pipe or file.
+            table = Table("id", Column("feed", overflow="fold"), "items", "status")
             for f in await svc.store.feeds.all():
                 url = shown_url(f.url)
                 name = f"{f.title}\n{url}" if f.title else url
@@ -357,17 +397,24 @@ def feeds_list() -> None:
                 table.add_row(*(Text(strip_controls(c)) for c in cells))
             return table
 
-    Console().print(run_async(go()))
+    out = Console()
+    if not out.is_terminal:  # a pipe or a file: as wide as the table needs
+        out = Console(width=WIDE)
+    out.print(run_async(go()))
 
 
 @feeds_cli.command("add")
-def feeds_add(url: str) -> None:
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="The feed's address (RSS or Atom), http(s)://…")],
+) -> None:
     """Watch a new feed."""
     _command("addfeed", url, read=False)
 
 
 @feeds_cli.command("remove")
-def feeds_remove(feed_id: int) -> None:
+def feeds_remove(
+    feed_id: Annotated[int, typer.Argument(help="The feed's number (feeds list)")],
+) -> None:
     """Stop watching a feed (its items go too)."""
     _command("removefeed", str(feed_id))
 
@@ -384,7 +431,12 @@ def feeds_enable(
 
 
 @feeds_cli.command("import")
-def feeds_import(file: Path) -> None:
+def feeds_import(
+    file: Annotated[
+        Path,
+        typer.Argument(help="OPML (language and category kept) or text, one URL a line"),
+    ],
+) -> None:
     """Add the feeds listed in an OPML file or a text file (one URL a line)."""
     cfg = settings()
     from bot.feeds.feedlist import read_feed_list
@@ -392,7 +444,9 @@ def feeds_import(file: Path) -> None:
     async def go() -> tuple[int, int]:
         specs = read_feed_list(file)
         async with runner.services(cfg) as svc:
-            added = await svc.store.feeds.add_many((s.url, s.title, s.lang) for s in specs)
+            added = await svc.store.feeds.add_many(
+                (s.url, s.title, s.lang, s.category) for s in specs
+            )
         return added, len(specs)
 
     added, total = run_async(go())
@@ -405,17 +459,21 @@ def feeds_export(
         Path | None, typer.Argument(help="OPML file to write (default: stdout)")
     ] = None,
 ) -> None:
-    """Write the feeds as OPML."""
+    """Write the feeds as OPML, with each feed's language and category (its folder)."""
     cfg = settings()
     require_database(cfg)
     if file is not None and file.is_dir():
         problem = write_problem(IsADirectoryError(), file, "feeds.opml")
         raise fail(f"cannot write {file}: {problem}")
-    from bot.feeds.feedlist import export_opml
+    from bot.feeds.feedlist import FeedSpec, export_opml
 
     async def go() -> str:
         async with runner.services(cfg) as svc:
-            return export_opml((f.title, f.url) for f in await svc.store.feeds.all())
+            categories = await svc.store.feeds.categories()
+            return export_opml(
+                FeedSpec(f.url, f.title, f.lang, categories.get(f.id or 0, ""))
+                for f in await svc.store.feeds.all()
+            )
 
     text = run_async(go())
     if file is None:

@@ -2,6 +2,7 @@
 file that cannot be written, input files read as UTF-8 with the line that is not.
 
     cli_syntax("Give a number, e.g. /latest 10")  ->  "Give a number, e.g. banwatch latest 10"
+    cli_syntax("e.g. /search wechat page 2")  ->  "e.g. banwatch search wechat --page 2"
     write_problem(IsADirectoryError(...), Path("/tmp"), "feeds.opml")
         ->  "it is a folder; give a file name, e.g. /tmp/feeds.opml"
 """
@@ -32,8 +33,16 @@ CLI_FORMS = {
 _CHAT_COMMAND = re.compile(r"(?<![\w/.:%~-])/(" + "|".join(CLI_FORMS) + r")\b")
 
 
+# A page typed in chat words ("/search wechat page 2"), and the synopsis's "[page N]".
+_PAGE_WORDS = re.compile(r"(?<![\w/.:%~-])/(latest|search)((?: [^\s/]+)*?) page (\d+)\b")
+_PAGE_USAGE = re.compile(r"\[page N\]")
+
+
 def cli_syntax(text: str) -> str:
-    """The core's chat words (`/latest 10`) as command lines (`banwatch latest 10`)."""
+    """The core's chat words (`/latest 10`, `/search wechat page 2`) as command lines
+    (`banwatch latest 10`, `banwatch search wechat --page 2`)."""
+    text = _PAGE_WORDS.sub(lambda m: f"/{m[1]}{m[2]} --page {m[3]}", text)
+    text = _PAGE_USAGE.sub("[--page N]", text)
     return _CHAT_COMMAND.sub(lambda m: CLI_FORMS[m[1]], text)
 
 
@@ -41,9 +50,10 @@ def for_cli(reply: Reply) -> Reply:
     """A reply with its own words (not the entries: feed text) in command-line syntax and
     its "More" buttons as the command that shows the next page."""
     hints = [
-        f"More: banwatch search {' '.join(map(shlex.quote, b.args.split()))} --page {b.page}"
+        f"{b.label}: {CLI_FORMS[b.command]} {' '.join(map(shlex.quote, b.args.split()))}"
+        f" --page {b.page}"
         for b in reply.buttons
-        if b.command == "search"
+        if b.command in ("search", "latest") and b.page > 1
     ]
     footer = "\n".join(part for part in (cli_syntax(reply.footer), *hints) if part)
     return replace(reply, text=cli_syntax(reply.text), footer=footer, buttons=())

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     database: Path = Field(default=Path("data/banwatch.db"), alias="BOT_DATABASE")
     feeds: Path | None = Field(default=None, alias="BOT_FEEDS")
+    # BOT_FEEDS is the whole list: feeds not on it are removed at start (the bundled ones too)
+    feeds_replace: bool = Field(default=False, alias="BOT_FEEDS_REPLACE")
     poll_interval: int = Field(default=300, ge=1, le=7 * 24 * 3600, alias="BOT_POLL_INTERVAL")
     admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), alias="BOT_ADMINS")
     log_level: LogLevel = Field(default="INFO", alias="BOT_LOG_LEVEL")
@@ -100,7 +102,7 @@ class Settings(BaseSettings):
 def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
     """Read settings; raise ConfigError with one line naming the key on a bad value."""
     try:
-        return Settings(_env_file=env_file, **overrides)  # type: ignore[arg-type,call-arg]
+        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[arg-type,call-arg]
     except ValidationError as exc:
         first = exc.errors()[0]
         key = str(first["loc"][0]) if first["loc"] else "settings"
@@ -110,3 +112,8 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         shown = "" if isinstance(got, dict) or got is None else f" (got {str(got)[:40]!r})"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}{shown}") from None
+    if settings.feeds_replace and settings.feeds is None:
+        raise ConfigError(
+            "BOT_FEEDS_REPLACE: needs BOT_FEEDS, the feed list that replaces the bundled one"
+        )
+    return settings

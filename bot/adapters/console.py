@@ -12,7 +12,7 @@ import sys
 from collections.abc import AsyncIterator
 from typing import TextIO
 
-from bot.commands import Commands, Invocation, Reply, parse_command_line
+from bot.commands import Button, Commands, Invocation, Reply, parse_command_line
 from bot.models import Chat
 from bot.store import MARK_END, MARK_START
 from bot.text import strip_controls
@@ -44,8 +44,10 @@ def render_plain(reply: Reply) -> str:
     if reply.footer:
         blocks.append(reply.footer)
     for b in reply.buttons:  # a button is the command it runs, to type
-        page = f" (page {b.page})" if b.page > 1 else ""
-        blocks.append(f"[{b.label}: /{b.command} {b.args}{page}]")
+        if b.page > 1:  # the next page: /more, or the command with its page
+            blocks.append(f"[{b.label}: /more, or /{b.command} {b.args} page {b.page}]")
+        else:
+            blocks.append(f"[{b.label}: /{b.command} {b.args}]")
     return strip_controls("\n\n".join(blocks))
 
 
@@ -99,6 +101,23 @@ async def _stdin_lines(stream: TextIO) -> AsyncIterator[str | None]:
         yield None if dropping else pending
 
 
+PAGED = ("search", "s", "latest", "l", "more")  # what /more pages through (short forms too)
+NOTHING_MORE = "Nothing more to show: /more shows the next page after /search or /latest."
+
+
+async def _answer(commands: Commands, name: str, args: str, pages: list[Button]) -> Reply:
+    """Run a typed command. `/more` is the terminal's "More" button: the next page of the
+    last list shown (`pages`), as pressing the button does in the other chats."""
+    if name != "more":
+        return await commands.run(Invocation(PLATFORM, CHAT_KEY, name, args, user_id="console"))
+    if not pages:
+        return Reply(NOTHING_MORE)
+    more = pages[0]
+    return await commands.run(
+        Invocation(PLATFORM, CHAT_KEY, more.command, more.args, user_id="console", page=more.page)
+    )
+
+
 async def chat_loop(
     commands: Commands, inp: TextIO | None = None, out: TextIO | None = None
 ) -> None:
@@ -106,7 +125,11 @@ async def chat_loop(
     inp = inp or sys.stdin
     out = out or sys.stdout
     interactive = inp.isatty()
-    out.write("Banwatch terminal chat. Type /help for commands, Ctrl-D to quit.\n")
+    out.write(
+        "Banwatch terminal chat. Type /help for commands, /more for the next page of a list,"
+        " Ctrl-D to quit.\n"
+    )
+    pages: list[Button] = []  # the last reply's "More" button: what /more runs
     if interactive:
         out.write(PROMPT)
     out.flush()
@@ -120,9 +143,9 @@ async def chat_loop(
                 reply = Reply("Commands start with a slash, e.g. /latest or /search wechat.")
             else:
                 name, args = parsed
-                reply = await commands.run(
-                    Invocation(PLATFORM, CHAT_KEY, name.split("@")[0], args, user_id="console")
-                )
+                reply = await _answer(commands, name.split("@")[0].casefold(), args, pages)
+                if not reply.error and name.split("@")[0].casefold() in PAGED:
+                    pages[:] = [b for b in reply.buttons if b.page > 1][:1]
             out.write(render_plain(reply) + "\n\n")
         if interactive:
             out.write(PROMPT)

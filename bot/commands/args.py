@@ -30,3 +30,12 @@ def whole_number(text: str, hint: str, *, low: int = 1, high: int = ID_MAX) -> i
     if not low <= number <= high:
         raise UsageError(hint)
     return number
+
+
+def page_words(args: str, hint: str, *, high: int) -> tuple[str, int | None]:
+    """`args` without a closing "page N", and N (None when there is none): "crypto page 2"
+    → ("crypto", 2). A page out of [1, high] raises UsageError(hint)."""
+    words = args.split()
+    if len(words) >= 2 and words[-2].casefold() == "page" and looks_numeric(words[-1]):
+        return " ".join(words[:-2]), whole_number(words[-1], hint, high=high)
+    return args, None

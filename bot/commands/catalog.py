@@ -24,8 +24,8 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", "", N_("What Banwatch does and how to begin"), hidden=True),
     CommandSpec("help", "", N_("List the commands")),
-    CommandSpec("latest", "[N] [bans|regulation|all]", N_("Newest flagged items")),
-    CommandSpec("search", "<words>", N_("Search every stored item")),
+    CommandSpec("latest", "[N] [bans|regulation|all] [page N]", N_("Newest flagged items")),
+    CommandSpec("search", "<words> [page N]", N_("Search every stored item")),
     CommandSpec("item", "<id>", N_("One item in full: summary, link, why flagged")),
     CommandSpec("why", "<id>", N_("Why an item was flagged, or not: the rules that decided")),
     CommandSpec("useful", "<id>", N_("Mark an alert useful (its 👍 button)")),

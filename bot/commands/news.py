@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from bot.classify import Classifier, Thresholds
-from bot.commands.args import looks_numeric, whole_number
+from bot.commands.args import looks_numeric, page_words, whole_number
 from bot.commands.context import Context, entry
 from bot.commands.reply import Button, Invocation, Reply
 from bot.errors import UsageError
@@ -34,7 +34,12 @@ async def latest(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
     count = LATEST_DEFAULT
     categories = _CATEGORY_WORDS["all"]
-    for word in inv.args.split():
+    words, typed_page = page_words(
+        inv.args,
+        _("Give a page from 1 to {max}, e.g. /latest 20 page 2").format(max=MAX_PAGE),
+        high=MAX_PAGE,
+    )
+    for word in words.split():
         if looks_numeric(word):
             hint = _("Give a number from 1 to {max}, e.g. /latest 10").format(max=LATEST_MAX)
             count = whole_number(word, hint, high=LATEST_MAX)
@@ -47,24 +52,41 @@ async def latest(ctx: Context, inv: Invocation) -> Reply:
                     "or /latest regulation"
                 ).format(word=repr(word[:30]))
             )
-    items = await ctx.store.items.latest(count, categories)
+    page = typed_page or max(1, min(inv.page, MAX_PAGE))
+    # One more than shown: whether there is a next page.
+    items = await ctx.store.items.latest(count + 1, categories, offset=(page - 1) * count)
     what = _(" and ").join(_("ban") if c is Category.BAN else _("regulation") for c in categories)
     if not items:
+        if page > 1:
+            return Reply(_("No more {what} items.").format(what=what))
         return Reply(
             _(
                 "No {what} items flagged yet. The feeds are polled every {every}; "
                 "/feeds shows their health."
             ).format(what=what, every=_every(ctx.settings.poll_interval))
         )
-    return Reply(_("Latest {what} news:").format(what=what), entries=tuple(entry(i) for i in items))
+    buttons: tuple[Button, ...] = ()
+    if len(items) > count and page < MAX_PAGE:
+        word = next(w for w, c in _CATEGORY_WORDS.items() if c == categories)
+        buttons = (Button(_("More"), "latest", f"{count} {word}", page + 1),)
+    if page > 1:
+        header = _("Latest {what} news (page {page}):").format(what=what, page=page)
+    else:
+        header = _("Latest {what} news:").format(what=what)
+    entries = tuple(entry(i) for i in items[:count])
+    return Reply(header, entries=entries, buttons=buttons)
 
 
 async def search(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
-    query = inv.args.strip()
+    query, typed_page = page_words(
+        inv.args.strip(),
+        _("Give a page from 1 to {max}, e.g. /search wechat page 2").format(max=MAX_PAGE),
+        high=MAX_PAGE,
+    )
     if not query:
         raise UsageError(_("What should I look for? e.g. /search wechat"))
-    page = max(1, min(inv.page, MAX_PAGE))
+    page = typed_page or max(1, min(inv.page, MAX_PAGE))
     result = await ctx.store.search.search(
         query, limit=SEARCH_PAGE, offset=(page - 1) * SEARCH_PAGE
     )

@@ -138,11 +138,21 @@ def read_feed_list(path: str | Path) -> list[FeedSpec]:
 def export_opml(
     feeds: Iterable[tuple[str, str] | FeedSpec], *, title: str = "Banwatch feeds"
 ) -> str:
-    """An OPML 2.0 document listing `feeds` as (title, url) pairs or FeedSpecs."""
+    """An OPML 2.0 document listing `feeds` as (title, url) pairs or FeedSpecs. A feed's
+    language is its outline's `language`; its category ("News/EU") the outlines around it,
+    as `parse_opml` reads them back."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
     body = ET.SubElement(root, "body")
+    folders: dict[tuple[str, ...], ET.Element] = {(): body}
+
+    def folder(path: tuple[str, ...]) -> ET.Element:
+        if path not in folders:
+            name = path[-1]
+            folders[path] = ET.SubElement(folder(path[:-1]), "outline", text=name, title=name)
+        return folders[path]
+
     for feed in feeds:
         spec = feed if isinstance(feed, FeedSpec) else FeedSpec(url=feed[1], title=feed[0])
         attrs = {"type": "rss", "text": spec.title or spec.url, "xmlUrl": spec.url}
@@ -150,6 +160,7 @@ def export_opml(
             attrs["title"] = spec.title
         if spec.lang:
             attrs["language"] = spec.lang
-        ET.SubElement(body, "outline", attrs)
+        path = tuple(part.strip() for part in spec.category.split("/") if part.strip())
+        ET.SubElement(folder(path), "outline", attrs)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

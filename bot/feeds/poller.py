@@ -103,19 +103,22 @@ class Poller:
         progress: Callable[[PollReport], None] | None = None,
     ) -> list[PollReport]:
         """Poll the given feeds (default: `pollable`) once, concurrently within the
-        fetcher's limits."""
+        fetcher's limits. With `progress`, the caller shows each report, failures included:
+        they are not logged as well (each one is told once)."""
         if feeds is None:
             feeds = await self.pollable()
 
         async def one(feed: Feed) -> PollReport:
-            report = await self.poll_feed(feed)
+            report = await self.poll_feed(feed, quiet=progress is not None)
             if progress is not None:
                 progress(report)
             return report
 
         return list(await asyncio.gather(*(one(f) for f in feeds)))
 
-    async def poll_feed(self, feed: Feed) -> PollReport:
+    async def poll_feed(self, feed: Feed, *, quiet: bool = False) -> PollReport:
+        """Poll one feed and save its health. `quiet`: the caller tells the user about a
+        failure or a feed disabled, so neither is logged here."""
         now = self.clock.now()
         feed.last_checked = now
         was_disabled = feed.disabled
@@ -125,7 +128,7 @@ class Poller:
             feed.next_poll = next_poll(now, self.interval, 0)
             report = PollReport(feed, "offline", error=str(exc))
         except FeedError as exc:
-            report = self._failed(feed, now, str(exc), getattr(exc, "retry_after", None))
+            report = self._failed(feed, now, str(exc), getattr(exc, "retry_after", None), quiet)
         except StoreError as exc:  # disk full: the store's fault, not counted against the feed
             log.warning("feed %s: items not stored: %s", feed.url, exc)
             feed.last_error = str(exc)[:300]
@@ -134,12 +137,13 @@ class Poller:
         except Exception as exc:  # a bug must not stop the other feeds
             if feed.failures == 0:  # the traceback once, not at every poll of this feed
                 log.exception("unexpected error polling %s", feed.url)
-            report = self._failed(feed, now, f"internal error: {type(exc).__name__}", None)
+            error = f"internal error: {type(exc).__name__}"
+            report = self._failed(feed, now, error, None, quiet)
         try:
             await self.store.feeds.save_health(feed)
         except StoreError as exc:  # the report stands; health is saved again next time
             log.warning("feed %s: health not saved: %s", feed.url, exc)
-        if report.outcome == "disabled" and not was_disabled:
+        if report.outcome == "disabled" and not was_disabled and not quiet:
             log.warning(
                 "feed #%s %s disabled after %d consecutive failures (last: %s); it is tried "
                 "again once a day, and /enablefeeds enables every disabled feed at once",
@@ -202,7 +206,7 @@ class Poller:
         feed.next_poll = next_poll(now, self.interval, 0)
 
     def _failed(
-        self, feed: Feed, now: datetime, error: str, retry_after: float | None
+        self, feed: Feed, now: datetime, error: str, retry_after: float | None, quiet: bool
     ) -> PollReport:
         feed.failures += 1
         feed.last_error = error[:300]
@@ -211,7 +215,7 @@ class Poller:
             feed.next_poll = now + DISABLED_RETRY
             return PollReport(feed, "disabled", error=feed.last_error)
         feed.next_poll = next_poll(now, self.interval, feed.failures, retry_after)
-        level = logging.INFO if feed.failures == 1 else logging.DEBUG
+        level = logging.INFO if feed.failures == 1 and not quiet else logging.DEBUG
         log.log(level, "feed %s failed (%d in a row): %s", feed.url, feed.failures, error)
         return PollReport(feed, "failed", error=feed.last_error)
 

@@ -58,19 +58,46 @@ class FeedRepo:
         assert feed is not None  # noqa: S101 - just written
         return feed, fresh
 
-    async def add_many(self, feeds: Iterable[tuple[str, str, str | None]]) -> int:
-        """Insert (url, title, lang) rows that are not there yet; return how many were new."""
+    async def add_many(
+        self, feeds: Iterable[tuple[str, str, str | None] | tuple[str, str, str | None, str]]
+    ) -> int:
+        """Insert (url, title, lang[, category]) rows that are not there yet; return how many
+        were new. A feed already there keeps its title, language and category."""
         now = to_db(self.clock.now())
         added = 0
         async with self.db.transaction() as conn:
-            for url, title, lang in feeds:
+            for url, title, lang, *rest in feeds:
                 cur = await conn.execute(
                     "INSERT INTO feeds (url, title, lang, added) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (url) DO NOTHING",
+                    " ON CONFLICT (url) DO NOTHING RETURNING id",
                     (url, title, lang, now),
                 )
-                added += cur.rowcount
+                row = await cur.fetchone()
+                await cur.close()
+                if row is None:
+                    continue
+                added += 1
+                if rest and rest[0]:
+                    await conn.execute(
+                        "INSERT OR REPLACE INTO feed_categories (feed_id, category) VALUES (?, ?)",
+                        (row[0], rest[0]),
+                    )
         return added
+
+    async def categories(self) -> dict[int, str]:
+        """Each feed's category as its list gave it ("News/EU"); feeds without one are left
+        out."""
+        rows = await self.db.fetchall("SELECT feed_id, category FROM feed_categories")
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    async def keep_only(self, urls: Collection[str]) -> list[Feed]:
+        """Remove every feed whose URL is not in `urls` (their items go too); return them."""
+        keep = set(urls)
+        gone = [f for f in await self.all() if f.url not in keep]
+        if gone:
+            async with self.db.transaction() as conn:
+                await conn.executemany("DELETE FROM feeds WHERE id = ?", [(f.id,) for f in gone])
+        return gone
 
     async def enable(self, feed_id: int | None = None) -> int:
         """Enable disabled feeds again, to be polled at once: one, or all when `feed_id` is

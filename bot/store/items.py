@@ -249,8 +249,11 @@ class ItemRepo:
         )
         return item_from_row(row) if row else None
 
-    async def latest(self, limit: int, categories: Sequence[Category]) -> list[Item]:
-        """Newest flagged items of the given categories, newest first."""
+    async def latest(
+        self, limit: int, categories: Sequence[Category], offset: int = 0
+    ) -> list[Item]:
+        """Newest flagged items of the given categories, newest first, after skipping the
+        `offset` newest (the pages of /latest)."""
         if not categories:
             return []
         # The newest `limit` of each category straight from the covering index, then only
@@ -263,10 +266,10 @@ class ItemRepo:
         )
         rows = await self.db.fetchall(
             f"SELECT {ITEM_COLUMNS} FROM (SELECT item_id, published FROM ({newest})"
-            " ORDER BY published DESC, item_id DESC LIMIT ?) AS top"
+            " ORDER BY published DESC, item_id DESC LIMIT ? OFFSET ?) AS top"
             " JOIN flags g ON g.item_id = top.item_id JOIN items i ON i.id = top.item_id"
             " JOIN feeds f ON f.id = i.feed_id ORDER BY top.published DESC, top.item_id DESC",
-            (*[v for c in categories for v in (c.value, limit)], limit),
+            (*[v for c in categories for v in (c.value, limit + offset)], limit, offset),
         )
         return [item_from_row(r) for r in rows]
 

@@ -170,4 +170,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS feedback_item ON feedback(item_id);
     """,
+    # 6: a feed's category, as its list gave it (the OPML outlines around it, "News/EU"), so
+    # `banwatch feeds export` writes it back. A table beside feeds, not a column: IF NOT
+    # EXISTS keeps the step safe to run again on a store set back to an older version.
+    """
+    CREATE TABLE IF NOT EXISTS feed_categories (
+        feed_id   INTEGER PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+        category  TEXT NOT NULL
+    );
+    """,
 ]
