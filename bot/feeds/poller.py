@@ -175,7 +175,12 @@ class Poller:
             self._succeeded(feed, now)
             return PollReport(feed, "unchanged")
         assert feed.id is not None  # noqa: S101 - feeds come from the store
-        info = FeedInfo(feed.id, feed.url, feed.title, feed.lang)
+        # A changed feed mostly repeats what it had: its stored entries are not normalised
+        # and classified again (a feed never parsed has none to skip).
+        guids, urls = (
+            await self.store.items.known_keys(feed.id) if feed.body_hash else (set(), set())
+        )
+        info = FeedInfo(feed.id, feed.url, feed.title, feed.lang, frozenset(guids), frozenset(urls))
         parsed = await self.preparer.run(result, info, now)
         # What a feed holds when first read is its past, dated or not (undated items get the
         # fetch time): stored and searchable, never alerted.

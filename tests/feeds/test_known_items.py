@@ -1,0 +1,94 @@
+"""A changed feed: only its new entries are normalised and classified; the ones already
+stored (same guid, or same canonical link) are skipped before any of that work."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import make_fetcher
+from bot.classify import Classifier, Thresholds
+from bot.config import Settings, load_settings
+from bot.feeds.poller import Poller
+from bot.models import Flag
+from bot.store import Store
+from tests.support.feedserver import FeedServer
+
+
+class CountingClassifier(Classifier):
+    def __init__(self) -> None:
+        super().__init__(Thresholds())
+        self.titles: list[str] = []
+
+    def classify(self, title: str, text: str, lang: str | None = None) -> Flag:
+        self.titles.append(title)
+        return super().classify(title, text, lang)
+
+
+def rss(items: list[tuple[str | None, str, str]]) -> str:
+    """An RSS 2.0 body of (guid or None, link, title) items."""
+    body = "".join(
+        f"<item>{f'<guid>{guid}</guid>' if guid else ''}<link>{link}</link>"
+        f"<title>{title}</title><description>Body of {title}.</description></item>"
+        for guid, link, title in items
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
+        f"<description>d</description>{body}</channel></rss>"
+    )
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings(None, BOT_ALLOW_PRIVATE_FEEDS="1", BOT_FETCH_TIMEOUT="3")
+
+
+@pytest.fixture
+async def counted(store: Store, settings: Settings) -> AsyncIterator[tuple[Poller, list[str]]]:
+    classifier = CountingClassifier()
+    async with make_fetcher(settings) as fetcher:
+        yield Poller(store, fetcher, classifier, settings), classifier.titles
+
+
+async def test_unchanged_items_are_not_classified_again(
+    store: Store, counted: tuple[Poller, list[str]], feed_server: FeedServer
+) -> None:
+    poller, classified = counted
+    old = [
+        ("g1", "https://news.example/1", "One"),
+        (None, "https://news.example/2?utm_source=rss", "Two"),  # guid: its canonical link
+        ("g3", "https://news.example/3", "Three"),
+    ]
+    url = feed_server.add("/feed", rss(old))
+    await store.feeds.add(url)
+    [first] = await poller.poll_once()
+    assert first.new_items == 3
+    assert sorted(classified) == ["One", "Three", "Two"]
+
+    classified.clear()
+    new = [("g4", "https://news.example/4", "Four"), (None, "https://news.example/5", "Five")]
+    # the second item's link now carries other tracking: same canonical link, same item
+    changed = [*new, old[0], (None, "https://news.example/2?utm_medium=x", "Two"), old[2]]
+    feed_server.add("/feed", rss(changed))
+    [second] = await poller.poll_once()
+
+    assert second.outcome == "new"
+    assert second.new_items == 2
+    assert sorted(classified) == ["Five", "Four"]
+    assert (await store.items.stats()).items == 5
+
+
+async def test_an_item_known_by_its_link_under_a_new_guid_is_skipped(
+    store: Store, counted: tuple[Poller, list[str]], feed_server: FeedServer
+) -> None:
+    poller, classified = counted
+    url = feed_server.add("/feed", rss([("a", "https://news.example/1", "One")]))
+    await store.feeds.add(url)
+    await poller.poll_once()
+    classified.clear()
+    feed_server.add("/feed", rss([("b", "https://news.example/1", "One again")]))
+    [report] = await poller.poll_once()
+
+    assert report.new_items == 0  # the store refuses a second item with the same link
+    assert classified == []
