@@ -1,16 +1,21 @@
 """A changed feed: only its new entries are normalised and classified; the ones already
-stored (same guid, or same canonical link) are skipped before any of that work."""
+stored (same guid, or same canonical link) are skipped before any of that work. And a poll
+of many feeds holds only as many fetched bodies as it runs polls at once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 
 from bot.app import make_fetcher
 from bot.classify import Classifier, Thresholds
 from bot.config import Settings, load_settings
+from bot.feeds.fetch import FetchResult
 from bot.feeds.poller import Poller
+from bot.feeds.prepare import FeedInfo, Prepared, Preparer
 from bot.models import Flag
 from bot.store import Store
 from tests.support.feedserver import FeedServer
@@ -92,3 +97,39 @@ async def test_an_item_known_by_its_link_under_a_new_guid_is_skipped(
 
     assert report.new_items == 0  # the store refuses a second item with the same link
     assert classified == []
+
+
+class HoldingPreparer(Preparer):
+    """Counts the fetched bodies waiting in or for the parse stage at once."""
+
+    def __init__(self, classifier: Classifier) -> None:
+        super().__init__(classifier, workers=0)
+        self.holding = 0
+        self.most = 0
+
+    async def run(self, result: FetchResult, feed: FeedInfo, fetched: datetime) -> Prepared:
+        self.holding += 1
+        self.most = max(self.most, self.holding)
+        try:
+            await asyncio.sleep(0.01)  # a parse that takes a while: fetches finish first
+            return await super().run(result, feed, fetched)
+        finally:
+            self.holding -= 1
+
+
+async def test_a_poll_of_many_feeds_holds_a_bounded_number_of_bodies(
+    store: Store, settings: Settings, feed_server: FeedServer
+) -> None:
+    hosts = ("127.0.0.1", "localhost")
+    for n in range(12):
+        feed_server.add(f"/f{n}", rss([(f"g{n}", f"https://news.example/{n}", f"T{n}")]))
+        await store.feeds.add(feed_server.url(f"/f{n}", host=hosts[n % 2]))
+    preparer = HoldingPreparer(CountingClassifier())
+    async with make_fetcher(settings) as fetcher:
+        poller = Poller(
+            store, fetcher, preparer.classifier, settings, preparer=preparer, max_polls=3
+        )
+        reports = await poller.poll_once()
+
+    assert [r.outcome for r in reports] == ["new"] * 12
+    assert preparer.most <= 3
