@@ -137,10 +137,12 @@ def _entry(raw: Any, rss: bool, summaries: bool) -> fastfeedparser.FastFeedParse
     if any(str(c.get("type") or "") not in _KNOWN_TYPES for c in raw.get("content") or []):
         return None  # base64 or another media type: feedparser decodes those
     summary = str(raw.get("description") or raw.get("summary") or "") if summaries else ""
+    # fastfeedparser copies an RSS description into `content` when there is no
+    # content:encoded; feedparser does not, and the copy would be made text twice.
     content = [
         _detail(str(c.get("value") or ""), c.get("type"), rss)
         for c in raw.get("content") or []
-        if c.get("value")
+        if c.get("value") and c.get("value") != summary
     ]
     if not (title or link or summary or content):
         return None
