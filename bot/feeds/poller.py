@@ -21,6 +21,7 @@ from bot.clock import Clock, wait_event
 from bot.config import Settings
 from bot.errors import FeedError, FetchError, StoreError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.health import HealthWriter
 from bot.feeds.network import NetworkWatch
 from bot.feeds.parse import body_digest
 from bot.feeds.prepare import FeedInfo, Preparer
@@ -79,6 +80,7 @@ class Poller:
         )
         self._last_prune: datetime | None = None
         self.network = NetworkWatch(self.clock, self.interval.total_seconds())
+        self._health = HealthWriter(store)
 
     async def close(self) -> None:
         """Stop the parse workers (after the feed they are on)."""
@@ -141,7 +143,7 @@ class Poller:
                 log.exception("unexpected error polling %s", feed.url)
             report = self._failed(feed, now, f"internal error: {type(exc).__name__}", None)
         try:
-            await self.store.feeds.save_health(feed)
+            await self._health.save(feed)  # with the other polls ending now
         except StoreError as exc:  # the report stands; health is saved again next time
             log.warning("feed %s: health not saved: %s", feed.url, exc)
         if report.outcome == "disabled" and not was_disabled:

@@ -16,7 +16,7 @@ from bot.config import Settings, load_settings
 from bot.feeds.fetch import FetchResult
 from bot.feeds.poller import Poller
 from bot.feeds.prepare import FeedInfo, Prepared, Preparer
-from bot.models import Flag
+from bot.models import Feed, Flag
 from bot.store import Store
 from tests.support.feedserver import FeedServer
 
@@ -133,3 +133,30 @@ async def test_a_poll_of_many_feeds_holds_a_bounded_number_of_bodies(
 
     assert [r.outcome for r in reports] == ["new"] * 12
     assert preparer.most <= 3
+
+
+async def test_polls_that_end_together_save_their_health_together(
+    store: Store, settings: Settings, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(20):
+        feed_server.add(f"/f{n}", rss([]), etag=f'"{n}"')
+        await store.feeds.add(feed_server.url(f"/f{n}", host=("127.0.0.1", "localhost")[n % 2]))
+    calls: list[int] = []
+    real = store.feeds.save_health
+
+    async def counted(*feeds: Feed) -> None:
+        calls.append(len(feeds))
+        await real(*feeds)
+
+    monkeypatch.setattr(store.feeds, "save_health", counted)
+    async with make_fetcher(settings) as fetcher:
+        poller = Poller(store, fetcher, CountingClassifier(), settings)
+        await poller.poll_once()
+        first = len(calls)
+        reports = await poller.poll_once()  # every feed answers 304
+
+    assert [r.outcome for r in reports] == ["not_modified"] * 20
+    assert sum(calls) == 40  # every poll saved, once
+    assert len(calls) - first < 20  # in fewer transactions than feeds
+    saved = await store.feeds.all()
+    assert all(f.etag and f.next_poll and f.last_success for f in saved)
