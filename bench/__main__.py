@@ -22,11 +22,21 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import bigdb, classify_bench, commands, fanout, ingest, memory, responsive, store_scale
+from bench import (
+    bigdb,
+    classify_bench,
+    commands,
+    fanout,
+    feeds_scale,
+    ingest,
+    memory,
+    responsive,
+    store_scale,
+)
 from bench.common import Row, goal_text
 from bench.server import FeedHost
 
-BENCHES = ("ingest", "classify", "commands", "responsive", "fanout", "memory", "store")
+BENCHES = ("ingest", "feeds", "classify", "commands", "responsive", "fanout", "memory", "store")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +92,8 @@ def run_all(size: Size, only: set[str], progress: Callable[[str], None]) -> list
     if "ingest" in only:
         progress("ingest and unchanged polls")
         rows += ingest.run(size.ingest)
+    if "feeds" in only:  # BENCH_FEEDS=100,1000,10000 for more feeds (bench/feeds_scale.py)
+        rows += feeds_scale.run(quick=size == QUICK, progress=progress)
     if "classify" in only:
         progress("classifier")
         rows += _classify(size)

@@ -84,14 +84,17 @@ def _body(rnd: random.Random, lang: str, lead: Story, n: int) -> str:
     return "\n".join(parts)
 
 
-def entries(feed: int, count: int, *, version: int = 0, seed: int = 7) -> list[Entry]:
-    """The newest `count` entries of a feed at `version`: each new version adds `count`
-    new entries, so every body of a new version is a changed body."""
+def entries(
+    feed: int, count: int, *, version: int = 0, seed: int = 7, step: int | None = None
+) -> list[Entry]:
+    """The newest `count` entries of a feed at `version`: each new version adds `step`
+    new entries (default `count`), so every body of a new version is a changed body."""
     lang = feed_lang(feed)
     by_label = stories()[lang]
     out = []
+    added = count if step is None else step
     for k in range(count):
-        n = (version + 1) * count - k  # entry number within the feed, newest first
+        n = count + version * added - k  # entry number within the feed, newest first
         rnd = random.Random(f"{seed}:{feed}:{n}")
         flagged = rnd.random() < FLAGGED_SHARE
         label = rnd.choice(("ban", "regulation")) if flagged else "none"
@@ -109,11 +112,13 @@ def entries(feed: int, count: int, *, version: int = 0, seed: int = 7) -> list[E
     return out
 
 
-def rss(feed: int, count: int, *, version: int = 0, seed: int = 7) -> bytes:
-    """One feed as RSS 2.0 bytes (UTF-8)."""
+def rss(
+    feed: int, count: int, *, version: int = 0, seed: int = 7, step: int | None = None
+) -> bytes:
+    """One feed as RSS 2.0 bytes (UTF-8); see `entries` for `version` and `step`."""
     lang = feed_lang(feed)
     items = []
-    for e in entries(feed, count, version=version, seed=seed):
+    for e in entries(feed, count, version=version, seed=seed, step=step):
         items.append(
             "<item>"
             f"<title>{escape(e.title)}</title>"

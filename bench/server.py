@@ -4,6 +4,8 @@ sees many hosts, as it would in production).
 
     GET /v<version>/feed/<n>.xml        ETag "<n>-<version>", 304 on If-None-Match
     GET /plain/v<version>/feed/<n>.xml  the same bytes, no validators: always 200
+    GET /s<step>/v<version>/feed/<n>.xml each version adds only <step> new entries (ETag
+                                        "<n>-<version>-<step>")
 
 Bodies come from bench.data, built on first request and kept.
 """
@@ -21,7 +23,7 @@ from typing import Self
 
 from bench import data
 
-_PATH = re.compile(r"^/(plain/)?v(\d+)/feed/(\d+)\.xml$")
+_PATH = re.compile(r"^/(plain/)?(?:s(\d+)/)?v(\d+)/feed/(\d+)\.xml$")
 RSS = "application/rss+xml; charset=utf-8"
 
 
@@ -30,16 +32,16 @@ class _Server(ThreadingHTTPServer):
 
 
 def _handler(items: int) -> type[BaseHTTPRequestHandler]:
-    cache: dict[tuple[int, int], bytes] = {}
+    cache: dict[tuple[int, int, int | None], bytes] = {}
     lock = threading.Lock()
 
-    def body(feed: int, version: int) -> bytes:
+    def body(feed: int, version: int, step: int | None) -> bytes:
         with lock:
-            found = cache.get((feed, version))
+            found = cache.get((feed, version, step))
         if found is None:
-            found = data.rss(feed, items, version=version)
+            found = data.rss(feed, items, version=version, step=step)
             with lock:
-                cache[(feed, version)] = found
+                cache[(feed, version, step)] = found
         return found
 
     class Handler(BaseHTTPRequestHandler):
@@ -55,15 +57,16 @@ def _handler(items: int) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            plain, version, feed = bool(match[1]), int(match[2]), int(match[3])
-            etag = f'"{feed}-{version}"'
+            plain, version, feed = bool(match[1]), int(match[3]), int(match[4])
+            step = int(match[2]) if match[2] else None
+            etag = f'"{feed}-{version}"' if step is None else f'"{feed}-{version}-{step}"'
             if not plain and etag in self.headers.get("If-None-Match", ""):
                 self.send_response(304)
                 self.send_header("ETag", etag)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            payload = body(feed, version)
+            payload = body(feed, version, step)
             self.send_response(200)
             self.send_header("Content-Type", RSS)
             self.send_header("Content-Length", str(len(payload)))
@@ -122,9 +125,12 @@ class FeedHost:
                 self._proc.kill()
                 self._proc.wait()
 
-    def url(self, feed: int, version: int = 0, *, plain: bool = False) -> str:
+    def url(
+        self, feed: int, version: int = 0, *, plain: bool = False, step: int | None = None
+    ) -> str:
         host = self.hosts[feed % len(self.hosts)]
-        return f"http://{host}/{'plain/' if plain else ''}v{version}/feed/{feed}.xml"
+        prefix = ("plain/" if plain else "") + (f"s{step}/" if step is not None else "")
+        return f"http://{host}/{prefix}v{version}/feed/{feed}.xml"
 
 
 def main() -> None:

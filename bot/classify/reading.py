@@ -71,9 +71,10 @@ def clean(text: str, *, drop_furniture: bool = True) -> tuple[str, list[str]]:
     dropped += [line for line in lines[len(story) :] if line]
     paragraphs: list[str] = []
     for line in story:
-        sentences = split_sentences(line)
-        dropped += [s for s in sentences if is_furniture(s)]
-        if kept_sentences := [s for s in sentences if not is_furniture(s)]:
+        kept_sentences: list[str] = []
+        for sentence in split_sentences(line):  # each sentence tested once
+            (dropped if is_furniture(sentence) else kept_sentences).append(sentence)
+        if kept_sentences:
             paragraphs.append(" ".join(kept_sentences))
     return "\n".join(paragraphs), dropped
 

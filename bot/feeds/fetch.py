@@ -16,6 +16,7 @@ from the environment: through a proxy, the bot could not see where it connects.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import time
@@ -43,6 +44,9 @@ ACCEPT = (
 )
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_BYTES = 5_000_000
+# A redirect's or an error's body is read (and dropped) up to this size so that its
+# connection goes back to the pool; a longer one closes the connection instead.
+DRAIN_BYTES = 64_000
 # Failures before any server answered: perhaps the feed's, perhaps the machine's network.
 UNREACHABLE = ("DNS lookup failed", "connection failed", "connect timed out")
 _DNS_HINTS = ("name or service", "nodename", "getaddrinfo", "name resolution", "no address")
@@ -175,8 +179,10 @@ class Fetcher:
         # with one built as httpx builds it, plus the guarded backend.
         transport._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(),
+            # As many idle connections kept as requests may run at once: with fewer, a
+            # burst of polls closes and reopens connections to the same hosts.
             max_connections=max_concurrency,
-            max_keepalive_connections=8,
+            max_keepalive_connections=max_concurrency,
             keepalive_expiry=5.0,
             network_backend=GuardedBackend(
                 allow_private=allow_private,
@@ -304,6 +310,10 @@ class Fetcher:
                 "GET", url, headers=headers, follow_redirects=False
             ) as response:
                 status = response.status_code
+                if status == 304 or status in REDIRECT_CODES or status >= 400:
+                    # A body left unread makes httpcore close the connection: a poll where
+                    # every feed answers 304 would then open one connection per feed.
+                    await _drain(response)
                 if status in REDIRECT_CODES:
                     target = response.headers.get("location", "").strip()
                     if not target:
@@ -346,3 +356,17 @@ class Fetcher:
         async for chunk in response.aiter_raw():
             body.feed(chunk)
         return body.finish()
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read and drop a short body (a 304 has none) so that the connection can be reused;
+    stop at DRAIN_BYTES (the connection is then closed, not reused)."""
+    length = response.headers.get("content-length", "")
+    if length.strip().isdigit() and int(length) > DRAIN_BYTES:
+        return
+    read = 0
+    with contextlib.suppress(httpx.TransportError):  # then the connection is not reused
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read > DRAIN_BYTES:
+                return

@@ -18,7 +18,7 @@ import calendar
 import hashlib
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, cast
@@ -184,6 +184,26 @@ def stable_guid(entry: Any, url: str, title: str, text: str) -> str:
     if url:
         return url
     return "sha256:" + hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
+
+
+def stored_already(
+    entry: Any, base_url: str, guids: Collection[str], urls: Collection[str]
+) -> bool:
+    """Whether the entry is an item already stored (same guid as `stable_guid` would give,
+    or same canonical link), told without normalising its text. Entries without id or link
+    are never told stored: their guid is a digest of the normalised text."""
+    if not (guids or urls):
+        return False
+    guid = one_line(str(entry.get("id") or entry.get("guid") or ""))[:1000]
+    if guid:
+        if guid in guids:
+            return True
+        url = _link(entry, base_url)
+    else:
+        url = _link(entry, base_url)
+        if url in guids:
+            return True
+    return bool(url) and url in urls
 
 
 def normalize_entry(

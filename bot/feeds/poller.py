@@ -21,6 +21,7 @@ from bot.clock import Clock, wait_event
 from bot.config import Settings
 from bot.errors import FeedError, FetchError, StoreError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.health import HealthWriter
 from bot.feeds.network import NetworkWatch
 from bot.feeds.parse import body_digest
 from bot.feeds.prepare import FeedInfo, Preparer
@@ -79,6 +80,7 @@ class Poller:
         )
         self._last_prune: datetime | None = None
         self.network = NetworkWatch(self.clock, self.interval.total_seconds())
+        self._health = HealthWriter(store)
 
     async def close(self) -> None:
         """Stop the parse workers (after the feed they are on)."""
@@ -102,19 +104,25 @@ class Poller:
         feeds: Sequence[Feed] | None = None,
         progress: Callable[[PollReport], None] | None = None,
     ) -> list[PollReport]:
-        """Poll the given feeds (default: `pollable`) once, concurrently within the
-        fetcher's limits. With `progress`, the caller shows each report, failures included:
-        they are not logged as well (each one is told once)."""
+        """Poll the given feeds (default: `pollable`) once, `max_polls` at a time, as `run`
+        does: a fetched body waits for a parse worker and then for the store, so the polls
+        under way bound memory (with one task per feed, 5,000 bodies waited at once). With
+        `progress`, the caller shows each report, failures included: they are not logged as
+        well (each one is told once)."""
         if feeds is None:
             feeds = await self.pollable()
+        reports: list[PollReport | None] = [None] * len(feeds)
+        queue = iter(enumerate(feeds))
 
-        async def one(feed: Feed) -> PollReport:
-            report = await self.poll_feed(feed, quiet=progress is not None)
-            if progress is not None:
-                progress(report)
-            return report
+        async def runner() -> None:
+            for index, feed in queue:  # shared: each feed is taken by one runner
+                report = await self.poll_feed(feed, quiet=progress is not None)
+                reports[index] = report
+                if progress is not None:
+                    progress(report)
 
-        return list(await asyncio.gather(*(one(f) for f in feeds)))
+        await asyncio.gather(*(runner() for _ in range(min(self.max_polls, len(feeds)))))
+        return [r for r in reports if r is not None]
 
     async def poll_feed(self, feed: Feed, *, quiet: bool = False) -> PollReport:
         """Poll one feed and save its health. `quiet`: the caller tells the user about a
@@ -140,7 +148,7 @@ class Poller:
             error = f"internal error: {type(exc).__name__}"
             report = self._failed(feed, now, error, None, quiet)
         try:
-            await self.store.feeds.save_health(feed)
+            await self._health.save(feed)  # with the other polls ending now
         except StoreError as exc:  # the report stands; health is saved again next time
             log.warning("feed %s: health not saved: %s", feed.url, exc)
         if report.outcome == "disabled" and not was_disabled and not quiet:
@@ -179,7 +187,12 @@ class Poller:
             self._succeeded(feed, now)
             return PollReport(feed, "unchanged")
         assert feed.id is not None  # noqa: S101 - feeds come from the store
-        info = FeedInfo(feed.id, feed.url, feed.title, feed.lang)
+        # A changed feed mostly repeats what it had: its stored entries are not normalised
+        # and classified again (a feed never parsed has none to skip).
+        guids, urls = (
+            await self.store.items.known_keys(feed.id) if feed.body_hash else (set(), set())
+        )
+        info = FeedInfo(feed.id, feed.url, feed.title, feed.lang, frozenset(guids), frozenset(urls))
         parsed = await self.preparer.run(result, info, now)
         # What a feed holds when first read is its past, dated or not (undated items get the
         # fetch time): stored and searchable, never alerted.

@@ -33,7 +33,7 @@ from datetime import datetime
 from bot.classify import Classifier, Thresholds
 from bot.errors import FeedError, ParseError
 from bot.feeds.fetch import FetchResult
-from bot.feeds.normalize import clean_title, normalize_entry
+from bot.feeds.normalize import clean_title, normalize_entry, stored_already
 from bot.feeds.parse import parse_bytes
 from bot.feeds.workers import START_TIMEOUT_S, Worker, WorkerDied, WorkerOverran
 from bot.models import Item
@@ -53,6 +53,9 @@ class FeedInfo:
     url: str
     title: str
     lang: str | None
+    # guids and canonical links of the feed's stored items: those entries are skipped
+    known_guids: frozenset[str] = frozenset()
+    known_urls: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class Prepared:
     title: str
     lang: str | None
     items: list[Item]
+    skipped: int = 0  # entries already stored: neither normalised nor classified
 
 
 def prepare(
@@ -74,22 +78,27 @@ def prepare(
     deadline = time.monotonic() + timeout
     parsed = parse_bytes(result)
     items = []
+    skipped = 0
+    base_url = parsed.base_url or feed.url
     for entry in parsed.entries:
         if time.monotonic() > deadline:
             raise ParseError(f"parse took longer than {timeout:g}s")
+        if stored_already(entry, base_url, feed.known_guids, feed.known_urls):
+            skipped += 1
+            continue
         item = normalize_entry(
             entry,
             feed_id=feed.id,
             feed_title=feed.title or parsed.title,
             feed_lang=feed.lang or parsed.lang,
-            base_url=parsed.base_url or feed.url,
+            base_url=base_url,
             fetched=fetched,
         )
         if item is None:
             continue
         item.flag = classifier.classify(item.title, item.text, item.lang)
         items.append(item)
-    return Prepared(clean_title(parsed.title), parsed.lang, items)
+    return Prepared(clean_title(parsed.title), parsed.lang, items, skipped)
 
 
 _worker_classifier: Classifier | None = None

@@ -122,9 +122,20 @@ _TRAILING_CREDIT = re.compile(
 )
 
 
+# Every credit names an agency: a line that names none is left alone without running the
+# regular expression (casefold, as re.IGNORECASE folds: "ſ" is an "s").
+_AGENCY_WORDS = ("shutterstock", "getty", "unsplash", "pixabay", "istock", "adobe", "depositphotos",
+                 "dreamstime", "pexels")  # fmt: skip
+
+
 def strip_trailing_credit(line: str) -> str:
     """`line` without an image credit glued to its end."""
-    return _TRAILING_CREDIT.sub("", line).rstrip() if line else line
+    if not line:
+        return line
+    folded = line.casefold()
+    if not any(word in folded for word in _AGENCY_WORDS):
+        return line.rstrip()
+    return _TRAILING_CREDIT.sub("", line).rstrip()
 
 
 def is_furniture(line: str) -> bool:

@@ -64,10 +64,16 @@ _TAG_END = re.compile(rb"[^<>]*>")
 
 def decoded(body: bytes, content_type: str) -> tuple[bytes, str]:
     """The body as UTF-8, decoded as feedparser decodes it, and the charset it used."""
+    data, charset, _ = decoded_with_doubts(body, content_type)
+    return data, charset
+
+
+def decoded_with_doubts(body: bytes, content_type: str) -> tuple[bytes, str, bool]:
+    """As `decoded`, and whether feedparser doubted the charset (declared one wrong, guessed)."""
     headers = {"content-type": content_type} if content_type else {}
     scratch: dict[str, Any] = {}
     data = convert_to_utf8(headers, body, scratch)
-    return bytes(data), str(scratch.get("encoding") or "")
+    return bytes(data), str(scratch.get("encoding") or ""), bool(scratch.get("bozo"))
 
 
 @cache

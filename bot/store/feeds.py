@@ -145,27 +145,31 @@ class FeedRepo:
         )
         return from_db(row[0]) if row else None
 
-    async def save_health(self, feed: Feed) -> None:
-        """Write back what a poll learned: validators, body hash, health and next poll."""
+    async def save_health(self, *feeds: Feed) -> None:
+        """Write back what polls learned: validators, body hash, health and next poll (of
+        several feeds in one transaction: the poller saves polls that end together)."""
         async with self.db.transaction() as conn:
-            await conn.execute(
+            await conn.executemany(
                 "UPDATE feeds SET title = ?, lang = ?, etag = ?, last_modified = ?, body_hash = ?,"
                 " last_success = ?, last_error = ?, last_checked = ?, failures = ?, disabled = ?,"
                 " next_poll = ? WHERE id = ?",
-                (
-                    feed.title,
-                    feed.lang,
-                    feed.etag,
-                    feed.last_modified,
-                    feed.body_hash,
-                    to_db(feed.last_success) if feed.last_success else None,
-                    feed.last_error,
-                    to_db(feed.last_checked) if feed.last_checked else None,
-                    feed.failures,
-                    int(feed.disabled),
-                    to_db(feed.next_poll, precise=True) if feed.next_poll else None,
-                    feed.id,
-                ),
+                [
+                    (
+                        feed.title,
+                        feed.lang,
+                        feed.etag,
+                        feed.last_modified,
+                        feed.body_hash,
+                        to_db(feed.last_success) if feed.last_success else None,
+                        feed.last_error,
+                        to_db(feed.last_checked) if feed.last_checked else None,
+                        feed.failures,
+                        int(feed.disabled),
+                        to_db(feed.next_poll, precise=True) if feed.next_poll else None,
+                        feed.id,
+                    )
+                    for feed in feeds
+                ],
             )
 
     async def item_counts(self) -> dict[int, int]:

@@ -243,6 +243,15 @@ class ItemRepo:
         )
         return [item_from_row(r) for r in rows]
 
+    async def known_keys(self, feed_id: int, limit: int = 1000) -> tuple[set[str], set[str]]:
+        """(guids, urls) of the feed's newest `limit` items: the poller skips the entries
+        already stored before normalising and classifying them."""
+        rows = await self.db.fetchall(
+            "SELECT guid, url FROM items WHERE feed_id = ? ORDER BY id DESC LIMIT ?",
+            (feed_id, limit),
+        )
+        return {r["guid"] for r in rows}, {r["url"] for r in rows if r["url"]}
+
     async def get(self, item_id: int) -> Item | None:
         row = await self.db.fetchone(
             f"SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE i.id = ?", (item_id,)

@@ -13,7 +13,9 @@ until the test releases it (`hold=threading.Event()`, set at the end); a slow dr
 body; redirects (`redirect`, loops by pointing two at each other); a huge body generated as
 it is sent (`huge`); a gzip bomb compressed as it is sent (`gzip_bomb`). Every request is logged
 with its path, headers and the status served (`log`, `requests_for`), and `max_in_flight`
-counts the most requests answered at once. Unknown paths get 404.
+counts the most requests answered at once. Unknown paths get 404. `connections` counts the
+TCP connections accepted; `FeedServer(keep_alive=True)` answers in HTTP/1.1 and keeps them
+open between requests (bodies without a length then close theirs), as real servers do.
 
 Like httpx's own test server: stdlib ThreadingHTTPServer on port 0, in a daemon thread.
 """
@@ -70,7 +72,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class FeedServer:
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive: bool = False) -> None:
+        self.keep_alive = keep_alive
+        self.connections = 0  # TCP connections accepted
         self.routes: dict[str, Route] = {}
         self.log: list[LoggedRequest] = []
         # What `LoggedRequest.at` reads: a test on a fake clock sets its monotonic.
@@ -155,6 +159,10 @@ class FeedServer:
         with self._lock:
             self.log.append(entry)
 
+    def connected(self) -> None:
+        with self._lock:
+            self.connections += 1
+
     def enter(self) -> None:
         with self._lock:
             self.in_flight += 1
@@ -194,7 +202,12 @@ def _not_modified(route: Route, headers: dict[str, str]) -> bool:
 
 def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"  # one request per connection; body ends at close
+        # HTTP/1.0 unless keep_alive: one request per connection; body ends at close
+        protocol_version = "HTTP/1.1" if server.keep_alive else "HTTP/1.0"
+
+        def setup(self) -> None:
+            super().setup()
+            server.connected()
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: the request log is server.log
@@ -234,6 +247,10 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 return
             self.send_header("Content-Type", route.content_type)
+            if callable(route.body) or route.drip or not route.content_length:
+                self.close_connection = True  # the body ends when the connection does
+                if server.keep_alive:
+                    self.send_header("Connection", "close")
             if callable(route.body):
                 self.end_headers()
                 for chunk in route.body():
