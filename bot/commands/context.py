@@ -73,6 +73,6 @@ def entry(
         why=why_line(flag, lang) if flag is not None and flagged else None,
         snippet=snippet,
         when=local_time(item.published, tz),
-        why_label=_("Why flagged"),
+        why_label=_("Why flagged:"),
         category=flag.category.value if flag is not None and flagged else None,
     )

@@ -50,7 +50,7 @@ class Entry:
     why: str | None = None  # the flag's one-line reason, for flagged items
     snippet: str | None = None  # for search results, with match markers
     when: str = ""  # `published` as the chat reads it: "2026-12-07 09:30 CET" (UTC by default)
-    why_label: str = "Why flagged"  # the why line's label, in the chat's language
+    why_label: str = "Why flagged:"  # the why line's label, in the chat's language
     category: str | None = None  # the flag's category ("ban", "regulation"), for colours
 
 

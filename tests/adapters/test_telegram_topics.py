@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.delivery import Sender
@@ -177,3 +178,21 @@ async def test_an_old_store_upgrades_and_keeps_its_chats(tmp_path: Path) -> None
         assert (await store.chats.for_delivery(chat)).thread is None  # as before: the chat
         await store.chats.set_thread(1, TOPIC)
         assert (await store.chats.for_delivery(chat)).thread == TOPIC
+
+
+async def test_a_french_chats_alert_speaks_french_at_its_local_time(
+    bot_api: FakeBotAPI, tg: TelegramAdapter, store: Store, sender: Sender
+) -> None:
+    marie = bot_api.user(2002, "Marie", lang="fr")
+    chat = bot_api.private_chat(marie)
+    bot_api.send(chat, marie, "/digest on 08:00 europe/paris")
+    bot_api.send(chat, marie, "/subscribe bans")
+    await bot_api.wait_messages(2002, 2)
+    item_id = await publish(store)
+    item = await store.items.get(item_id)
+    assert item is not None
+    sender.wake()
+    alert = (await bot_api.wait_messages(2002, 3))[2]
+    assert "Pourquoi signalé : interdiction · WeChat · CN · fermeture de comptes" in alert["plain"]
+    paris = item.published.astimezone(ZoneInfo("Europe/Paris"))
+    assert f"{paris:%Y-%m-%d %H:%M} {paris.tzname()}" in alert["plain"]

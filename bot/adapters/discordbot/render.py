@@ -82,7 +82,7 @@ def entry_embed(entry: Entry, extra: str = "") -> discord.Embed:
     elif entry.summary:
         parts.append(esc(entry.summary))
     if entry.why:
-        parts.append(f"⚑ **{esc(entry.why_label)}:** {esc(entry.why)}")
+        parts.append(f"⚑ **{esc(entry.why_label)}** {esc(entry.why)}")
     if extra:
         parts.append(esc(extra))
     embed = discord.Embed(

@@ -63,7 +63,7 @@ def entry_lines(entry: Entry) -> list[str]:
     elif entry.summary:
         lines.append(esc(entry.summary))
     if entry.why:
-        lines.append(f"⚑ {esc(entry.why_label)}: {esc(entry.why)}")
+        lines.append(f"⚑ {esc(entry.why_label)} {esc(entry.why)}")
     return lines
 
 
