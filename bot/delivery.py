@@ -211,7 +211,7 @@ class Sender:
         if len(alerts) > self.fold_after:  # a burst: a few alerts, then one summary message
             alerts, folded = alerts[: self.fold_keep], alerts[self.fold_keep :]
         async with self._slots:
-            chat = alerts[0].chat
+            chat = await self.store.chats.for_delivery(alerts[0].chat)  # topic, zone
             for alert in alerts:
                 moved = await self._send_one(replace(alert, chat=chat))
                 if moved is None:
@@ -234,7 +234,7 @@ class Sender:
         limits = self._limits[chat.platform]
         chat_id = chat.id
         assert chat_id is not None  # noqa: S101 - outbox rows name stored chats
-        reply = reply or alert_reply(alert.item, chat.lang)
+        reply = reply or alert_reply(alert.item, chat.lang, chat.tz)
         for _ in range(3):  # a chat can move, and move back, but not forever
             await self._pace(limits, chat)
             if not self._still_ours(alert):

@@ -68,6 +68,8 @@ class DigestTask:
             day = due_date(settings, now)
             if transport is None or day is None or chat.id is None:
                 continue
+            chat = await self.store.chats.for_delivery(chat)  # its forum topic, if any
+            assert chat.id is not None  # noqa: S101 - checked above
             reply = await build_digest(self.store, chat.id, chat.lang, now)
             try:
                 await transport.send(chat, reply)

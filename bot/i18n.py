@@ -26,6 +26,7 @@ LANGUAGES = ("en", "fr")  # what /language offers
 NAMES = {"en": "English", "fr": "Français"}
 
 Translate = Callable[[str], str]
+Plural = Callable[[str, str, int], str]  # ngettext: singular, plural, count
 
 
 def pick_language(*choices: str | None) -> str:
@@ -47,28 +48,42 @@ def translator(lang: str | None) -> Translate:
     return catalogue.gettext
 
 
+@functools.cache
+def plural_translator(lang: str | None) -> Plural:
+    """`n_` for this language: `n_("{count} flagged story", "{count} flagged stories", n)`
+    picks the form the language's Plural-Forms rule gives for n (French: 0 and 1 singular)."""
+    code = pick_language(lang)
+    catalogue = gettext.translation(DOMAIN, LOCALES, languages=[code], fallback=True)
+    return catalogue.ngettext
+
+
 def parse_po(text: str) -> dict[str, str]:
-    """msgid → msgstr of a .po file (no plurals or contexts: the bot uses neither)."""
+    """msgid → msgstr of a .po file (no contexts: the bot uses none). A plural message is
+    keyed as the .mo file keys it: singular NUL plural → its forms joined by NUL."""
     messages: dict[str, str] = {}
     key: str | None = None
-    parts: dict[str, list[str]] = {"msgid": [], "msgstr": []}
+    parts: dict[str, list[str]] = {}
     current = "msgid"
 
     def flush() -> None:
-        msgid, msgstr = "".join(parts["msgid"]), "".join(parts["msgstr"])
-        if key is not None and msgstr:
-            messages[msgid] = msgstr
+        ids = ["".join(parts.get(k, [])) for k in ("msgid", "msgid_plural") if k in parts]
+        forms = sorted(k for k in parts if k.startswith("msgstr"))
+        strs = ["".join(parts[k]) for k in forms]
+        if key is not None and all(strs) and strs:
+            messages["\0".join(ids)] = "\0".join(strs)
 
     for raw in [*text.splitlines(), ""]:
         line = raw.strip()
-        if line.startswith("msgid "):
+        head, _, rest = line.partition(" ")
+        if head == "msgid":
             flush()
             key, current = "", "msgid"
-            parts = {"msgid": [], "msgstr": []}
-            line = line[len("msgid ") :]
-        elif line.startswith("msgstr "):
-            current = "msgstr"
-            line = line[len("msgstr ") :]
+            parts = {"msgid": []}
+            line = rest
+        elif head == "msgid_plural" or head.startswith("msgstr"):
+            current = head
+            parts[current] = []
+            line = rest
         elif not line.startswith('"'):
             continue
         parts[current].append(ast.literal_eval(line))

@@ -127,6 +127,8 @@ class Chat:
     kind: str = "private"  # private | group | channel
     active: bool = True
     lang: str | None = None
+    thread: int | None = None  # the forum topic its alerts go to (Telegram), when one is set
+    tz: str | None = None  # the IANA zone /digest set, for times shown in alerts
 
 
 class SubscriptionKind(StrEnum):

@@ -31,7 +31,8 @@ def render_plain(reply: Reply) -> str:
         blocks.append(reply.text)
     for e in reply.entries:
         lines = [f"#{e.item_id} {e.title}"]
-        meta = " · ".join(p for p in (e.source, e.published.strftime("%Y-%m-%d %H:%M UTC")) if p)
+        when = e.when or e.published.strftime("%Y-%m-%d %H:%M UTC")
+        meta = " · ".join(p for p in (e.source, when) if p)
         lines.append(f"   {meta}")
         if e.why:
             lines.append(f"   why: {e.why}")

@@ -20,7 +20,7 @@ FOLD_TITLE_CHARS = 90
 FOLD_LINES = 40  # titles listed in a folded burst; the rest are counted
 
 
-def alert_reply(item: Item, lang: str | None = None) -> Reply:
+def alert_reply(item: Item, lang: str | None = None, tz: str | None = None) -> Reply:
     """Title, source, time, summary, why-line and link; adapters render it like a list entry.
     `/item <id>` shows the full evidence. Its buttons, "useful" and "wrong flag", run
     /useful and /wrong (bot.commands.feedback)."""
@@ -29,7 +29,7 @@ def alert_reply(item: Item, lang: str | None = None) -> Reply:
     header = _(HEADERS.get(flag.category, N_("Flagged")) if flag is not None else N_("Flagged"))
     return Reply(
         text=header,
-        entries=(entry(item),),
+        entries=(entry(item, lang=lang, tz=tz),),
         footer=_("/item {id} for the evidence · /unsubscribe to stop alerts").format(id=item.id),
         buttons=feedback_buttons(item.id or 0, _),
         link_preview=True,

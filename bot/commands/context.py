@@ -7,8 +7,9 @@ from dataclasses import dataclass, replace
 
 from bot.clock import Clock
 from bot.commands.reply import Entry, Invocation
+from bot.commands.wording import local_time, why_line
 from bot.config import Settings
-from bot.i18n import DEFAULT
+from bot.i18n import DEFAULT, translator
 from bot.models import Chat, Item
 from bot.store import Store
 from bot.summarize import LIST_CHARS, summarize
@@ -28,11 +29,17 @@ class Context:
         chat's language: in a private chat the user's own (from the platform) until
         /language picks another; a group only takes /language."""
         chat = await self.store.chats.ensure(inv.platform, inv.chat_key, inv.chat_kind)
-        if chat.lang is None and inv.lang != DEFAULT and inv.chat_kind == "private":
+        own = inv.chat_kind == "private" or bool(inv.via)  # a channel takes its admin's
+        if chat.lang is None and inv.lang != DEFAULT and own:
             assert chat.id is not None  # noqa: S101 - stored chats have ids
             await self.store.chats.set_lang(chat.id, inv.lang)
             chat = replace(chat, lang=inv.lang)
         return chat
+
+    async def zone(self, inv: Invocation) -> str | None:
+        """The time zone /digest set for this chat (times are shown in it), or None."""
+        chat = await self.store.chats.find(inv.platform, inv.chat_key)
+        return await self.store.chats.zone(chat.id) if chat and chat.id else None
 
     def is_admin(self, inv: Invocation) -> bool:
         """Bot administrators: BOT_ADMINS on chat platforms; the person at the terminal."""
@@ -41,10 +48,20 @@ class Context:
         return bool(inv.user_id) and inv.user_id in self.settings.admins
 
 
-def entry(item: Item, *, limit: int = LIST_CHARS, snippet: str | None = None) -> Entry:
-    """An item as a list entry, with its flag's reason when it is flagged."""
+def entry(
+    item: Item,
+    *,
+    limit: int = LIST_CHARS,
+    snippet: str | None = None,
+    lang: str | None = None,
+    tz: str | None = None,
+) -> Entry:
+    """An item as a list entry, with its flag's reason when it is flagged, in the chat's
+    language `lang`, its time in the chat's zone `tz`."""
     assert item.id is not None  # noqa: S101 - only stored items are shown
+    _ = translator(lang)
     flag = item.flag
+    flagged = flag is not None and flag.flagged
     return Entry(
         item_id=item.id,
         title=item.title or without_credentials(item.url),
@@ -53,6 +70,9 @@ def entry(item: Item, *, limit: int = LIST_CHARS, snippet: str | None = None) ->
         published=item.published,
         # Adapters show a search hit's snippet instead of its summary: none is made for it.
         summary="" if snippet else summarize(item.title, item.text, limit, item.lang),
-        why=flag.why() if flag is not None and flag.flagged else None,
+        why=why_line(flag, lang) if flag is not None and flagged else None,
         snippet=snippet,
+        when=local_time(item.published, tz),
+        why_label=_("Why flagged:"),
+        category=flag.category.value if flag is not None and flagged else None,
     )

@@ -18,7 +18,7 @@ from bot.commands.alerts import HEADERS
 from bot.commands.context import Context
 from bot.commands.reply import Invocation, Reply
 from bot.errors import UsageError
-from bot.i18n import translator
+from bot.i18n import plural_translator, translator
 from bot.models import Category, Item
 from bot.store import Store
 from bot.store.items import wants
@@ -92,7 +92,15 @@ async def build_digest(store: Store, chat_id: int, lang: str | None, now: dateti
         assert item.flag is not None  # noqa: S101 - flagged items only
         where = item.flag.entities.jurisdictions[0] if item.flag.entities.jurisdictions else ""
         groups.setdefault(item.flag.category, {}).setdefault(where, []).append(item)
-    lines = [_("Daily digest — {count} flagged stories, last 24 hours").format(count=len(picked))]
+    n_ = plural_translator(lang)
+    count = len(picked)
+    lines = [
+        n_(
+            "Daily digest — {count} flagged story, last 24 hours",
+            "Daily digest — {count} flagged stories, last 24 hours",
+            count,
+        ).format(count=count)
+    ]
     shown = 0
     for category in (Category.BAN, Category.REGULATION):
         places = groups.get(category)
@@ -111,7 +119,9 @@ async def build_digest(store: Store, chat_id: int, lang: str | None, now: dateti
                 if item.source:
                     line += f" — {item.source}"
                 if also:
-                    line += " " + _("(+{count} more outlets)").format(count=also)
+                    line += " " + n_(
+                        "(+{count} more outlet)", "(+{count} more outlets)", also
+                    ).format(count=also)
                 lines.append(line)
     if len(picked) > shown:
         lines.append(_("… and {count} more: /latest 20").format(count=len(picked) - shown))

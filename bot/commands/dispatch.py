@@ -9,6 +9,7 @@ from dataclasses import replace
 from bot.clock import Clock
 from bot.commands import admin, digest, feedback, language, news, subscriptions, why
 from bot.commands.catalog import ABOUT, BY_NAME, help_text
+from bot.commands.channels import for_channel
 from bot.commands.context import Context
 from bot.commands.notices import apology
 from bot.commands.reply import Invocation, Reply
@@ -91,10 +92,13 @@ class Commands:
         lang = inv.lang
         try:
             lang = await self.language(inv)
-            return await self._run(replace(inv, lang=lang))
+            reply = await self._run(replace(inv, lang=lang))
         except Exception:
             log.exception("command %r failed on %s", inv.command[:32], inv.platform)
             return Reply(apology(lang), error=True)
+        if inv.via and inv.via not in reply.text:  # say which channel it was about
+            reply = for_channel(reply, inv.via, lang)
+        return reply
 
     async def _run(self, inv: Invocation) -> Reply:
         _ = translator(inv.lang)

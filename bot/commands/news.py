@@ -8,6 +8,7 @@ from bot.classify import Classifier, Thresholds
 from bot.commands.args import looks_numeric, page_words, whole_number
 from bot.commands.context import Context, entry
 from bot.commands.reply import Button, Invocation, Reply
+from bot.commands.wording import action_name, category_name
 from bot.errors import UsageError
 from bot.i18n import translator
 from bot.models import Category
@@ -73,7 +74,8 @@ async def latest(ctx: Context, inv: Invocation) -> Reply:
         header = _("Latest {what} news (page {page}):").format(what=what, page=page)
     else:
         header = _("Latest {what} news:").format(what=what)
-    entries = tuple(entry(i) for i in items[:count])
+    tz = await ctx.zone(inv)
+    entries = tuple(entry(i, lang=inv.lang, tz=tz) for i in items[:count])
     return Reply(header, entries=entries, buttons=buttons)
 
 
@@ -106,7 +108,8 @@ async def search(ctx: Context, inv: Invocation) -> Reply:
         header = _("Results for “{query}” (page {page}):").format(query=shown, page=page)
     else:
         header = _("Results for “{query}”:").format(query=shown)
-    entries = tuple(entry(h.item, snippet=h.snippet) for h in result.hits)
+    tz = await ctx.zone(inv)
+    entries = tuple(entry(h.item, snippet=h.snippet, lang=inv.lang, tz=tz) for h in result.hits)
     return Reply(header, entries=entries, buttons=buttons)
 
 
@@ -126,15 +129,15 @@ async def item(ctx: Context, inv: Invocation) -> Reply:
         return Reply(
             _("There is no item {id}; it may have been pruned.").format(id=number), error=True
         )
-    detail = entry(found, limit=DETAIL_CHARS)
+    detail = entry(found, limit=DETAIL_CHARS, lang=inv.lang, tz=await ctx.zone(inv))
     lines = []
     flag = found.flag
     if flag is not None and flag.flagged:
         ent = flag.entities
         facts = [
-            (_("Category"), flag.category.value),
+            (_("Category"), category_name(flag.category, _)),
             (_("Score"), f"{flag.score:.2f}"),
-            (_("Action"), ent.action or ""),
+            (_("Action"), action_name(ent.action, _) if ent.action else ""),
             (_("Platforms"), ", ".join(ent.platforms)),
             (_("Where"), ", ".join(ent.jurisdictions)),
             (_("Regulators"), ", ".join(ent.regulators)),

@@ -23,6 +23,8 @@ class Invocation:
     can_manage: bool = True  # may change this chat's subscriptions (group admin, DM owner)
     page: int = 1  # for "More" buttons
     lang: str | None = None  # the user's language, when the platform says
+    thread: int | None = None  # the forum topic the command was sent in (Telegram)
+    via: str = ""  # a channel's @name, when its administrator acts for it from a private chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,9 @@ class Entry:
     summary: str = ""
     why: str | None = None  # the flag's one-line reason, for flagged items
     snippet: str | None = None  # for search results, with match markers
+    when: str = ""  # `published` as the chat reads it: "2026-12-07 09:30 CET" (UTC by default)
+    why_label: str = "Why flagged:"  # the why line's label, in the chat's language
+    category: str | None = None  # the flag's category ("ban", "regulation"), for colours
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,7 @@ async def subscribe(ctx: Context, inv: Invocation) -> Reply:
     chat = await ctx.chat_for_alerts(inv)
     assert chat.id is not None  # noqa: S101 - stored chats have ids
     change = await ctx.store.chats.subscribe_mode(chat.id, kind, value, mode, targets)
+    await _place(ctx, inv, chat.id)
     label = _label(kind, value, _, targets)
     what = {
         SubscriptionKind.ALL: _("every flagged item (bans and regulation)"),
@@ -114,12 +115,29 @@ async def subscribe(ctx: Context, inv: Invocation) -> Reply:
         )
     if change == "same":
         return Reply(_("This chat is already subscribed to {label}.").format(label=label))
-    return Reply(
-        _(
-            "Subscribed: you will get an alert here for {what} published from now on. "
-            "/latest shows what came before; /unsubscribe stops alerts."
-        ).format(what=what)
-    )
+    if inv.via:
+        return Reply(
+            _(
+                "Subscribed {channel}: an alert will be posted there for {what} published "
+                "from now on. /unsubscribe {channel} stops them."
+            ).format(channel=inv.via, what=what)
+        )
+    text = _(
+        "Subscribed: you will get an alert here for {what} published from now on. "
+        "/latest shows what came before; /unsubscribe stops alerts."
+    ).format(what=what)
+    if inv.thread is not None:
+        text += " " + _("Alerts and the digest come to this topic.")
+    return Reply(text)
+
+
+async def _place(ctx: Context, inv: Invocation, chat_id: int) -> None:
+    """Where the chat's alerts land: in a forum, the topic /subscribe was sent in (the
+    latest /subscribe decides); for a channel, remember its @name and who subscribed it."""
+    if inv.via:
+        await ctx.store.chats.set_channel(chat_id, inv.via, inv.user_id)
+    elif inv.chat_kind == "group":
+        await ctx.store.chats.set_thread(chat_id, inv.thread)
 
 
 async def unsubscribe(ctx: Context, inv: Invocation) -> Reply:

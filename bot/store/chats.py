@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiosqlite
 
@@ -205,6 +205,52 @@ class ChatRepo:
                 (local_date, to_db(self.clock.now()), chat_id, local_date),
             )
             return cur.rowcount > 0
+
+    async def set_thread(self, chat_id: int, thread: int | None) -> None:
+        """Alerts and digests of this chat go to this forum topic from now on (None: the
+        chat itself, or a forum's General topic)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO chat_places (chat_id, thread) VALUES (?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET thread = excluded.thread",
+                (chat_id, thread),
+            )
+
+    async def set_channel(self, chat_id: int, handle: str, admin: str) -> None:
+        """Remember a channel's @name and the administrator who subscribed it from a
+        private chat."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO chat_places (chat_id, handle, admin) VALUES (?, ?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET handle = excluded.handle,"
+                " admin = excluded.admin",
+                (chat_id, handle, admin),
+            )
+
+    async def place(self, chat_id: int) -> tuple[int | None, str | None]:
+        """The chat's forum topic and, for a channel, its @name."""
+        row = await self.db.fetchone(
+            "SELECT thread, handle FROM chat_places WHERE chat_id = ?", (chat_id,)
+        )
+        return (row["thread"], row["handle"]) if row else (None, None)
+
+    async def zone(self, chat_id: int) -> str | None:
+        """The time zone /digest set for this chat, or None when it never set one."""
+        row = await self.db.fetchone("SELECT tz FROM digests WHERE chat_id = ?", (chat_id,))
+        return str(row["tz"]) if row else None
+
+    async def for_delivery(self, chat: Chat) -> Chat:
+        """The chat with where its messages land (forum topic) and its time zone filled in."""
+        if chat.id is None:
+            return chat
+        row = await self.db.fetchone(
+            "SELECT p.thread, d.tz FROM chats c LEFT JOIN chat_places p ON p.chat_id = c.id"
+            " LEFT JOIN digests d ON d.chat_id = c.id WHERE c.id = ?",
+            (chat.id,),
+        )
+        if row is None:
+            return chat
+        return replace(chat, thread=row["thread"], tz=row["tz"])
 
     async def unsubscribe(
         self,

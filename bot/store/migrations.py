@@ -179,4 +179,17 @@ MIGRATIONS: list[str] = [
         category  TEXT NOT NULL
     );
     """,
+    # 7: where a chat's alerts and digests land, beside the chat: the forum topic
+    # (`message_thread_id`) a Telegram supergroup subscribed from, and for a channel
+    # subscribed from a private chat, its @name and the administrator who did it. A table of
+    # its own, not columns on `chats`: CREATE … IF NOT EXISTS survives a store set back to an
+    # older user_version by hand (SQLite has no ADD COLUMN IF NOT EXISTS).
+    """
+    CREATE TABLE IF NOT EXISTS chat_places (
+        chat_id INTEGER PRIMARY KEY REFERENCES chats(id) ON DELETE CASCADE,
+        thread  INTEGER,
+        handle  TEXT,
+        admin   TEXT
+    );
+    """,
 ]

@@ -234,4 +234,4 @@ async def test_a_digest_subscription_with_a_filter(run: Run, store: Store, feed:
     assert "ESMA publishes MiCA technical standards" in digest.text
     assert "AMF grants" not in digest.text
     assert "SEC sues" not in digest.text
-    assert "1 flagged stories" in digest.text
+    assert "1 flagged story," in digest.text

@@ -100,7 +100,7 @@ async def test_french_digest(
     assert chat.lang == "fr"  # taken from Telegram's language_code: alerts come in French
     await DigestTask(store, {"telegram": tg.transport}).send_due()
     digest = (await bot_api.wait_messages(2002, 2))[1]["plain"]
-    assert digest.startswith("Résumé quotidien — 1 sujets signalés")
+    assert digest.startswith("Résumé quotidien — 1 sujet signalé ")
 
 
 async def test_burst_of_40_folds_into_one_message(

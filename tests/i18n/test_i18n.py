@@ -30,6 +30,15 @@ def marked_strings() -> set[str]:
                 and isinstance(node.args[0].value, str)
             ):
                 found.add(node.args[0].value)
+            if (  # n_("{count} flagged story", "{count} flagged stories", n): one plural key
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "n_"
+                and len(node.args) == 3
+                and all(isinstance(a, ast.Constant) for a in node.args[:2])
+            ):
+                singular, plural = (a.value for a in node.args[:2])  # type: ignore[attr-defined]
+                found.add(f"{singular}\0{plural}")
     return found
 
 

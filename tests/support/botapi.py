@@ -152,6 +152,8 @@ class FakeBotAPI:
         self.blocked: set[int] = set()
         self.chats: dict[int, Json] = {}
         self.members: dict[tuple[int, int], str] = {}
+        self.topics: dict[int, set[int]] = defaultdict(set)  # forum chat → its topics' ids
+        self.cannot_post: set[tuple[int, int]] = set()  # channel admins without posting rights
         self.commands: dict[str, list[Json]] = {}
         self.webhook: Json = {}
         self.answers: list[Json] = []
@@ -261,8 +263,43 @@ class FakeBotAPI:
             self.members[(chat_id, admin["id"])] = "administrator"
         return chat
 
-    def send(self, chat: Json, user: Json, text: str) -> Json:
-        """A user sends `text` in `chat`; returns the message as the bot will see it."""
+    def forum(
+        self, chat_id: int, *, admins: tuple[Json, ...] = (), topics: tuple[int, ...] = ()
+    ) -> Json:
+        """A supergroup with forum topics (`is_forum`); `topics` are their message_thread_ids."""
+        chat = self.group(chat_id, admins=admins)
+        chat["is_forum"] = True
+        self.topics[chat_id].update(topics)
+        return chat
+
+    def channel(
+        self,
+        chat_id: int,
+        username: str,
+        *,
+        admins: tuple[Json, ...] = (),
+        bot: str = "poster",
+    ) -> Json:
+        """A channel @username. `bot`: "poster" (an administrator who may post), "admin" (an
+        administrator without the right to post), or "absent" (not a member)."""
+        chat = {
+            "id": chat_id,
+            "type": "channel",
+            "title": f"Channel {username}",
+            "username": username,
+        }
+        self.chats[chat_id] = chat
+        for admin in admins:
+            self.members[(chat_id, admin["id"])] = "administrator"
+        if bot != "absent":
+            self.members[(chat_id, BOT_USER["id"])] = "administrator"
+        if bot == "admin":
+            self.cannot_post.add((chat_id, BOT_USER["id"]))
+        return chat
+
+    def send(self, chat: Json, user: Json, text: str, *, topic: int | None = None) -> Json:
+        """A user sends `text` in `chat` (in forum topic `topic`); returns the message as the
+        bot will see it."""
         with self.cond:
             message: Json = {
                 "message_id": self._message_id(chat["id"]),
@@ -271,6 +308,9 @@ class FakeBotAPI:
                 "from": user,
                 "text": text,
             }
+            if topic is not None:
+                message["message_thread_id"] = topic
+                message["is_topic_message"] = True
             if text.startswith("/"):
                 word = text.split()[0]
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(word)}]
@@ -477,6 +517,11 @@ class FakeBotAPI:
                 raise ApiError(FAULTS["forbidden"])
             if chat_id not in self.chats:
                 raise ApiError(FAULTS["not_found"])
+            thread = params.get("message_thread_id")
+            if thread is not None and (
+                not self.chats[chat_id].get("is_forum") or int(thread) not in self.topics[chat_id]
+            ):
+                raise ApiError(Fault(400, "Bad Request: message thread not found"))
         plain = check_html(text) if params.get("parse_mode") == "HTML" else text
         if not plain.strip():
             raise ApiError(Fault(400, "Bad Request: message text is empty"))
@@ -494,6 +539,9 @@ class FakeBotAPI:
             }
             if params.get("reply_markup"):
                 message["reply_markup"] = params["reply_markup"]
+            if thread is not None:
+                message["message_thread_id"] = int(thread)
+                message["is_topic_message"] = True
             self.sent[chat_id].append(message)
             self.send_times[chat_id].append(arrived)
             self.cond.notify_all()
@@ -529,15 +577,44 @@ class FakeBotAPI:
             self.commands[scope] = list(params.get("commands") or [])
         return True
 
+    def _chat(self, chat_id: object) -> Json:
+        """A chat by id or by "@username", as Telegram resolves chat_id; 400 when unknown."""
+        with self.cond:
+            if isinstance(chat_id, str) and chat_id.startswith("@"):
+                name = chat_id[1:].casefold()
+                for chat in self.chats.values():
+                    if str(chat.get("username", "")).casefold() == name:
+                        return chat
+            elif int(str(chat_id)) in self.chats:
+                return self.chats[int(str(chat_id))]
+        raise ApiError(FAULTS["not_found"])
+
+    def api_getChat(self, params: Json) -> Json:
+        chat = dict(self._chat(params["chat_id"]))
+        gifts = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription")
+        chat.update(
+            accent_color_id=0,
+            max_reaction_count=11,
+            accepted_gift_types=dict.fromkeys((*gifts, "gifts_from_channels"), False),
+        )
+        return chat
+
     def api_getChatMember(self, params: Json) -> Json:
-        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        raw = params["chat_id"]
+        chat_id = int(self._chat(raw)["id"]) if str(raw).startswith("@") else int(raw)
+        user_id = int(params["user_id"])
+        channel = self.chats.get(chat_id, {}).get("type") == "channel"
+        bot_admin = self.members.get((chat_id, BOT_USER["id"])) == "administrator"
+        if channel and not bot_admin:  # a channel's members are hidden from non-admins
+            raise ApiError(Fault(400, "Bad Request: member list is inaccessible"))
         status = self.members.get((chat_id, user_id), "member")
-        member: Json = {
-            "status": status,
-            "user": {"id": user_id, "is_bot": False, "first_name": "U"},
-        }
+        user = BOT_USER if user_id == BOT_USER["id"] else {"id": user_id, "is_bot": False}
+        member: Json = {"status": status, "user": {"first_name": "U", **user}}
         if status == "administrator":
             member.update(dict.fromkeys(ADMIN_RIGHTS, True))
+            if channel:
+                member["can_post_messages"] = (chat_id, user_id) not in self.cannot_post
+                member["can_edit_messages"] = True
         if status == "creator":
             member["is_anonymous"] = False
         return member

@@ -70,10 +70,8 @@ def _link(url: str) -> str | None:
 
 
 def category_of(entry: Entry) -> str | None:
-    """The flag's category, read from the head of its why-line (`ban · WeChat · CN …`)."""
-    if not entry.why:
-        return None
-    return entry.why.split(" ", 1)[0]
+    """The flag's category ("ban", "regulation"), as the core named it."""
+    return entry.category if entry.why else None
 
 
 def entry_embed(entry: Entry, extra: str = "") -> discord.Embed:
@@ -84,7 +82,7 @@ def entry_embed(entry: Entry, extra: str = "") -> discord.Embed:
     elif entry.summary:
         parts.append(esc(entry.summary))
     if entry.why:
-        parts.append(f"⚑ **Why flagged:** {esc(entry.why)}")
+        parts.append(f"⚑ **{esc(entry.why_label)}** {esc(entry.why)}")
     if extra:
         parts.append(esc(extra))
     embed = discord.Embed(

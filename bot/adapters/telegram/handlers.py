@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import Bot, Chat, Message, Update, User
+from telegram import Bot, Chat, ChatMemberAdministrator, Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
@@ -19,6 +19,13 @@ from telegram.ext import ContextTypes
 from bot.adapters.telegram.callbacks import CallbackCodec
 from bot.adapters.telegram.transport import delivery_error, send_reply
 from bot.commands import Commands, Invocation, Reply, parse_command_line
+from bot.commands.channels import (
+    CHANNEL_COMMANDS,
+    ChannelProblem,
+    channel_refusal,
+    names_channel,
+    split_channel,
+)
 from bot.commands.dispatch import ALIASES, HANDLERS
 from bot.commands.notices import apology, button_expired
 from bot.errors import RetryLater
@@ -40,6 +47,18 @@ def chat_kind(chat: Chat) -> str:
     if chat.type == ChatType.PRIVATE:
         return "private"
     return "channel" if chat.type == ChatType.CHANNEL else "group"
+
+
+def topic_of(message: Message) -> int | None:
+    """The forum topic a message was sent in; None outside forums (a reply thread in a
+    plain group has a message_thread_id too, but is not a topic) and in General."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
+def for_channel_command(name: str, args: str) -> bool:
+    """`/subscribe @channel …` and the like: a command a channel's administrator sends in
+    private for the channel."""
+    return canonical(name) in CHANNEL_COMMANDS and names_channel(args)
 
 
 def canonical(name: str) -> str | None:
@@ -70,6 +89,14 @@ class Handlers:
         if kind != "private" and not addressee and canonical(name) is None:
             return  # in a group, an unknown bare /cmd is probably another bot's
         user = update.effective_user
+        thread = topic_of(message)
+        if kind == "private" and user is not None and for_channel_command(name, args):
+            found = await self._for_channel(context.bot, user, name, args)
+            if isinstance(found, Reply):
+                await self.answer(context.bot, chat.id, found)
+                return
+            await self.answer(context.bot, chat.id, await self.commands.run(found))
+            return
         inv = Invocation(
             platform=PLATFORM,
             chat_key=str(chat.id),
@@ -79,9 +106,66 @@ class Handlers:
             chat_kind=kind,
             can_manage=await self._can_manage(context.bot, chat, user, message, name),
             lang=user.language_code if user else None,
+            thread=thread,
         )
         reply = await self.commands.run(inv)
-        await self.answer(context.bot, chat.id, reply)
+        await self.answer(context.bot, chat.id, reply, thread)
+
+    async def _for_channel(self, bot: Bot, user: User, name: str, args: str) -> Invocation | Reply:
+        """`/subscribe @channel bans` in a private chat: the command for that channel, once
+        Telegram confirms the bot may post there and the sender administers it; else the
+        refusal naming the fix."""
+        handle, rest = split_channel(args)
+        lang = user.language_code
+        try:
+            channel = await bot.get_chat(handle)
+        except BadRequest:
+            return channel_refusal(ChannelProblem.UNKNOWN, handle, lang)
+        except TelegramError as exc:
+            log.warning("could not look up %s: %s", handle, exc)
+            return channel_refusal(ChannelProblem.CHECK_FAILED, handle, lang)
+        if channel.type != ChatType.CHANNEL:
+            return channel_refusal(ChannelProblem.NOT_CHANNEL, handle, lang)
+        shown = f"@{channel.username}" if channel.username else handle
+        problem = await self._channel_rights(bot, channel.id, user.id)
+        if problem is not None:
+            return channel_refusal(problem, shown, lang)
+        return Invocation(
+            platform=PLATFORM,
+            chat_key=str(channel.id),
+            command=name,
+            args=rest,
+            user_id=str(user.id),
+            chat_kind="channel",
+            can_manage=True,
+            lang=lang,
+            via=shown,
+        )
+
+    async def _channel_rights(
+        self, bot: Bot, channel_id: int, user_id: int
+    ) -> ChannelProblem | None:
+        """None when the bot is an administrator who may post in the channel and the user
+        is one of its administrators (getChatMember, both)."""
+        try:
+            me = await bot.get_chat_member(channel_id, bot.id)
+        except (BadRequest, Forbidden):  # not a member: it may not even read the members
+            return ChannelProblem.BOT_NOT_ADMIN
+        except TelegramError as exc:
+            log.warning("could not check the bot's rights in %s: %s", channel_id, exc)
+            return ChannelProblem.CHECK_FAILED
+        if me.status not in ADMIN_STATUSES:
+            return ChannelProblem.BOT_NOT_ADMIN
+        if isinstance(me, ChatMemberAdministrator) and not me.can_post_messages:
+            return ChannelProblem.BOT_CANNOT_POST
+        try:
+            member = await bot.get_chat_member(channel_id, user_id)
+        except BadRequest:  # "user not found": not in the channel at all
+            return ChannelProblem.USER_NOT_ADMIN
+        except TelegramError as exc:
+            log.warning("could not check %s's rights in %s: %s", user_id, channel_id, exc)
+            return ChannelProblem.CHECK_FAILED
+        return None if member.status in ADMIN_STATUSES else ChannelProblem.USER_NOT_ADMIN
 
     async def button(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -105,6 +189,7 @@ class Handlers:
             lang=user.language_code,
         )
         reply = await self.commands.run(inv)
+        thread = topic_of(message) if isinstance(message, Message) else None
         if reply.extra.get("kind") == "ack":  # feedback: answered in place, buttons kept
             await query.answer(reply.text[:ANSWER_MAX], show_alert=reply.error)
             return
@@ -112,7 +197,7 @@ class Handlers:
         if isinstance(message, Message):  # the button has done its job: take it away
             with contextlib.suppress(BadRequest):
                 await message.edit_reply_markup(reply_markup=None)
-        await self.answer(context.bot, chat.id, reply)
+        await self.answer(context.bot, chat.id, reply, thread)
 
     async def text(self, update: Update, context: Context) -> None:
         """Plain text in a private chat: point to the commands."""
@@ -158,11 +243,11 @@ class Handlers:
             except TelegramError as exc:
                 log.warning("could not send the apology: %s", exc)
 
-    async def answer(self, bot: Bot, chat_id: int, reply: Reply) -> None:
-        """Send a command's reply. A short flood wait is honoured once; a user who blocked
-        the bot meanwhile is not an error."""
+    async def answer(self, bot: Bot, chat_id: int, reply: Reply, thread: int | None = None) -> None:
+        """Send a command's reply (into the forum topic it came from). A short flood wait is
+        honoured once; a user who blocked the bot meanwhile is not an error."""
         try:
-            await send_reply(bot, chat_id, reply, self.codec)
+            await send_reply(bot, chat_id, reply, self.codec, thread)
         except RetryAfter as exc:
             wait = delivery_error(exc)
             assert isinstance(wait, RetryLater)  # noqa: S101 - mapped one to one
@@ -170,7 +255,7 @@ class Handlers:
                 log.warning("reply to %s dropped: flood wait %.0fs", chat_id, wait.retry_after)
                 return
             await asyncio.sleep(wait.retry_after)
-            await send_reply(bot, chat_id, reply, self.codec)
+            await send_reply(bot, chat_id, reply, self.codec, thread)
         except Forbidden as exc:
             log.info("reply to %s not delivered: %s", chat_id, exc.message)
 

@@ -54,7 +54,7 @@ def link(url: str, label: str) -> str:
 
 def entry_lines(entry: Entry) -> list[str]:
     """One entry: number and linked title; source and time; summary or snippet; why flagged."""
-    when = entry.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    when = entry.when or entry.published.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"<b>#{entry.item_id}</b> {link(entry.url, entry.title.strip() or entry.url)}"]
     source = f"{esc(entry.source)} · " if entry.source else ""
     lines.append(f"<i>{source}{when}</i>")
@@ -63,7 +63,7 @@ def entry_lines(entry: Entry) -> list[str]:
     elif entry.summary:
         lines.append(esc(entry.summary))
     if entry.why:
-        lines.append(f"⚑ Why flagged: {esc(entry.why)}")
+        lines.append(f"⚑ {esc(entry.why_label)} {esc(entry.why)}")
     return lines
 
 

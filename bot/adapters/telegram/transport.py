@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from datetime import timedelta
 
@@ -22,6 +23,8 @@ from bot.commands.reply import Button, Reply
 from bot.errors import ChatGone, ChatMoved, DeliveryError, RetryLater, TransientDeliveryError
 from bot.models import Chat
 
+log = logging.getLogger(__name__)
+
 # BadRequest descriptions that mean the chat cannot be written to any more.
 _GONE = (
     "chat not found",
@@ -34,6 +37,9 @@ _GONE = (
     "peer_id_invalid",
     "group chat was deactivated",
 )
+
+
+_THREAD_GONE = "message thread not found"  # Telegram's answer for a deleted forum topic
 
 
 def delivery_error(exc: TelegramError) -> DeliveryError:
@@ -58,9 +64,14 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
 
 
 async def send_reply(
-    bot: Bot, chat_id: int | str, reply: Reply, codec: CallbackCodec
+    bot: Bot,
+    chat_id: int | str,
+    reply: Reply,
+    codec: CallbackCodec,
+    thread: int | None = None,
 ) -> list[Message]:
-    """Send every chunk of the reply, in order. Telegram errors are raised as they are."""
+    """Send every chunk of the reply, in order, into forum topic `thread` when given.
+    Telegram errors are raised as they are."""
 
     def button_data(button: Button) -> str:
         return codec.encode(button)
@@ -74,6 +85,7 @@ async def send_reply(
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=chunk.disable_preview),
                 reply_markup=chunk.markup,
+                message_thread_id=thread,
             )
         )
     return sent
@@ -89,8 +101,18 @@ class TelegramTransport:
         self.codec = codec
 
     async def send(self, chat: Chat, reply: Reply) -> None:
+        """Into the chat's forum topic when it has one; a topic deleted since falls back to
+        the chat itself (its General topic) rather than losing the alert."""
         try:
-            await send_reply(self.bot, int(chat.key), reply, self.codec)
+            try:
+                await send_reply(self.bot, int(chat.key), reply, self.codec, chat.thread)
+            except BadRequest as exc:
+                if chat.thread is None or _THREAD_GONE not in exc.message.casefold():
+                    raise
+                log.warning(
+                    "topic %s of chat %s is gone; sending to the chat", chat.thread, chat.key
+                )
+                await send_reply(self.bot, int(chat.key), reply, self.codec)
         except TelegramError as exc:
             raise delivery_error(exc) from exc
         except ValueError as exc:  # a key that is not a Telegram chat id

@@ -68,7 +68,7 @@ def test_alert_embed_has_link_summary_reason_source_and_time() -> None:
     assert embed.colour == discord.Colour(0xF1C40F)
     description = embed.description or ""
     assert description.startswith("Prices moved a little today")
-    assert '⚑ **Why flagged:** regulation · SEC · US — "SEC sues exchange"' in description
+    assert '⚑ **Why flagged:** regulation · SEC · US · lawsuit — "SEC sues exchange"' in description
     assert description.endswith("/item 42 for the evidence · /unsubscribe to stop alerts")
 
 
