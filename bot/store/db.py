@@ -213,9 +213,20 @@ class Database:
                 f"database {self.path} is at schema {version}, newer than this Banwatch "
                 f"({len(MIGRATIONS)}); upgrade Banwatch"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
             log.info("applying database migration %d", number)
-            await conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+            if isinstance(step, str):
+                await conn.executescript(f"BEGIN;\n{step}\nPRAGMA user_version={number};\nCOMMIT;")
+                continue
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await step(conn)
+                await conn.execute(f"PRAGMA user_version={number}")
+                await conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await conn.execute("ROLLBACK")
+                raise
 
     async def close(self) -> None:
         opened, self._opened = self._opened, False

@@ -1,11 +1,21 @@
 """The schema as an ordered list of migrations; `PRAGMA user_version` records how far we are.
 
+A step is an SQL script, or a coroutine given the writer connection (for work SQL cannot
+do, such as filling an index computed in Python); each runs in its own transaction.
 Append new steps; never edit a step that has shipped.
 """
 
 from __future__ import annotations
 
-MIGRATIONS: list[str] = [
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+from bot.store import cjk
+
+Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
+
+MIGRATIONS: list[Migration] = [
     # 1: feeds, items with an external-content FTS5 index, flags, chats, subscriptions, outbox
     """
     CREATE TABLE feeds (
@@ -129,4 +139,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
     CREATE INDEX outbox_claims ON outbox(chat_id, claimed_until) WHERE claimed_until IS NOT NULL;
     """,
+    # 4: the index of Chinese, Japanese and Korean text as character bigrams (bot/store/cjk.py),
+    # written by ItemRepo.add_many; a delete of an item (retention, a removed feed) drops its
+    # row, and so does a change of its title or text (whoever changes them writes it again).
+    """
+    CREATE VIRTUAL TABLE items_cjk USING fts5(grams, tokenize='ascii', columnsize=0);
+    CREATE TRIGGER items_cjk_ad AFTER DELETE ON items BEGIN
+        DELETE FROM items_cjk WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER items_cjk_au AFTER UPDATE OF title, text ON items BEGIN
+        DELETE FROM items_cjk WHERE rowid = old.id;
+    END;
+    """,
+    # 5: the items stored before step 4 indexed in items_cjk
+    cjk.backfill,
 ]
