@@ -20,6 +20,7 @@ figure: about 5 GB and 5 minutes to build the first time).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import shutil
@@ -40,6 +41,7 @@ from bot.app import make_classifier, make_fetcher
 from bot.feeds.poller import Poller
 from bot.models import Item
 from bot.store import Store
+from bot.store.migrations import MIGRATIONS
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 DEFAULT_ITEMS = 100_000
@@ -56,6 +58,7 @@ def cached_store(items: int, feeds: int) -> Path:
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"store-{items}-{feeds}.db"
     if path.exists():
+        asyncio.run(_migrated(path))
         return path
     partial = path.with_suffix(".partial")
     for leftover in CACHE.glob(partial.name + "*"):
@@ -71,6 +74,16 @@ def cached_store(items: int, feeds: int) -> Path:
     for extra in CACHE.glob(partial.name + ".*"):
         extra.unlink()  # the lock or clean note of the partial file
     return path
+
+
+async def _migrated(path: Path) -> None:
+    """A store cached by an older Banwatch brought to the current schema in place, once
+    (migrations backfill what they add, e.g. the CJK index)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version < len(MIGRATIONS):
+        async with Store.open(path):
+            pass
 
 
 def _new_items(feed_ids: list[int], count: int, seed: int) -> list[Item]:
