@@ -3,13 +3,14 @@
 The word index (`items_fts`, unicode61) sees an unspaced run of Chinese as one token, so a
 Chinese word inside it cannot be found there. `items_cjk` holds each item's CJK runs (of
 title and text, `CJK_CLASS` in bot.text) as overlapping character bigrams, plus the run's
-last character alone: `加密货币` is indexed as `加密 密货 货币 币`.
+last character alone: `加密货币` is indexed as `加密 密货 货币 币`; FTS5 also indexes each
+token's first character (`prefix='1'`).
 
 A term is then found as a phrase of its bigrams (`"加密 密货 货币"`: consecutive within one
 run, so the run holds the whole term), and a single character as a prefix (`"币"*`: every
 occurrence starts a bigram or ends its run). For terms made only of CJK characters the
-index is exact; search still checks each candidate's text, so terms mixing scripts
-(`比特币ETF`) are exact too.
+index is exact: search checks only the page's text. Terms mixing scripts (`比特币ETF`) are
+checked in the text of every candidate.
 
 Written by the same code path that inserts items (`ItemRepo.add_many`), backfilled for
 stores made before it (migration 5), and kept in step with deletes (retention, a removed
@@ -48,6 +49,11 @@ def _run_query(run: str) -> str:
     if len(run) == 1:
         return f'"{run}"*'
     return '"' + " ".join(run[k : k + 2] for k in range(len(run) - 1)) + '"'
+
+
+def exact(spellings: list[list[str]]) -> bool:
+    """Does the index alone decide these terms (every spelling made only of CJK)?"""
+    return all(_RUN.fullmatch(s) for term in spellings for s in term)
 
 
 def spelling_query(spelling: str) -> str | None:

@@ -98,8 +98,9 @@ class Searcher:
 
         The CJK bigram index (bot/store/cjk.py) finds the candidates: the CANDIDATES most
         recently stored items holding every term's CJK runs (all of them for all but very
-        common words, as for other words). Each candidate's text is then checked for the
-        whole terms, so the hits are those of a scan of every item's text."""
+        common words, as for other words). Terms made only of CJK are decided by the index;
+        others (`比特币ETF`, `币安 Binance`) are checked in each candidate's text. Either way
+        the hits are those of a scan of every item's text."""
         spellings = [chinese_spellings(t) for t in terms]
         where = " AND ".join(
             "(" + " OR ".join("instr(i.title || ' ' || i.text, ?) > 0" for _ in s) + ")"
@@ -107,20 +108,30 @@ class Searcher:
         )
         match = cjk.match_query(spellings)
         assert match is not None  # noqa: S101 - called only when a term has CJK
-        rows = await self.db.fetchall(
+        candidates = max(CANDIDATES, limit + offset)
+        words = [w for s in spellings for w in s]
+        cand = (
             f"WITH cand AS (SELECT rowid AS id FROM {cjk.TABLE} WHERE {cjk.TABLE} MATCH ?"
             "  ORDER BY rowid DESC LIMIT ?)"
-            f" SELECT {ITEM_COLUMNS} FROM cand JOIN items i ON i.id = cand.id"
-            " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
-            f" WHERE {where} ORDER BY i.published DESC, i.id DESC LIMIT ? OFFSET ?",
-            (
-                match,
-                max(CANDIDATES, limit + offset),
-                *(w for s in spellings for w in s),
-                limit,
-                offset,
-            ),
         )
+        joins = "JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
+        if cjk.exact(spellings):
+            # The index decides: candidates are ordered by date from a covering index, and
+            # only the page's rows are read (and their text checked).
+            rows = await self.db.fetchall(
+                f"{cand}, page AS (SELECT p.id, p.published FROM cand"
+                "  JOIN items p INDEXED BY items_id_published ON p.id = cand.id"
+                "  ORDER BY p.published DESC, p.id DESC LIMIT ? OFFSET ?)"
+                f" SELECT {ITEM_COLUMNS} FROM page JOIN items i ON i.id = page.id {joins}"
+                f" WHERE {where} ORDER BY page.published DESC, page.id DESC",
+                (match, candidates, limit, offset, *words),
+            )
+        else:
+            rows = await self.db.fetchall(
+                f"{cand} SELECT {ITEM_COLUMNS} FROM cand JOIN items i ON i.id = cand.id {joins}"
+                f" WHERE {where} ORDER BY i.published DESC, i.id DESC LIMIT ? OFFSET ?",
+                (match, candidates, *words, limit, offset),
+            )
         hits = []
         for row in rows:
             item = item_from_row(row)
