@@ -77,8 +77,9 @@ def match_query(spellings: list[list[str]]) -> str | None:
 
 
 async def backfill(conn: aiosqlite.Connection) -> None:
-    """Index every stored item (migration 5): read in batches of rowid, only items with CJK
-    written. Runs inside the migration's transaction."""
+    """Index every stored item (migration 5), from scratch: read in batches of rowid, only
+    items with CJK written. Runs inside the migration's transaction."""
+    await conn.execute(f"DELETE FROM {TABLE}")
     last, indexed = 0, 0
     while True:
         async with conn.execute(

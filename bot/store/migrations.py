@@ -143,16 +143,17 @@ MIGRATIONS: list[Migration] = [
     # written by ItemRepo.add_many, with an index of one-character prefixes (single-character
     # queries); a delete of an item (retention, a removed feed) drops its row, and so does a
     # change of its title or text (whoever changes them writes it again). items_id_published
-    # gives a candidate's date without reading its (large) row.
+    # gives a candidate's date without reading its (large) row. Steps 4 and 5 may run again
+    # on a file that has them (a store whose version was set back): nothing is doubled.
     """
-    CREATE VIRTUAL TABLE items_cjk USING fts5(
+    CREATE VIRTUAL TABLE IF NOT EXISTS items_cjk USING fts5(
         grams, tokenize='ascii', prefix='1', columnsize=0
     );
-    CREATE INDEX items_id_published ON items(id, published);
-    CREATE TRIGGER items_cjk_ad AFTER DELETE ON items BEGIN
+    CREATE INDEX IF NOT EXISTS items_id_published ON items(id, published);
+    CREATE TRIGGER IF NOT EXISTS items_cjk_ad AFTER DELETE ON items BEGIN
         DELETE FROM items_cjk WHERE rowid = old.id;
     END;
-    CREATE TRIGGER items_cjk_au AFTER UPDATE OF title, text ON items BEGIN
+    CREATE TRIGGER IF NOT EXISTS items_cjk_au AFTER UPDATE OF title, text ON items BEGIN
         DELETE FROM items_cjk WHERE rowid = old.id;
     END;
     """,

@@ -183,3 +183,15 @@ async def test_a_store_made_by_the_old_schema_is_backfilled_on_open(tmp_path: Pa
         indexed = await store.db.fetchone(f"SELECT count(*) FROM {cjk.TABLE}")
         assert indexed is not None
         assert indexed[0] == len(TEXTS) - 1  # all but the item without CJK
+
+
+async def test_the_index_steps_run_again_without_doubling(tmp_path: Path) -> None:
+    path = tmp_path / "again.db"
+    async with Store.open(path) as store:
+        await _fill(store)
+        await store.db.writer.execute("PRAGMA user_version=3")
+    async with Store.open(path) as store:
+        indexed = await store.db.fetchone(f"SELECT count(*) FROM {cjk.TABLE}")
+        assert indexed is not None
+        assert indexed[0] == len(TEXTS) - 1
+        assert await _titles(store, "加密货币") == ["央行加强加密货币监管"]
