@@ -14,7 +14,7 @@ of feeds where every item is flagged (story matching on every item).
 The large store is built once by bench.bigdb (flagged items given stories, as the bot
 would) and cached under bench/.cache/; each run works on a copy. Its size is
 `BENCH_STORE_ITEMS` (default 100,000; `BENCH_STORE_ITEMS=1000000 make bench` for the 1M
-figure: about 5 GB and 5 minutes to build the first time).
+figure: about 9 GB and 15 minutes to build the first time).
 """
 
 from __future__ import annotations
