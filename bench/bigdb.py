@@ -1,5 +1,6 @@
 """A large store built quickly: the real schema (migrations), then items and flags written
-with executemany in batches; the FTS5 triggers index every item as the bot's own writes do."""
+with executemany in batches; the FTS5 triggers index every item as the bot's own writes do,
+and the CJK bigrams are written as `ItemRepo.add_many` writes them (bot/store/cjk.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from bench import data
-from bot.store import Store
+from bot.store import Store, cjk
 from bot.store.db import to_db
 
 BATCH = 5_000
@@ -43,6 +44,14 @@ def build(path: Path, *, items: int, feeds: int) -> None:
                     for k, i in enumerate(batch)
                 ],
             )  # fmt: skip
+            conn.executemany(
+                f"INSERT INTO {cjk.TABLE} (rowid, grams) VALUES (?, ?)",
+                [
+                    (first + k, grams)
+                    for k, i in enumerate(batch)
+                    if (grams := cjk.grams(i.title, i.text))
+                ],
+            )
             conn.executemany(
                 "INSERT INTO flags (item_id, category, score, evidence, entities, lang,"
                 " published) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -147,6 +147,12 @@ class Database:
             self._opened = True
         except sqlite3.DatabaseError as exc:
             await self.close()
+            if "malformed" in str(exc) or "not a database" in str(exc):
+                # Damage found before the check could run (the schema pages themselves).
+                raise StoreError(
+                    f"database {self.path} failed its integrity check ({exc}); "
+                    "restore a backup made with `banwatch backup`"
+                ) from exc
             hint = (
                 ": set BOT_DATABASE to a file you can write" if "unable to open" in str(exc) else ""
             )
@@ -213,9 +219,20 @@ class Database:
                 f"database {self.path} is at schema {version}, newer than this Banwatch "
                 f"({len(MIGRATIONS)}); upgrade Banwatch"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
             log.info("applying database migration %d", number)
-            await conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+            if isinstance(step, str):
+                await conn.executescript(f"BEGIN;\n{step}\nPRAGMA user_version={number};\nCOMMIT;")
+                continue
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await step(conn)
+                await conn.execute(f"PRAGMA user_version={number}")
+                await conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await conn.execute("ROLLBACK")
+                raise
 
     async def close(self) -> None:
         opened, self._opened = self._opened, False

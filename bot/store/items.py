@@ -1,4 +1,5 @@
-"""Items with their flags; storing a flagged item queues its alerts in the same transaction."""
+"""Items with their flags; storing a flagged item queues its alerts in the same transaction,
+and an item with Chinese, Japanese or Korean text its bigrams (bot/store/cjk.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.models import Category, Entities, Flag, Item, Subscription, SubscriptionKind
+from bot.store import cjk
 from bot.store.chats import INSTANT, active_subscription_modes
 from bot.store.db import Database, from_db, to_db
 from bot.store.story_cache import StoryCache
@@ -96,6 +98,7 @@ class _Batch:
     """What one add_many writes at its end, and the story candidates it added."""
 
     new: list[Item] = field(default_factory=list)
+    grams: list[tuple[int, str]] = field(default_factory=list)  # (item, its CJK bigrams)
     flags: list[tuple[object, ...]] = field(default_factory=list)
     story_ids: list[tuple[int, int]] = field(default_factory=list)  # (story, item)
     alerts: list[tuple[int, int]] = field(default_factory=list)  # (chat, item), in item order
@@ -123,6 +126,9 @@ class ItemRepo:
         try:
             async with self.db.transaction() as conn:
                 await self._insert(conn, items, batch, alerting=alerting)
+                await conn.executemany(
+                    f"INSERT INTO {cjk.TABLE} (rowid, grams) VALUES (?, ?)", batch.grams
+                )
                 await conn.executemany(
                     "INSERT INTO flags (item_id, category, score, evidence, entities, lang,"
                     " published) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -177,6 +183,8 @@ class ItemRepo:
                 continue
             item.id = int(next(iter(rows))[0])
             batch.new.append(item)
+            if grams := cjk.grams(item.title, item.text):
+                batch.grams.append((item.id, grams))
             flag = item.flag
             if flag is None:
                 continue

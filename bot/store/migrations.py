@@ -1,11 +1,21 @@
 """The schema as an ordered list of migrations; `PRAGMA user_version` records how far we are.
 
+A step is an SQL script, or a coroutine given the writer connection (for work SQL cannot
+do, such as filling an index computed in Python); each runs in its own transaction.
 Append new steps; never edit a step that has shipped.
 """
 
 from __future__ import annotations
 
-MIGRATIONS: list[str] = [
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+from bot.store import cjk
+
+Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
+
+MIGRATIONS: list[Migration] = [
     # 1: feeds, items with an external-content FTS5 index, flags, chats, subscriptions, outbox
     """
     CREATE TABLE feeds (
@@ -192,4 +202,24 @@ MIGRATIONS: list[str] = [
         admin   TEXT
     );
     """,
+    # 8: the index of Chinese, Japanese and Korean text as character bigrams (bot/store/cjk.py),
+    # written by ItemRepo.add_many, with an index of one-character prefixes (single-character
+    # queries); a delete of an item (retention, a removed feed) drops its row, and so does a
+    # change of its title or text (whoever changes them writes it again). items_id_published
+    # gives a candidate's date without reading its (large) row. Steps 8 and 9 may run again
+    # on a file that has them (a store whose version was set back): nothing is doubled.
+    """
+    CREATE VIRTUAL TABLE IF NOT EXISTS items_cjk USING fts5(
+        grams, tokenize='ascii', prefix='1', columnsize=0
+    );
+    CREATE INDEX IF NOT EXISTS items_id_published ON items(id, published);
+    CREATE TRIGGER IF NOT EXISTS items_cjk_ad AFTER DELETE ON items BEGIN
+        DELETE FROM items_cjk WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER IF NOT EXISTS items_cjk_au AFTER UPDATE OF title, text ON items BEGIN
+        DELETE FROM items_cjk WHERE rowid = old.id;
+    END;
+    """,
+    # 9: the items stored before step 8 indexed in items_cjk
+    cjk.backfill,
 ]

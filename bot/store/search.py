@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 
 from bot.models import Item
+from bot.store import cjk
 from bot.store.db import Database
 from bot.store.index_repair import check_search_index
-from bot.store.items import ITEM_COLUMNS, ITEM_JOINS, item_from_row
+from bot.store.items import ITEM_COLUMNS, item_from_row
 from bot.text import chinese_spellings, has_cjk
 
 MAX_TERMS = 12
@@ -92,18 +93,45 @@ class Searcher:
 
     async def _search_substring(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
         """Chinese has no spaces, so the unicode61 tokenizer sees whole runs as one token:
-        match such queries as substrings instead (slower, and rare). A term matches in any
-        of its spellings: simplified, or traditional as Taiwan or Hong Kong write it."""
+        such queries are matched as substrings, newest published first. A term matches in
+        any of its spellings: simplified, or traditional as Taiwan or Hong Kong write it.
+
+        The CJK bigram index (bot/store/cjk.py) finds the candidates: the CANDIDATES most
+        recently stored items holding every term's CJK runs (all of them for all but very
+        common words, as for other words). Terms made only of CJK are decided by the index;
+        others (`比特币ETF`, `币安 Binance`) are checked in each candidate's text. Either way
+        the hits are those of a scan of every item's text."""
         spellings = [chinese_spellings(t) for t in terms]
         where = " AND ".join(
             "(" + " OR ".join("instr(i.title || ' ' || i.text, ?) > 0" for _ in s) + ")"
             for s in spellings
         )
-        rows = await self.db.fetchall(
-            f"SELECT {ITEM_COLUMNS} {ITEM_JOINS} WHERE {where}"
-            " ORDER BY i.published DESC LIMIT ? OFFSET ?",
-            (*(w for s in spellings for w in s), limit, offset),
+        match = cjk.match_query(spellings)
+        assert match is not None  # noqa: S101 - called only when a term has CJK
+        candidates = max(CANDIDATES, limit + offset)
+        words = [w for s in spellings for w in s]
+        cand = (
+            f"WITH cand AS (SELECT rowid AS id FROM {cjk.TABLE} WHERE {cjk.TABLE} MATCH ?"
+            "  ORDER BY rowid DESC LIMIT ?)"
         )
+        joins = "JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
+        if cjk.exact(spellings):
+            # The index decides: candidates are ordered by date from a covering index, and
+            # only the page's rows are read (and their text checked).
+            rows = await self.db.fetchall(
+                f"{cand}, page AS (SELECT p.id, p.published FROM cand"
+                "  JOIN items p INDEXED BY items_id_published ON p.id = cand.id"
+                "  ORDER BY p.published DESC, p.id DESC LIMIT ? OFFSET ?)"
+                f" SELECT {ITEM_COLUMNS} FROM page JOIN items i ON i.id = page.id {joins}"
+                f" WHERE {where} ORDER BY page.published DESC, page.id DESC",
+                (match, candidates, limit, offset, *words),
+            )
+        else:
+            rows = await self.db.fetchall(
+                f"{cand} SELECT {ITEM_COLUMNS} FROM cand JOIN items i ON i.id = cand.id {joins}"
+                f" WHERE {where} ORDER BY i.published DESC, i.id DESC LIMIT ? OFFSET ?",
+                (match, candidates, *words, limit, offset),
+            )
         hits = []
         for row in rows:
             item = item_from_row(row)

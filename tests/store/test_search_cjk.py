@@ -1,0 +1,197 @@
+"""The CJK bigram index (bot/store/cjk.py) behind Chinese /search, on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store, cjk
+from bot.store.migrations import MIGRATIONS
+from bot.text import chinese_spellings
+from tests.support.builders import make_item
+
+TEXTS = [
+    ("央行加强加密货币监管", "中国人民银行表示将继续打击虚拟货币交易。"),
+    ("交易所暂停服务", "某交易所因监管要求暂停人民币充值，加密的货币资产不受影响。"),
+    ("比特币ETF获批", "美国批准现货比特币ETF，币安 Binance 表示欢迎。"),
+    ("Binance adds new pairs", "币安上线新交易对。"),
+    ("香港證監會發出牌照", "虛擬資產交易平台獲得監管批准。"),
+    ("Bitcoin rallies", "No Chinese here at all."),
+    ("币", "单字标题"),
+]
+
+
+async def _fill(store: Store) -> int:
+    feed, _ = await store.feeds.add("https://zh.example/rss")
+    assert feed.id
+    await store.items.add_many(
+        [
+            make_item(feed.id, n, title=title, text=text, lang="zh")
+            for n, (title, text) in enumerate(TEXTS)
+        ]
+    )
+    return feed.id
+
+
+async def _titles(store: Store, query: str) -> list[str]:
+    page = await store.search.search(query, limit=20)
+    return [h.item.title for h in page.hits]
+
+
+def test_grams_are_bigrams_and_the_last_character_of_each_run() -> None:
+    assert cjk.grams("加密货币", "ok 监管!") == "加密 密货 货币 币 监管 管"
+    assert cjk.grams("Bitcoin", "") == ""
+
+
+def test_a_single_character_is_a_prefix_query() -> None:
+    assert cjk.match_query([["币"]]) == '(("币"*))'
+    assert cjk.match_query([["ETF"]]) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        ("监管", ["央行加强加密货币监管", "交易所暂停服务", "香港證監會發出牌照"]),
+        ("加密货币", ["央行加强加密货币监管"]),  # not 加密的货币
+        ("監管", ["央行加强加密货币监管", "交易所暂停服务", "香港證監會發出牌照"]),
+        ("证监会", ["香港證監會發出牌照"]),  # simplified finds traditional
+        ("虚拟资产", ["香港證監會發出牌照"]),
+        ("比特币ETF", ["比特币ETF获批"]),
+        ("币安 Binance", ["比特币ETF获批", "Binance adds new pairs"]),
+        ("币安 Kraken", []),
+        ("交易所 暂停", ["交易所暂停服务"]),
+        ("人民币", ["交易所暂停服务"]),
+    ],
+)
+async def test_chinese_words_are_found_through_the_index(
+    store: Store, query: str, titles: list[str]
+) -> None:
+    await _fill(store)
+    assert sorted(await _titles(store, query)) == sorted(titles)
+
+
+async def test_single_characters_are_found_at_any_place_in_a_run(store: Store) -> None:
+    await _fill(store)
+    found = await _titles(store, "币")
+    assert sorted(found) == sorted(
+        ["央行加强加密货币监管", "交易所暂停服务", "比特币ETF获批", "Binance adds new pairs", "币"]
+    )
+
+
+async def test_the_index_finds_what_a_scan_of_every_text_finds(store: Store) -> None:
+    """Every substring of 1–4 CJK characters of the stored texts, in any of its spellings:
+    the same hits as the substring scan the index replaced."""
+    await _fill(store)
+    words = {
+        run[k : k + n]
+        for title, text in TEXTS
+        for run in cjk._RUN.findall(title + " " + text)
+        for n in (1, 2, 3, 4)
+        for k in range(len(run) - n + 1)
+    }
+    conn = sqlite3.connect(store.db.path)
+    try:
+        for word in sorted(words):
+            page = await store.search.search(word, limit=20)
+            spellings = chinese_spellings(word)
+            either = " OR ".join("instr(title || ' ' || text, ?) > 0" for _ in spellings)
+            scan = conn.execute(f"SELECT title FROM items WHERE {either}", spellings).fetchall()
+            found = {h.item.title for h in page.hits}
+            assert {str(r[0]) for r in scan} == found, word
+    finally:
+        conn.close()
+
+
+async def test_chinese_hits_are_newest_first_and_page(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://zh.example/rss")
+    assert feed.id
+    now = datetime.now(UTC)
+    await store.items.add_many(
+        [
+            make_item(feed.id, n, title=f"监管消息 {n}", published=now - timedelta(days=n % 7))
+            for n in range(7)
+        ]
+    )
+    first = await store.search.search("监管", limit=4)
+    second = await store.search.search("监管", limit=4, offset=4)
+    assert first.has_more
+    assert not second.has_more
+    dates = [h.item.published for h in first.hits + second.hits]
+    assert dates == sorted(dates, reverse=True)
+    assert len({h.item.id for h in first.hits + second.hits}) == 7
+
+
+async def test_an_item_deleted_by_retention_is_no_longer_found(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://zh.example/rss")
+    assert feed.id
+    now = datetime.now(UTC)
+    await store.items.add_many(
+        [
+            make_item(feed.id, 1, title="旧闻：交易所关闭", fetched=now - timedelta(days=400)),
+            make_item(feed.id, 2, title="新闻：交易所开放"),
+        ]
+    )
+    assert len(await _titles(store, "交易所")) == 2
+    assert await store.items.prune(timedelta(days=180), max_items=100) == 1
+    assert await _titles(store, "交易所") == ["新闻：交易所开放"]
+    left = await store.db.fetchone(f"SELECT count(*) FROM {cjk.TABLE}")
+    assert left is not None
+    assert left[0] == 1
+
+
+async def test_a_removed_feed_takes_its_items_out_of_the_index(store: Store) -> None:
+    feed_id = await _fill(store)
+    await store.feeds.remove(feed_id)
+    assert await _titles(store, "监管") == []
+    left = await store.db.fetchone(f"SELECT count(*) FROM {cjk.TABLE}")
+    assert left is not None
+    assert left[0] == 0
+
+
+async def test_a_store_made_by_the_old_schema_is_backfilled_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for number, step in enumerate(MIGRATIONS[:3], start=1):
+            assert isinstance(step, str)
+            conn.executescript(f"BEGIN;\n{step}\nPRAGMA user_version={number};\nCOMMIT;")
+        conn.execute(
+            "INSERT INTO feeds (id, url, added) VALUES (1, 'https://zh.example/rss', '2026')"
+        )
+        moment = datetime.now(UTC).isoformat(timespec="seconds")
+        conn.executemany(
+            "INSERT INTO items (feed_id, guid, url, title, text, published, fetched)"
+            " VALUES (1, ?, ?, ?, ?, ?, ?)",
+            [
+                (f"g{n}", f"https://zh.example/{n}", title, text, moment, moment)
+                for n, (title, text) in enumerate(TEXTS)
+            ],
+        )
+    finally:
+        conn.close()
+    async with Store.open(path) as store:
+        version = await store.db.fetchone("PRAGMA user_version")
+        assert version is not None
+        assert version[0] == len(MIGRATIONS)
+        assert sorted(await _titles(store, "加密货币")) == ["央行加强加密货币监管"]
+        assert sorted(await _titles(store, "監管")) == sorted(
+            ["央行加强加密货币监管", "交易所暂停服务", "香港證監會發出牌照"]
+        )
+        indexed = await store.db.fetchone(f"SELECT count(*) FROM {cjk.TABLE}")
+        assert indexed is not None
+        assert indexed[0] == len(TEXTS) - 1  # all but the item without CJK
+
+
+async def test_the_index_steps_run_again_without_doubling(tmp_path: Path) -> None:
+    path = tmp_path / "again.db"
+    async with Store.open(path) as store:
+        await _fill(store)
+        await store.db.writer.execute("PRAGMA user_version=3")
+    async with Store.open(path) as store:
+        indexed = await store.db.fetchone(f"SELECT count(*) FROM {cjk.TABLE}")
+        assert indexed is not None
+        assert indexed[0] == len(TEXTS) - 1
+        assert await _titles(store, "加密货币") == ["央行加强加密货币监管"]
