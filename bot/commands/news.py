@@ -11,7 +11,7 @@ from bot.commands.reply import Button, Invocation, Reply
 from bot.commands.wording import action_name, category_name
 from bot.errors import UsageError
 from bot.i18n import translator
-from bot.models import Category
+from bot.models import Category, Item
 from bot.summarize import DETAIL_CHARS
 from bot.text import without_credentials
 
@@ -114,21 +114,31 @@ async def search(ctx: Context, inv: Invocation) -> Reply:
 
 
 @functools.cache
-def _explainer(ban: float, regulation: float) -> Classifier:
+def explainer(ban: float, regulation: float) -> Classifier:
     """The classifier that explains items in /item, built once per pair of thresholds."""
     return Classifier(Thresholds(ban=ban, regulation=regulation))
 
 
-async def item(ctx: Context, inv: Invocation) -> Reply:
+async def stored_item(ctx: Context, inv: Invocation, usage: str) -> Item | Reply:
+    """The stored item whose number the command was given, or the reply that says why not
+    (`usage`: how to give the number, in the chat's language)."""
     _ = translator(inv.lang)
-    number = whole_number(
-        inv.args, _("Give the item's number, e.g. /item 42 (numbers are shown in lists)")
-    )
+    number = whole_number(inv.args, usage)
     found = await ctx.store.items.get(number)
     if found is None:
         return Reply(
             _("There is no item {id}; it may have been pruned.").format(id=number), error=True
         )
+    return found
+
+
+async def item(ctx: Context, inv: Invocation) -> Reply:
+    _ = translator(inv.lang)
+    found = await stored_item(
+        ctx, inv, _("Give the item's number, e.g. /item 42 (numbers are shown in lists)")
+    )
+    if isinstance(found, Reply):
+        return found
     detail = entry(found, limit=DETAIL_CHARS, lang=inv.lang, tz=await ctx.zone(inv))
     lines = []
     flag = found.flag
@@ -145,7 +155,7 @@ async def item(ctx: Context, inv: Invocation) -> Reply:
         ]
         lines = [f"{name}: {value}" for name, value in facts if value]
     # Why (or why not): the rules that decide this item now, flagged or not.
-    verdict = _explainer(ctx.settings.ban_threshold, ctx.settings.regulation_threshold).classify(
+    verdict = explainer(ctx.settings.ban_threshold, ctx.settings.regulation_threshold).classify(
         found.title, found.text, found.lang
     )
     if flag is None or not flag.flagged:

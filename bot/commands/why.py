@@ -10,9 +10,8 @@ stored one (the rule book changed since).
 from __future__ import annotations
 
 from bot.classify.rules import RULES, Rule
-from bot.commands.args import whole_number
 from bot.commands.context import Context
-from bot.commands.news import _explainer
+from bot.commands.news import explainer, stored_item
 from bot.commands.reply import Invocation, Reply
 from bot.i18n import translator
 from bot.models import Category
@@ -33,20 +32,17 @@ def rule_line(fired: str) -> str:
 
 async def why(ctx: Context, inv: Invocation) -> Reply:
     _ = translator(inv.lang)
-    number = whole_number(
-        inv.args, _("Give the item's number, e.g. /why 42 (numbers are shown in lists)")
+    found = await stored_item(
+        ctx, inv, _("Give the item's number, e.g. /why 42 (numbers are shown in lists)")
     )
-    found = await ctx.store.items.get(number)
-    if found is None:
-        return Reply(
-            _("There is no item {id}; it may have been pruned.").format(id=number), error=True
-        )
+    if isinstance(found, Reply):
+        return found
     settings = ctx.settings
-    verdict = _explainer(settings.ban_threshold, settings.regulation_threshold).classify(
+    verdict = explainer(settings.ban_threshold, settings.regulation_threshold).classify(
         found.title, found.text, found.lang
     )
     title = shorten(one_line(found.title or without_credentials(found.url)), TITLE_CHARS)
-    lines = [f"#{number} {title}"]
+    lines = [f"#{found.id} {title}"]
     stored = found.flag
     if stored is not None and stored.flagged:
         lines.append(
