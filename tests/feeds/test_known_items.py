@@ -143,8 +143,20 @@ async def test_polls_that_end_together_save_their_health_together(
         await store.feeds.add(feed_server.url(f"/f{n}", host=("127.0.0.1", "localhost")[n % 2]))
     calls: list[int] = []
     real = store.feeds.save_health
+    poller: Poller | None = None
+    holding = False
 
     async def counted(*feeds: Feed) -> None:
+        # In the second round, the first save waits (bounded) until the other polls under
+        # way (max_polls at a time) have ended and queued behind it, whatever the machine's
+        # speed: polls that end while a batch is written must share the next one.
+        nonlocal holding
+        if holding and poller is not None:
+            holding = False  # only the first save of the round waits
+            for _ in range(1000):
+                if len(poller._health._waiting) >= min(poller.max_polls, 20) - len(feeds):
+                    break
+                await asyncio.sleep(0.01)
         calls.append(len(feeds))
         await real(*feeds)
 
@@ -153,6 +165,7 @@ async def test_polls_that_end_together_save_their_health_together(
         poller = Poller(store, fetcher, CountingClassifier(), settings)
         await poller.poll_once()
         first = len(calls)
+        holding = True
         reports = await poller.poll_once()  # every feed answers 304
 
     assert [r.outcome for r in reports] == ["not_modified"] * 20
