@@ -8,8 +8,8 @@ recovery is told once, and a restart (a new watch on the store reopened) tells n
 from __future__ import annotations
 
 import contextlib
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
