@@ -196,7 +196,7 @@ def background_jobs(
     (woken by new items), the daily digests (looked at every 30 s, or every poll interval
     when shorter) and one thorough check of the search index."""
     settings = svc.settings
-    sender = Sender(svc.store, transports, pacing)
+    sender = Sender(svc.store, transports, pacing, notices=settings.admin_target is not None)
     every = min(DIGEST_EVERY_S, settings.poll_interval)
     digests = DigestTask(svc.store, transports, every=every)
     jobs = [_check_search_index(svc.store), sender.run(), digests.run()]

@@ -117,8 +117,11 @@ class Sender:
         clock: Clock | None = None,
         owner: str | None = None,
         claim_seconds: float = CLAIM_SECONDS,
+        notices: bool = False,
     ) -> None:
+        """`notices`: also send the operator's notices (BOT_ADMIN_CHAT, bot/ops/admin.py)."""
         self.store = store
+        self.notices = notices
         self.owner = owner or new_owner()  # the name this sender's claims carry
         self.claim_seconds = claim_seconds
         self.claim_margin = min(CLAIM_MARGIN, claim_seconds / 5)
@@ -176,7 +179,8 @@ class Sender:
         platforms = self._open_platforms()
         if not platforms:
             return 0
-        told = await self._send_notices(platforms)  # few, and before a claim starts to run
+        # few, and before a claim starts to run
+        told = await self._send_notices(platforms) if self.notices else 0
         known = await self.store.outbox.claim(
             self.owner, limit=self.batch, platforms=platforms, seconds=self.claim_seconds
         )
@@ -237,7 +241,7 @@ class Sender:
         nxt = await self.store.outbox.next_due(platforms) if platforms else None
         if nxt is not None:
             delay = min(delay, (nxt - self.clock.now()).total_seconds())
-        told = await self.store.notices.next_due(platforms)
+        told = await self.store.notices.next_due(platforms) if self.notices else None
         if told is not None:
             delay = min(delay, (told - self.clock.now()).total_seconds())
         return max(0.0, delay)

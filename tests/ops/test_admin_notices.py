@@ -49,7 +49,7 @@ async def bot(
         Store.open(path, clock) as store,
         TelegramAdapter(settings, Commands(store, settings), store, poll_timeout=1) as tg,
     ):
-        sender = Sender(store, {"telegram": tg.transport}, {"telegram": FAST})
+        sender = Sender(store, {"telegram": tg.transport}, {"telegram": FAST}, notices=True)
         yield store, AdminWatch(store, settings), sender
 
 
