@@ -200,13 +200,8 @@ def background_jobs(
     every = min(DIGEST_EVERY_S, settings.poll_interval)
     digests = DigestTask(svc.store, transports, every=every)
     jobs = [_check_search_index(svc.store), sender.run(), digests.run()]
-    metrics: Metrics | None = None
-    if settings.metrics_port is not None:
-        metrics = Metrics(svc.store)
-        metrics.sender = sender
-        metrics.poller = svc.poller if poll else None
-        svc.commands.observe = metrics.observe_command
-        jobs.append(MetricsServer(metrics, settings.metrics_host, settings.metrics_port).serve())
+    metrics, serve = metrics_server(svc, sender, poll=poll)
+    jobs += serve
 
     def new_items(items: Sequence[Item]) -> None:
         sender.wake()
@@ -226,6 +221,23 @@ def background_jobs(
             )
         jobs.append(watch.run())
     return [svc.poller.run(), *jobs] if poll else jobs
+
+
+def metrics_server(
+    svc: Services, sender: Sender | None = None, *, poll: bool = True
+) -> tuple[Metrics | None, list[Coroutine[Any, Any, None]]]:
+    """With BOT_METRICS_PORT: the figures (fed by the poller, the sender and the commands)
+    and the job serving /healthz and /metrics; else (None, [])."""
+    settings = svc.settings
+    if settings.metrics_port is None:
+        return None, []
+    metrics = Metrics(svc.store)
+    metrics.sender = sender
+    metrics.poller = svc.poller if poll else None
+    svc.commands.observe = metrics.observe_command
+    if sender is None:  # headless: nobody else listens to new items
+        svc.poller.on_new_items = metrics.ingested
+    return metrics, [MetricsServer(metrics, settings.metrics_host, settings.metrics_port).serve()]
 
 
 async def _check_search_index(store: Store) -> None:
