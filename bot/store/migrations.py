@@ -212,6 +212,5 @@ MIGRATIONS: list[str] = [
         sent_at    TEXT,
         last_error TEXT
     );
-    CREATE INDEX IF NOT EXISTS admin_notices_due ON admin_notices(status, not_before);
     """,
 ]
