@@ -13,7 +13,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -28,6 +28,10 @@ from bot.errors import BanwatchError
 from bot.feeds.feedlist import default_feeds_path, read_feed_list
 from bot.feeds.fetch import Fetcher
 from bot.feeds.poller import Poller, PollReport
+from bot.models import Item
+from bot.ops.admin import AdminWatch
+from bot.ops.logjson import JsonFormatter
+from bot.ops.metrics import Metrics, MetricsServer
 from bot.redact import install as mask_secrets
 from bot.redact import mask_handlers
 from bot.store import Store
@@ -48,11 +52,12 @@ class Services:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
     # httpx logs every request URL at INFO, and Telegram URLs carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -190,12 +195,49 @@ def background_jobs(
     """What runs beside any adapter: the poller (unless `poll` is off), the alert sender
     (woken by new items), the daily digests (looked at every 30 s, or every poll interval
     when shorter) and one thorough check of the search index."""
-    sender = Sender(svc.store, transports, pacing)
-    svc.poller.on_new_items = lambda _items: sender.wake()
-    every = min(DIGEST_EVERY_S, svc.settings.poll_interval)
+    settings = svc.settings
+    sender = Sender(svc.store, transports, pacing, notices=settings.admin_target is not None)
+    every = min(DIGEST_EVERY_S, settings.poll_interval)
     digests = DigestTask(svc.store, transports, every=every)
     jobs = [_check_search_index(svc.store), sender.run(), digests.run()]
+    metrics, serve = metrics_server(svc, sender, poll=poll)
+    jobs += serve
+
+    def new_items(items: Sequence[Item]) -> None:
+        sender.wake()
+        if metrics is not None:
+            metrics.ingested(items)
+
+    svc.poller.on_new_items = new_items
+    if settings.admin_target is not None:
+        watch = AdminWatch(svc.store, settings, every=every)
+        watch.on_queued = sender.wake
+        svc.poller.on_report = lambda report: watch.poke() if report.outcome != "new" else None
+        if watch.platform not in transports:
+            log.warning(
+                "BOT_ADMIN_CHAT is a %s chat, and %s is not running: its notices wait",
+                watch.platform,
+                watch.platform,
+            )
+        jobs.append(watch.run())
     return [svc.poller.run(), *jobs] if poll else jobs
+
+
+def metrics_server(
+    svc: Services, sender: Sender | None = None, *, poll: bool = True
+) -> tuple[Metrics | None, list[Coroutine[Any, Any, None]]]:
+    """With BOT_METRICS_PORT: the figures (fed by the poller, the sender and the commands)
+    and the job serving /healthz and /metrics; else (None, [])."""
+    settings = svc.settings
+    if settings.metrics_port is None:
+        return None, []
+    metrics = Metrics(svc.store)
+    metrics.sender = sender
+    metrics.poller = svc.poller if poll else None
+    svc.commands.observe = metrics.observe_command
+    if sender is None:  # headless: nobody else listens to new items
+        svc.poller.on_new_items = metrics.ingested
+    return metrics, [MetricsServer(metrics, settings.metrics_host, settings.metrics_port).serve()]
 
 
 async def _check_search_index(store: Store) -> None:

@@ -197,7 +197,8 @@ def fetch(
     async def go() -> None:
         async with runner.services(cfg, exclusive=True) as svc:
             if not once:
-                await runner.run_until_stopped(svc.poller.run())
+                _, serve = runner.metrics_server(svc)  # /healthz and /metrics, when asked
+                await runner.run_until_stopped(svc.poller.run(), *serve)
                 return
             feeds = await svc.poller.pollable()
             with poll_progress(len(feeds)) as advance:

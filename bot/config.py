@@ -18,6 +18,9 @@ from bot.errors import ConfigError
 DEFAULT_API_URL = "https://api.telegram.org"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
+ADMIN_PLATFORMS = ("telegram", "discord", "console")
+CONSOLE_CHAT = "local"  # the terminal chat's key (bot/adapters/console.py)
 
 
 class Settings(BaseSettings):
@@ -47,6 +50,13 @@ class Settings(BaseSettings):
     poll_interval: int = Field(default=300, ge=1, le=7 * 24 * 3600, alias="BOT_POLL_INTERVAL")
     admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), alias="BOT_ADMINS")
     log_level: LogLevel = Field(default="INFO", alias="BOT_LOG_LEVEL")
+    log_format: LogFormat = Field(default="text", alias="BOT_LOG_FORMAT")
+
+    # The operator's view: notices to one chat, /healthz and /metrics on a local port
+    admin_chat: str | None = Field(default=None, alias="BOT_ADMIN_CHAT")
+    admin_backlog: int = Field(default=500, ge=1, alias="BOT_ADMIN_BACKLOG")
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, alias="BOT_METRICS_PORT")
+    metrics_host: str = Field(default="127.0.0.1", min_length=1, alias="BOT_METRICS_HOST")
 
     fetch_timeout: float = Field(default=20.0, gt=0, le=300, alias="BOT_FETCH_TIMEOUT")
     fetch_concurrency: int = Field(default=16, ge=1, le=256, alias="BOT_FETCH_CONCURRENCY")
@@ -79,6 +89,40 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("admin_chat")
+    @classmethod
+    def _admin_chat(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if value.casefold() == "console":  # the terminal chat's one conversation
+            value = f"console:{CONSOLE_CHAT}"
+        platform, sep, key = value.partition(":")
+        if not sep:
+            platform, key = "telegram", value
+        if (
+            platform not in ADMIN_PLATFORMS
+            or not key
+            or (platform != "console" and not key.lstrip("-").isdigit())
+        ):
+            raise ValueError(
+                "expected a chat id (Telegram), or telegram:ID, discord:CHANNEL_ID or console"
+            )
+        return f"{platform}:{key}"
+
+    @property
+    def admin_target(self) -> tuple[str, str] | None:
+        """(platform, chat key) of BOT_ADMIN_CHAT: `-100123` → ("telegram", "-100123")."""
+        if self.admin_chat is None:
+            return None
+        platform, _, key = self.admin_chat.partition(":")
+        return platform, key
 
     @field_validator("telegram_api_url", "webhook_url")
     @classmethod

@@ -117,8 +117,11 @@ class Sender:
         clock: Clock | None = None,
         owner: str | None = None,
         claim_seconds: float = CLAIM_SECONDS,
+        notices: bool = False,
     ) -> None:
+        """`notices`: also send the operator's notices (BOT_ADMIN_CHAT, bot/ops/admin.py)."""
         self.store = store
+        self.notices = notices
         self.owner = owner or new_owner()  # the name this sender's claims carry
         self.claim_seconds = claim_seconds
         self.claim_margin = min(CLAIM_MARGIN, claim_seconds / 5)
@@ -135,8 +138,9 @@ class Sender:
         self.fold_keep = fold_keep
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
-        self.sent = 0  # counters, for /stats-like logs and tests
+        self.sent = 0  # counters, for /stats-like logs, /metrics and tests
         self.failed = 0
+        self.rate_limited = 0  # answers asking to wait (Telegram's 429)
 
     def wake(self) -> None:
         self._wake.set()
@@ -175,6 +179,8 @@ class Sender:
         platforms = self._open_platforms()
         if not platforms:
             return 0
+        # few, and before a claim starts to run
+        told = await self._send_notices(platforms) if self.notices else 0
         known = await self.store.outbox.claim(
             self.owner, limit=self.batch, platforms=platforms, seconds=self.claim_seconds
         )
@@ -186,7 +192,39 @@ class Sender:
                 await asyncio.gather(*(self._send_chat(rows) for rows in by_chat.values()))
             finally:
                 await self.store.outbox.release(self.owner)
-        return len(known)
+        return len(known) + told
+
+    async def _send_notices(self, platforms: list[str]) -> int:
+        """The operator's notices (bot/store/notices.py), paced and retried like alerts.
+        Returns how many were attempted."""
+        notices = await self.store.notices.due(platforms)
+        for notice in notices:
+            limits = self._limits[notice.chat.platform]
+            chat = await self.store.chats.for_delivery(notice.chat)
+            await self._pace(limits, chat)
+            try:
+                await self.transports[chat.platform].send(chat, Reply(notice.text))
+            except RetryLater as exc:
+                self.rate_limited += 1
+                limits.paused_until = max(
+                    limits.paused_until, self.clock.monotonic() + exc.retry_after
+                )
+                await self.store.notices.retry(notice.id, exc.retry_after, str(exc), count=False)
+                break
+            except ChatGone as exc:
+                log.warning("the admin chat %s is gone (%s): notice dropped", chat.key, exc)
+                await self.store.notices.drop(notice.id, str(exc))
+            except Exception as exc:  # a transient fault, or a bug: retried with backoff
+                self.failed += 1
+                delay = min(BACKOFF_MAX, BACKOFF_BASE * 2**notice.attempts)
+                outcome = await self.store.notices.retry(
+                    notice.id, delay, f"{type(exc).__name__}: {exc}"
+                )
+                log.warning("notice %d to the admin chat: %s (%s)", notice.id, exc, outcome)
+            else:
+                await self.store.notices.mark_sent(notice.id)
+                self.sent += 1
+        return len(notices)
 
     async def _until_next_due(self) -> float:
         """Seconds until a row of an open platform is due, or a paused platform reopens."""
@@ -203,6 +241,9 @@ class Sender:
         nxt = await self.store.outbox.next_due(platforms) if platforms else None
         if nxt is not None:
             delay = min(delay, (nxt - self.clock.now()).total_seconds())
+        told = await self.store.notices.next_due(platforms) if self.notices else None
+        if told is not None:
+            delay = min(delay, (told - self.clock.now()).total_seconds())
         return max(0.0, delay)
 
     async def _send_chat(self, alerts: list[Alert]) -> None:
@@ -247,6 +288,7 @@ class Sender:
                 chat = replace(chat, key=exc.new_key, kind="group")
                 continue
             except RetryLater as exc:
+                self.rate_limited += 1
                 log.warning(
                     "%s asked to wait %.0fs (chat %s)", chat.platform, exc.retry_after, chat.key
                 )

@@ -81,6 +81,8 @@ class Commands:
     ) -> None:
         """`poke_poller` wakes the poller when /addfeed adds a feed (`Poller.poke`)."""
         self.ctx = Context(store, settings, clock or store.clock)
+        # Told each command's name and run time on the clock (bot/ops/metrics.py)
+        self.observe: Callable[[str, float], None] | None = None
         if poke_poller is not None:
             self.ctx = replace(self.ctx, poke_poller=poke_poller)
 
@@ -90,12 +92,16 @@ class Commands:
         and answered with a short apology in the user's language; nothing raises to the
         adapter (only cancellation goes through)."""
         lang = inv.lang
+        started = self.ctx.clock.monotonic()
         try:
             lang = await self.language(inv)
             reply = await self._run(replace(inv, lang=lang))
         except Exception:
             log.exception("command %r failed on %s", inv.command[:32], inv.platform)
             return Reply(apology(lang), error=True)
+        finally:
+            if self.observe is not None:
+                self.observe(inv.command, self.ctx.clock.monotonic() - started)
         if inv.via and inv.via not in reply.text:  # say which channel it was about
             reply = for_channel(reply, inv.via, lang)
         return reply

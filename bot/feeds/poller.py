@@ -81,6 +81,8 @@ class Poller:
         self._last_prune: datetime | None = None
         self.network = NetworkWatch(self.clock, self.interval.total_seconds())
         self._health = HealthWriter(store)
+        self.last_tick: float | None = None  # clock.monotonic() of `run`'s last look (/healthz)
+        self.on_report: Callable[[PollReport], None] | None = None  # each poll's end
 
     async def close(self) -> None:
         """Stop the parse workers (after the feed they are on)."""
@@ -162,6 +164,8 @@ class Poller:
             )
         elif was_disabled and not feed.disabled:
             log.info("feed #%s %s answers again: enabled", feed.id, feed.url)
+        if self.on_report is not None:
+            self.on_report(report)
         return report
 
     async def _poll(self, feed: Feed, now: datetime) -> PollReport:
@@ -247,6 +251,7 @@ class Poller:
         try:
             while True:
                 self._poke.clear()  # before looking: a poke while we look is not lost
+                self.last_tick = self.clock.monotonic()
                 await self._start_due()
                 await self._maybe_prune()
                 await wait_event(self.clock, self._poke, await self._nap())

@@ -20,6 +20,7 @@ from bot.store.feedback import FeedbackRepo
 from bot.store.feeds import FeedRepo
 from bot.store.items import ItemRepo, Stats
 from bot.store.lock import InstanceLock, held_by_another
+from bot.store.notices import NoticeRepo
 from bot.store.outbox import Alert, Outbox
 from bot.store.paths import database_path_problem
 from bot.store.search import MARK_END, MARK_START, Searcher, SearchHit, SearchPage
@@ -47,6 +48,7 @@ class Store:
         self.chats = ChatRepo(db, clock)
         self.outbox = Outbox(db, clock)
         self.feedback = FeedbackRepo(db, clock)
+        self.notices = NoticeRepo(db, clock)
 
     @classmethod
     @asynccontextmanager

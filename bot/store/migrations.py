@@ -222,4 +222,25 @@ MIGRATIONS: list[Migration] = [
     """,
     # 9: the items stored before step 8 indexed in items_cjk
     cjk.backfill,
+    # 10: the operator's notices (BOT_ADMIN_CHAT). `admin_problems` holds each problem a notice
+    # was queued for ("feed:12:failing", "outbox:backlog") until it is over, so a restart does
+    # not tell it again; `admin_notices` is their queue, sent by the Sender like alerts (paced,
+    # retried) but with no item behind them. Both written in one transaction per check.
+    """
+    CREATE TABLE IF NOT EXISTS admin_problems (
+        key   TEXT PRIMARY KEY,
+        since TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS admin_notices (
+        id         INTEGER PRIMARY KEY,
+        chat_id    INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        text       TEXT NOT NULL,
+        status     TEXT NOT NULL DEFAULT 'pending',
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT NOT NULL,
+        created    TEXT NOT NULL,
+        sent_at    TEXT,
+        last_error TEXT
+    );
+    """,
 ]

@@ -14,7 +14,10 @@ from bot.i18n import catalogues, compile_mo, parse_po, pick_language, translator
 from bot.store import Store
 from tests.support.botapi import FakeBotAPI
 
-SOURCES = [*Path(bot.__file__).parent.joinpath("commands").glob("*.py")]
+SOURCES = [
+    *Path(bot.__file__).parent.joinpath("commands").glob("*.py"),
+    Path(bot.__file__).parent / "ops" / "admin.py",  # the operator's notices
+]
 
 
 def marked_strings() -> set[str]:
