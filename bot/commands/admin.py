@@ -11,7 +11,7 @@ from bot.commands.feedback import stats_line
 from bot.commands.reply import Invocation, Reply
 from bot.errors import UsageError
 from bot.feeds.guard import BadHost, normalize_feed_url
-from bot.i18n import Translate, translator
+from bot.i18n import Translate, plural_translator, translator
 from bot.models import Feed
 from bot.text import without_credentials
 
@@ -47,8 +47,13 @@ async def feeds(ctx: Context, inv: Invocation) -> Reply:
     counts = await ctx.store.feeds.item_counts()
     now = ctx.clock.now()
     ok = sum(1 for f in all_feeds if not f.failures and not f.disabled and f.last_success)
+    n_ = plural_translator(inv.lang)
     lines = [
-        _("#{id} {name} — {count} items, {status}").format(
+        n_(
+            "#{id} {name} — {count} item, {status}",
+            "#{id} {name} — {count} items, {status}",
+            counts.get(f.id or 0, 0),
+        ).format(
             id=f.id,
             name=f.title or shown_url(f.url),
             count=counts.get(f.id or 0, 0),
@@ -62,7 +67,8 @@ async def feeds(ctx: Context, inv: Invocation) -> Reply:
                 count=len(all_feeds) - FEEDS_SHOWN
             )
         )
-    head = _("{count} feeds, {ok} healthy:").format(count=len(all_feeds), ok=ok)
+    head = n_("{count} feed, {ok} healthy:", "{count} feeds, {ok} healthy:", len(all_feeds))
+    head = head.format(count=len(all_feeds), ok=ok)
     return Reply(head + "\n" + "\n".join(lines))
 
 

@@ -8,7 +8,7 @@ from bot.commands.catalog import N_
 from bot.commands.context import entry
 from bot.commands.feedback import feedback_buttons
 from bot.commands.reply import Reply
-from bot.i18n import translator
+from bot.i18n import plural_translator, translator
 from bot.models import Category, Item
 from bot.text import one_line, shorten, without_credentials
 
@@ -50,7 +50,9 @@ def folded_reply(items: Sequence[Item], lang: str | None = None) -> Reply:
     if len(items) > FOLD_LINES:
         lines.append(_("… and {count} more: /latest 20").format(count=len(items) - FOLD_LINES))
     return Reply(
-        text=_("+{count} more flagged items:").format(count=len(items)),
+        text=plural_translator(lang)(
+            "+{count} more flagged item:", "+{count} more flagged items:", len(items)
+        ).format(count=len(items)),
         footer="\n".join(lines),
         extra={"kind": "alert"},
     )

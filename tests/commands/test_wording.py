@@ -108,3 +108,21 @@ async def test_the_terminal_chat_shows_local_times_and_alerts_in_them(tmp_path: 
         await sender.drain()
         tokyo = later.astimezone(UTC) + timedelta(hours=9)
         assert f"{tokyo:%Y-%m-%d %H:%M} JST" in alerts.getvalue()
+
+
+async def test_a_burst_and_the_feed_list_count_in_the_chats_language(tmp_path: Path) -> None:
+    from bot.commands.alerts import folded_reply
+
+    async with Store.open(tmp_path / "bw.db") as store:
+        ids = await stored(store, (1, "ban", WINTER), (2, "regulation", WINTER))
+        items = [await store.items.get(i) for i in ids]
+        one = [i for i in items[:1] if i is not None]
+        two = [i for i in items if i is not None]
+        assert folded_reply(one).text == "+1 more flagged item:"
+        assert folded_reply(two).text == "+2 more flagged items:"
+        assert folded_reply(one, "fr").text == "+1 autre article signalé :"
+        assert folded_reply(two, "fr").text == "+2 autres articles signalés :"
+        commands = Commands(store, load_settings(env_file=None))
+        head = (await commands.run(Invocation("console", "me", "feeds"))).text
+        assert head.startswith("1 feed, 0 healthy:"), head
+        assert "— 2 items," in head
