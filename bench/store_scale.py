@@ -270,14 +270,14 @@ def flagged_ingest_row(*, feeds: int, items: int, folder: Path) -> Row:
 
 
 def run(*, quick: bool) -> list[Row]:
-    items = 2_000 if quick else store_items()
+    items = 500 if quick else store_items()
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         folder = Path(tmp)
         rows = store_rows(
             items=items,
             feeds=20 if quick else 1_000,
-            batches=5 if quick else 50,
-            samples=20 if quick else 200,
+            batches=3 if quick else 50,
+            samples=10 if quick else 200,
             folder=folder,
         )
         rows.append(

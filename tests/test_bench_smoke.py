@@ -39,7 +39,7 @@ ROWS = {
     "/search p95 in the large store, chinese words",
     "ingest, every item flagged",
     *(
-        f"20 feeds, {cycle}: {figure}"
+        f"5 feeds, {cycle}: {figure}"
         for cycle in ("cold", "all 304", "5 % changed")
         for figure in ("CPU per feed", "wall", "peak RSS")
     ),

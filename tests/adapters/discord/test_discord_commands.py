@@ -233,7 +233,7 @@ async def test_unsubscribe_and_subscriptions(adapter: DiscordAdapter) -> None:
 async def test_feeds_and_stats(adapter: DiscordAdapter, store: Store) -> None:
     await seed(store)
     feeds = (await slash(adapter, "feeds")).only.text()
-    assert "1 feeds" in feeds
+    assert "1 feed," in feeds
     assert "Example \\*News\\*" in feeds  # feed text is escaped in descriptions
     stats = (await slash(adapter, "stats")).only.text()
     assert "flagged: 3 bans, 2 regulation" in stats
