@@ -238,10 +238,19 @@ def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) ->
     return [s for s in spans if not about_other(s)]
 
 
-# A figure right after a verb: "drops 5%", "cai para US$ 42 mil", "跌破8.6万美元".
-_UNITS = r"%|k\b|mil\b|万|美元|dollars?\b|prozent|por ciento|pour cent|por cento"
+# A figure right after a verb: "drops 5%", "cai para US$ 42 mil", "跌破8.6万美元", "hits
+# $1.96", "atteint 60 000 €": a number with a unit after it, or an amount with its currency.
+_UNITS = r"%|k\b|mil\b|万|美元|dollars?\b|prozent|por ciento|pour cent|por cento|euros?\b|€"
+# Between the verb and its figure: spaces and up to two small words ("drops to", "cai para",
+# "drops nearly").
+_TO = (
+    r"(?:to|at|by|near|nearly|almost|about|around|roughly|over|below|above|under|para|a|à|au|"
+    r"aux|até|ate|por|de|em|en|hasta|sobre|quase|cerca|casi|près|pres|presque|environ|auf|bis|zu|"
+    r"unter|über|uber|bei|fast|rund|etwa)"
+)
 _FIGURE = re.compile(
-    rf"\W{{0,3}}(?:\w+\W+){{0,2}}?(?:US|R|HK)?\$?\s?\d[\d.,]*\s?(?:{_UNITS})", re.I
+    rf"[\s(]{{0,3}}(?:{_TO}\s+){{0,2}}(?:(?:US|R|HK|A|C)?[$€£¥]\s?\d|\d[\d.,]*\s?(?:{_UNITS}))",
+    re.I,
 )
 
 
@@ -261,11 +270,14 @@ def _people_move(text: str, title_end: int, people: list[Span], said: list[Span]
     return bool(moves) and all(any(_precedes(text, p, x, POST_WINDOW) for p in moves) for x in said)
 
 
-def _price_move(title: str, prices: list[Span], weak: list[Span]) -> int:
+def _price_move(title: str, prices: list[Span], at_figure: list[Span], weak: list[Span]) -> int:
     """Where the headline's price move ends, or 0: a price verb ("steadies", "recule", "下跌"),
-    or a closing or dropping word followed by a figure ("Bitcoin drops 5%")."""
+    or a reaching, closing or dropping word followed by a figure ("XRP hits $1.96", "Bitcoin
+    drops 5%")."""
     ends = [p.end for p in prices if p.start < len(title)]
-    ends += [w.end for w in weak if w.start < len(title) and _FIGURE.match(title, w.end)]
+    ends += [
+        w.end for w in (*at_figure, *weak) if w.start < len(title) and _FIGURE.match(title, w.end)
+    ]
     return min(ends, default=0)
 
 
@@ -761,7 +773,10 @@ class Classifier:
         prices = [
             p for p in hits.get("guards.price", []) if not any(p.overlaps(x) for x in leaving)
         ]
-        price = _price_move(title, prices, weak)
+        at_figure = [
+            p for p in hits.get("guards.price_at", []) if not any(p.overlaps(x) for x in leaving)
+        ]
+        price = _price_move(title, prices, at_figure, weak)
         # What the headline tells of rules, regulators and bans, the price verb aside.
         said = [x for x in (*regulation, *strong) if x.start < title_end]
         said += [w for w in (*weak, *lifted) if w.start < title_end and w.end != price]
