@@ -260,14 +260,22 @@ _CAUSES = frozenset({"reg:guidance", "reg:sanction"})
 
 
 POST_WINDOW = 30  # characters between "sworn in as" and the last word of the post's title
+APPOINTER_WINDOW = 3  # characters between the body that appoints and its verb ("Senate confirms")
 
 
 def _people_move(text: str, title_end: int, people: list[Span], said: list[Span]) -> bool:
     """Whether the headline is a people move ("Paul Atkins sworn in as chairman of the SEC",
     "Michelle Bowman, confirmada como vicepresidenta de supervisión"): a people word in it,
-    and no rule or ban word there but those of the post's title, right after it."""
+    and no rule or ban word there but those of the post's title, right after it, or of the
+    body that fills the post, right before it ("Senate confirms Gensler as SEC chair")."""
     moves = [p for p in people if p.start < title_end]
-    return bool(moves) and all(any(_precedes(text, p, x, POST_WINDOW) for p in moves) for x in said)
+    return bool(moves) and all(
+        any(
+            _precedes(text, p, x, POST_WINDOW) or _precedes(text, x, p, APPOINTER_WINDOW)
+            for p in moves
+        )
+        for x in said
+    )
 
 
 def _price_move(title: str, prices: list[Span], at_figure: list[Span], weak: list[Span]) -> int:
