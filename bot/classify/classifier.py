@@ -858,11 +858,17 @@ class Classifier:
         actor = bool(f.platforms or f.regulators or f.authorities or f.countries or f.pressure)
         state = bool(f.regulators or f.authorities or f.countries)
         found: list[tuple[float, Span, Span | None]] = []
+        # The headline's ban is about something else ("Moraes manda suspender o X no Brasil"):
+        # the lead's blocked accounts or shut apps are that ban's, unless their own clause
+        # names crypto or a regulator.
+        elsewhere = False
         for action in f.strong if t.on("ban.word") else ():
-            if t.on("ban.off-topic") and _off_topic(
-                f.text.original, action, (*f.cryptos, *f.objects, *f.regulators)
-            ):
+            about = (*f.cryptos, *f.regulators)
+            if not (elsewhere and action.start >= f.title_end):
+                about = (*about, *f.objects)
+            if t.on("ban.off-topic") and _off_topic(f.text.original, action, about):
                 t.fire("ban.off-topic", [action])
+                elsewhere = elsewhere or action.start < f.title_end
                 continue
             target = _target(f.text.original, action, f.objects)
             score = w["ban.word"] + w["ban.object"] * (target is not None) + w["ban.actor"] * actor
@@ -923,6 +929,16 @@ class Classifier:
                 t.fire("ban.own-business", [action])
                 continue
             target = _target(f.text.original, action, objects)
+            if target is None and action.start < f.title_end and t.on("ban.off-topic"):
+                # The headline shuts a platform itself ("Nepal blocks Facebook and YouTube"):
+                # with no crypto in its clause, that ban is about something else.
+                shut = [p for p in f.platforms if p.start >= action.end]
+                if _nearest(action, shut, OBJECT_WINDOW) is not None and _off_topic(
+                    f.text.original, action, (*f.cryptos, *f.regulators)
+                ):
+                    t.fire("ban.off-topic", [action])
+                    elsewhere = True
+                    continue
             erasing = any(action.overlaps(e) for e in f.erasures)
             if target is None and state and not erasing and t.on("ban.order"):
                 target = _ordered(f.text.original, action, f.orders)
@@ -934,10 +950,20 @@ class Classifier:
                 and _off_topic(
                     f.text.original,
                     action,
-                    (*f.cryptos, *f.regulators, *([target] if target.group in _RANK else ())),
+                    (
+                        *f.cryptos,
+                        *f.regulators,
+                        *(
+                            [target]
+                            if target.group in _RANK
+                            and not (elsewhere and action.start >= f.title_end)
+                            else ()
+                        ),
+                    ),
                 )
             ):
                 t.fire("ban.off-topic", [action])
+                elsewhere = elsewhere or action.start < f.title_end
                 continue
             if target is not None:
                 score = w["ban.action"] + w["ban.actor"] * actor
