@@ -97,6 +97,7 @@ class _Found:
     erasures: list[Span]  # deleting data or content: "delete", "löschen", "删除"
     police: bool  # law enforcement named: police, prosecutors, FBI, BKA, 公安
     bankruptcy: bool  # a bankruptcy case: its court and judge do not regulate
+    courts: list[Span]  # courts and judges: they hear suits, they do not bring them
     markets: list[Span]  # "market", "marché", "市场"
     strong: list[Span]
     weak: list[Span]
@@ -802,6 +803,7 @@ class Classifier:
             erasures=hits.get("ban.erase", []),
             police="guards.police" in hits,
             bankruptcy="guards.bankruptcy" in hits,
+            courts=hits.get("guards.court", []),
             markets=hits.get("ban.exit_from", []),
             strong=strong,
             weak=weak,
@@ -1039,6 +1041,16 @@ class Classifier:
                 incidental and not (f.regulators or (f.authorities and not f.bankruptcy)),
             ),
             ("reg.launch-background", f.launch_headline and not f.rules_in_headline),
+            # "Celsius sues Tether", "Binance é processada por vítimas": one company or
+            # person suing another is not an authority enforcing a rule.
+            (
+                "reg.private-suit",
+                bool(f.regulation)
+                and all(x.group == "reg:lawsuit" for x in f.regulation)
+                and not f.regulators
+                and not f.state_headline
+                and all(any(a.overlaps(c) for c in f.courts) for a in f.authorities),
+            ),
             ("item.people-move", f.people),
             ("reg.headline", not (f.rules_in_headline or f.state_headline)),
             # "Bitcoin cai para US$ 42 mil; anúncio do Banco do Povo da China pesa": the

@@ -177,6 +177,12 @@ RULES: tuple[Rule, ...] = (
         "regulation at most 0.4",
     ),
     Rule(
+        "reg.private-suit",
+        "A company or person suing another ('Celsius sues Tether'): no regulator, authority "
+        "or state acting, and no rule word but the suit's",
+        "regulation at most 0.4",
+    ),
+    Rule(
         "reg.headline",
         "The headline names no rule, regulator, authority or ban: rule words in the lead are "
         "background to other news (a market wrap, a purchase, a people move, an advert)",
