@@ -98,6 +98,7 @@ class _Found:
     police: bool  # law enforcement named: police, prosecutors, FBI, BKA, 公安
     bankruptcy: bool  # a bankruptcy case: its court and judge do not regulate
     courts: list[Span]  # courts and judges: they hear suits, they do not bring them
+    delists: list[Span]  # delisting words: an exchange's business unless someone presses
     markets: list[Span]  # "market", "marché", "市场"
     strong: list[Span]
     weak: list[Span]
@@ -370,7 +371,8 @@ def _acts_on_own(text: str, action: Span, objects: list[Span], own: list[Span]) 
         if not after_own:
             return False
         first_own = min(s.start for s in after_own)
-        return not after_obj or first_own < min(s.start for s in after_obj)
+        # "drops trading fees": an own compound that starts with an object word is own.
+        return not after_obj or first_own <= min(s.start for s in after_obj)
     return max(s.end for s in mine) > max((s.end for s in theirs), default=-1)
 
 
@@ -804,6 +806,7 @@ class Classifier:
             police="guards.police" in hits,
             bankruptcy="guards.bankruptcy" in hits,
             courts=hits.get("guards.court", []),
+            delists=hits.get("guards.delist", []),
             markets=hits.get("ban.exit_from", []),
             strong=strong,
             weak=weak,
@@ -877,6 +880,16 @@ class Classifier:
             score += w["ban.headline"] * (action.start < f.title_end)
             if target is None and not actor:  # "Verboten gut: …", "Prohibido perderse: …"
                 score = w["ban.lone-word"]
+            # Delisting is an exchange's daily business: a ban only with a regulator, an
+            # authority, a country or pressure named ("delists USDT for EU users under MiCA"),
+            # not when the exchange alone is named ("Bittrex to delist three markets").
+            if (
+                any(action.overlaps(d) for d in f.delists)
+                and not (state or f.pressure)
+                and t.on("ban.no-actor")
+            ):
+                t.fire("ban.no-actor", [action])
+                score = min(score, w["ban.lone-word"])
             # An incident ("after a wave of online attacks") is the cause told with the ban,
             # not ordinary business, when someone named shuts what belongs to others
             # (accounts, apps, ads, media).
@@ -1038,7 +1051,16 @@ class Classifier:
             ("item.other-field", f.other_field),
             (
                 "reg.incidental",
-                incidental and not (f.regulators or (f.authorities and not f.bankruptcy)),
+                incidental
+                and not (f.regulators or (f.authorities and not f.bankruptcy))
+                # a sentence or verdict in the headline is a court at work (not a
+                # bankruptcy court running a failed company's estate)
+                and (
+                    f.bankruptcy
+                    or not _in_headline(
+                        (x for x in f.regulation if x.group == "reg:court ruling"), f.title_end
+                    )
+                ),
             ),
             ("reg.launch-background", f.launch_headline and not f.rules_in_headline),
             # "Celsius sues Tether", "Binance é processada por vítimas": one company or
