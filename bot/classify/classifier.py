@@ -99,6 +99,7 @@ class _Found:
     bankruptcy: bool  # a bankruptcy case: its court and judge do not regulate
     courts: list[Span]  # courts and judges: they hear suits, they do not bring them
     delists: list[Span]  # delisting words: an exchange's business unless someone presses
+    privacy: bool  # privacy coins named: what exchanges delist under pressure
     markets: list[Span]  # "market", "marché", "市场"
     strong: list[Span]
     weak: list[Span]
@@ -184,6 +185,13 @@ def _off_topic(text: str, action: Span, about: Iterable[Span]) -> bool:
 
 CHARGE_WINDOW = 150  # characters between "alleging", "charged with" and the unlawful act
 ORDER_WINDOW = 60  # characters between "orders" and the stopping it orders
+
+
+def _delisted(text: str, action: Span, objects: list[Span]) -> bool:
+    """Whether a delisting word takes tokens or pairs off (or nothing named), not apps or
+    accounts ("下架" is both): its object, after it and other than the word itself."""
+    target = _target(text, action, [o for o in objects if o.start >= action.end])
+    return target is None or target.group == "obj:delisting"
 
 
 def _ordered(text: str, action: Span, orders: list[Span]) -> Span | None:
@@ -807,6 +815,7 @@ class Classifier:
             bankruptcy="guards.bankruptcy" in hits,
             courts=hits.get("guards.court", []),
             delists=hits.get("guards.delist", []),
+            privacy="guards.privacy" in hits,
             markets=hits.get("ban.exit_from", []),
             strong=strong,
             weak=weak,
@@ -880,12 +889,15 @@ class Classifier:
             score += w["ban.headline"] * (action.start < f.title_end)
             if target is None and not actor:  # "Verboten gut: …", "Prohibido perderse: …"
                 score = w["ban.lone-word"]
-            # Delisting is an exchange's daily business: a ban only with a regulator, an
-            # authority, a country or pressure named ("delists USDT for EU users under MiCA"),
-            # not when the exchange alone is named ("Bittrex to delist three markets").
+            # Delisting tokens is an exchange's daily business: a ban only with a regulator,
+            # an authority, a rule or pressure named ("delists USDT for EU users under MiCA"),
+            # or privacy coins, which exchanges drop under pressure; not when the exchange
+            # alone is named ("Bittrex to delist three markets", "韩国两大交易所下架LUNA").
             if (
                 any(action.overlaps(d) for d in f.delists)
-                and not (state or f.pressure)
+                and _delisted(f.text.original, action, f.objects)
+                and not (f.regulators or f.authorities or f.regulation or f.pressure)
+                and not f.privacy
                 and t.on("ban.no-actor")
             ):
                 t.fire("ban.no-actor", [action])

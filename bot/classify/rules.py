@@ -123,8 +123,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ban.no-actor",
-        "An action with no platform, bank, regulator, authority, country or pressure named; a "
-        "delisting with no regulator, authority, country or pressure named",
+        "An action with no platform, bank, regulator, authority, country or pressure named; "
+        "a delisting with no regulator, authority, rule or pressure named (privacy coins aside)",
         "ban at most 0.5 (a company's own business)",
     ),
     Rule(
