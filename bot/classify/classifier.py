@@ -100,6 +100,7 @@ class _Found:
     courts: list[Span]  # courts and judges: they hear suits, they do not bring them
     delists: list[Span]  # delisting words: an exchange's business unless someone presses
     privacy: bool  # privacy coins named: what exchanges delist under pressure
+    field: bool  # finance beyond crypto named: AI, equity markets, inflation
     markets: list[Span]  # "market", "marché", "市场"
     strong: list[Span]
     weak: list[Span]
@@ -816,6 +817,7 @@ class Classifier:
             courts=hits.get("guards.court", []),
             delists=hits.get("guards.delist", []),
             privacy="guards.privacy" in hits,
+            field="guards.field" in hits,
             markets=hits.get("ban.exit_from", []),
             strong=strong,
             weak=weak,
@@ -1090,8 +1092,9 @@ class Classifier:
             # "Bitcoin cai para US$ 42 mil; anúncio do Banco do Povo da China pesa": the
             # rule or regulator after the headline's price move is the move's cause.
             ("reg.price-move", f.rules_after_price),
-            # A regulator is finance context enough; rule words alone need crypto.
-            ("reg.not-crypto", not (f.crypto or f.regulators)),
+            # A regulator is finance context enough, unless it speaks of another field of
+            # finance with no crypto word ("Gensler warns AI could spark a crisis").
+            ("reg.not-crypto", not f.crypto and (not f.regulators or f.field)),
         ):
             if applies and t.on(rule):
                 if score >= self.thresholds.regulation:

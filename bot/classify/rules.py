@@ -197,7 +197,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "reg.not-crypto",
-        "Rule words with no regulator and no crypto word",
+        "Rule words with no regulator and no crypto word, or a regulator speaking of another "
+        "field of finance (AI, equity markets, inflation) with no crypto word",
         "regulation at most 0.4",
     ),
 )
