@@ -880,7 +880,16 @@ class Classifier:
         elsewhere = False
         for action in f.strong if t.on("ban.word") else ():
             about = (*f.cryptos, *f.regulators)
-            if not (elsewhere and action.start >= f.title_end):
+            # What it bans is a platform named right after it that is not a crypto one
+            # ("India bans TikTok and 58 other apps"): the apps are that platform's kind.
+            banned = [
+                p
+                for p in f.platforms
+                if 0 <= p.start - action.end <= 3
+                and _same_sentence(f.text.original, action, p)
+                and not any(p.overlaps(c) for c in f.cryptos)
+            ]
+            if not (banned or (elsewhere and action.start >= f.title_end)):
                 about = (*about, *f.objects)
             if t.on("ban.off-topic") and _off_topic(f.text.original, action, about):
                 t.fire("ban.off-topic", [action])
