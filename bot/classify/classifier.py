@@ -125,6 +125,7 @@ class _Found:
     # A price move opens the headline and every rule, regulator or ban word in it comes after.
     rules_after_price: bool
     people: bool  # a people move is the headline's news (item.people-move)
+    false_report: bool  # the headline's rule or ban is a fake (item.false-report)
     advert: bool  # labelled an advert: "Sponsored:", "Patrocinado", "【廣告】"
     platforms: list[Span]
     regulators: list[Span]
@@ -271,6 +272,7 @@ _CAUSES = frozenset({"reg:guidance", "reg:sanction"})
 
 
 POST_WINDOW = 30  # characters between "sworn in as" and the last word of the post's title
+FAKE_WINDOW = 25  # characters between "fake", "false report of" and the rule word it denies
 APPOINTER_WINDOW = 3  # characters between the body that appoints and its verb ("Senate confirms")
 
 
@@ -843,6 +845,12 @@ class Classifier:
             and t.on("reg.price-move"),
             advert=_advert(title, text),
             people=_people_move(full.original, title_end, hits.get("guards.people", []), said),
+            false_report=any(
+                _precedes(full.original, fake, x, FAKE_WINDOW)
+                for fake in hits.get("guards.fake", ())
+                if fake.start < title_end
+                for x in regulation  # not "fake apps pulled": removing fakes is a ban
+            ),
             ordinary=bool(incidents) or sanctions_story,
             platforms=_platforms(full.original, pick(hits, "platform")),
             regulators=regulators,
@@ -1037,6 +1045,7 @@ class Classifier:
             ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
             ("item.people-move", f.people),
+            ("item.false-report", f.false_report),
         ):
             if applies and t.on(rule):
                 t.fire(rule)
@@ -1097,6 +1106,7 @@ class Classifier:
                 and all(any(a.overlaps(c) for c in f.courts) for a in f.authorities),
             ),
             ("item.people-move", f.people),
+            ("item.false-report", f.false_report),
             ("reg.headline", not (f.rules_in_headline or f.state_headline)),
             # "Bitcoin cai para US$ 42 mil; anúncio do Banco do Povo da China pesa": the
             # rule or regulator after the headline's price move is the move's cause.

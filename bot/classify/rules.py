@@ -152,6 +152,12 @@ RULES: tuple[Rule, ...] = (
         "ban and regulation at most 0.4",
     ),
     Rule(
+        "item.false-report",
+        "The headline tells a rule or approval that was fake: a false report, a hoax, a "
+        "hacked account's post ('Fake ETF approval post moves market')",
+        "ban and regulation at most 0.4",
+    ),
+    Rule(
         "item.other-field",
         "A headline about tariffs, oil or rates with no rule of its own",
         "ban and regulation at most 0.4",
