@@ -903,6 +903,12 @@ class Classifier:
                 t.fire("ban.off-topic", [action])
                 elsewhere = elsewhere or action.start < f.title_end
                 continue
+            # A price move opens the headline and the ban comes after it, or only in the
+            # lead: the move's cause ("Kursrutsch nach Südkorea-Schlagzeilen" over a
+            # "Handelsverbot" in the lead), not the news.
+            if f.price_headline and action.start >= f.price_headline and t.on("ban.price-move"):
+                t.fire("ban.price-move", [action])
+                continue
             target = _target(f.text.original, action, f.objects)
             score = w["ban.word"] + w["ban.object"] * (target is not None) + w["ban.actor"] * actor
             score += w["ban.headline"] * (action.start < f.title_end)

@@ -136,7 +136,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "ban.price-move",
         "A price move in the headline: closures and crackdowns told with it are its cause",
-        "actions do not count (ban words still do)",
+        "actions do not count; ban words after the move do not either",
     ),
     Rule("ban.not-crypto", "No crypto word in the item", "ban at most 0.4"),
     Rule(
