@@ -801,7 +801,11 @@ class Classifier:
         price = _price_move(title, prices, at_figure, weak)
         # What the headline tells of rules, regulators and bans, the price verb aside.
         said = [x for x in (*regulation, *strong) if x.start < title_end]
-        said += [w for w in (*weak, *lifted) if w.start < title_end and w.end != price]
+        said += [
+            w
+            for w in (*weak, *lifted)
+            if w.start < title_end and w.end != price and not (price and w.start >= price)
+        ]
         told = said + [
             x for x in (*regulators, *hits.get("context.authorities", ())) if x.start < title_end
         ]
