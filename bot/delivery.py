@@ -70,6 +70,12 @@ class Pacing:
 DISCORD_PACING = Pacing(global_per_second=40.0, chat_per_second=1.0, group_per_minute=50.0)
 
 
+def _own_count(transport: Transport) -> int | None:
+    """The 429 answers a transport counts itself (`rate_limited`), or None if it does not."""
+    count = getattr(transport, "rate_limited", None)
+    return count if isinstance(count, int) else None
+
+
 class _Limits:
     """The limiters of one platform: one global bucket, one per chat, one per group."""
 
@@ -140,7 +146,20 @@ class Sender:
         self._slots = asyncio.Semaphore(concurrency)
         self.sent = 0  # counters, for /stats-like logs, /metrics and tests
         self.failed = 0
-        self.rate_limited = 0  # answers asking to wait (Telegram's 429)
+        self._asked_to_wait = 0  # RetryLater from transports that do not count their 429s
+
+    @property
+    def rate_limited(self) -> int:
+        """Answers asking to wait (HTTP 429): the RetryLater this sender met, and the 429s a
+        transport counts itself (Discord's client waits short ones out, unseen here)."""
+        return self._asked_to_wait + sum(
+            count for t in self.transports.values() if (count := _own_count(t)) is not None
+        )
+
+    def _waited(self, platform: str) -> None:
+        """A RetryLater from `platform`: counted, unless its transport counts its own 429s."""
+        if _own_count(self.transports[platform]) is None:
+            self._asked_to_wait += 1
 
     def wake(self) -> None:
         self._wake.set()
@@ -205,7 +224,7 @@ class Sender:
             try:
                 await self.transports[chat.platform].send(chat, Reply(notice.text))
             except RetryLater as exc:
-                self.rate_limited += 1
+                self._waited(chat.platform)
                 limits.paused_until = max(
                     limits.paused_until, self.clock.monotonic() + exc.retry_after
                 )
@@ -288,7 +307,7 @@ class Sender:
                 chat = replace(chat, key=exc.new_key, kind="group")
                 continue
             except RetryLater as exc:
-                self.rate_limited += 1
+                self._waited(chat.platform)
                 log.warning(
                     "%s asked to wait %.0fs (chat %s)", chat.platform, exc.retry_after, chat.key
                 )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,18 @@ def test_env_example_lists_every_setting() -> None:
     for field in Settings.model_fields.values():
         assert f"\n{field.alias}=" in text, field.alias
         assert f"`{field.alias}`" in readme, field.alias
+
+
+def test_readme_command_table_lists_every_chat_command() -> None:
+    from bot.commands.catalog import COMMANDS
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Chat commands", 1)[1].split("\n## ", 1)[0]
+    named = set()  # the commands named in the first column of each row
+    for row in table.splitlines():
+        if row.startswith("| `/"):
+            named |= set(re.findall(r"`/([a-z]+)", row.split(" | ")[0]))
+    assert {spec.name for spec in COMMANDS} - named == set()
 
 
 def test_dotenv_is_read_and_the_environment_wins(

@@ -38,7 +38,9 @@ def alert_reply(item: Item, lang: str | None = None, tz: str | None = None) -> R
 
 
 def folded_reply(items: Sequence[Item], lang: str | None = None) -> Reply:
-    """Many alerts due at once for one chat, as one message: titles and /item numbers."""
+    """Many alerts due at once for one chat, as one message: titles and /item numbers. It
+    carries the feedback buttons of its first item, named by number, and says how to mark
+    the others (/useful or /wrong with the number)."""
     _ = translator(lang)
     lines = []
     for item in items[:FOLD_LINES]:
@@ -49,10 +51,15 @@ def folded_reply(items: Sequence[Item], lang: str | None = None) -> Reply:
         )
     if len(items) > FOLD_LINES:
         lines.append(_("… and {count} more: /latest 20").format(count=len(items) - FOLD_LINES))
+    lead = (items[0].id or 0) if items else 0
+    if len(items) > 1:
+        example = items[1].id or 0
+        lines += ["", _("Feedback on the others: /wrong {id} or /useful {id}").format(id=example)]
     return Reply(
         text=plural_translator(lang)(
             "+{count} more flagged item:", "+{count} more flagged items:", len(items)
         ).format(count=len(items)),
         footer="\n".join(lines),
+        buttons=feedback_buttons(lead, _, numbered=True) if lead else (),
         extra={"kind": "alert"},
     )

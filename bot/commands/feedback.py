@@ -21,9 +21,15 @@ ACK = {"kind": "ack"}
 STATS_WINDOW = timedelta(days=30)
 
 
-def feedback_buttons(item_id: int, tr: Translate) -> tuple[Button, ...]:
-    """The two buttons every alert carries."""
+def feedback_buttons(item_id: int, tr: Translate, *, numbered: bool = False) -> tuple[Button, ...]:
+    """The two buttons every alert carries. `numbered`: the labels name the item, for a
+    message that lists several (a folded burst, whose buttons are its first item's)."""
     _ = tr
+    if numbered:
+        return (
+            Button(_("👍 Useful #{id}").format(id=item_id), "useful", str(item_id)),
+            Button(_("👎 Wrong flag #{id}").format(id=item_id), "wrong", str(item_id)),
+        )
     return (
         Button(_("👍 Useful"), "useful", str(item_id)),
         Button(_("👎 Wrong flag"), "wrong", str(item_id)),

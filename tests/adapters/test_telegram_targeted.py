@@ -1,5 +1,6 @@
 """Targeted subscriptions on Telegram, end to end: commands typed into the fake Bot API, the
-real Application, the real store, and alerts sent by the real Sender."""
+real Application, the real store, and alerts sent by the real Sender (digests by the real
+digest task)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from datetime import timedelta
 
 from bot.adapters.telegram import TelegramAdapter
 from bot.delivery import Sender
+from bot.digest import DigestTask
 from bot.models import Category, Entities, Flag
 from bot.store import Store
 from tests.adapters.conftest import all_sent
 from tests.support.botapi import FakeBotAPI
 from tests.support.builders import ban_flag, make_item, regulation_flag
+from tests.support.clock import FakeClock
 
 BINANCE = Flag(Category.BAN, 0.9, ("delists",), Entities(platforms=("Binance",)), "en")
 ESMA = Flag(
@@ -107,3 +110,24 @@ async def test_group_targets_belong_to_admins(
     assert chat is not None and chat.id is not None
     [sub] = await store.chats.subscriptions(chat.id)
     assert sub.label() == "bans on WeChat"
+
+
+async def test_a_targeted_digest_reaches_the_group_with_only_what_matches(
+    bot_api: FakeBotAPI, tg: TelegramAdapter, store: Store, clock: FakeClock
+) -> None:
+    boss = bot_api.user(2001, "Boss")
+    group = bot_api.group(-100401, admins=(boss,))
+    bot_api.send(group, boss, "/digest on 00:00 utc")
+    await bot_api.wait_messages(-100401, 1)
+    bot_api.send(group, boss, "/subscribe regulation in eu digest")
+    replies = await bot_api.wait_messages(-100401, 2)
+    assert "matching “in EU”" in replies[1]["plain"]
+    await publish(store)
+    assert await store.outbox.pending_count() == 0  # digest only: no instant alert
+    clock.set(clock.now() + timedelta(hours=1))
+    assert await DigestTask(store, {"telegram": tg.transport}).send_due() == 1
+    digest = (await bot_api.wait_messages(-100401, 3))[2]["plain"]
+    assert digest.startswith("Daily digest — 1 flagged story")
+    assert "ESMA publishes MiCA standards" in digest
+    assert "SEC sues" not in digest
+    assert "WeChat" not in digest

@@ -17,7 +17,9 @@ from bot.adapters.telegram import TelegramAdapter
 from bot.delivery import Sender
 from bot.digest import DigestTask
 from bot.store import Store
+from bot.store.feedback import Verdict
 from bot.store.migrations import MIGRATIONS
+from tests.adapters.conftest import eventually
 from tests.adapters.test_telegram_alerts import publish
 from tests.support.botapi import FakeBotAPI
 from tests.support.clock import FakeClock
@@ -196,3 +198,34 @@ async def test_a_french_chats_alert_speaks_french_at_its_local_time(
     assert "Pourquoi signalé : interdiction · WeChat · CN · fermeture de comptes" in alert["plain"]
     paris = item.published.astimezone(ZoneInfo("Europe/Paris"))
     assert f"{paris:%Y-%m-%d %H:%M} {paris.tzname()}" in alert["plain"]
+
+
+async def test_feedback_pressed_in_a_channel_and_in_a_topic_counts_for_that_chat(
+    bot_api: FakeBotAPI, tg: TelegramAdapter, store: Store, sender: Sender
+) -> None:
+    ann = bot_api.user(1001)
+    bot_api.channel(CHANNEL, "cryptobans", admins=(ann,))
+    bot_api.send(bot_api.private_chat(ann), ann, "/subscribe @cryptobans bans")
+    await bot_api.wait_messages(1001)
+    boss = bot_api.user(2001, "Boss")
+    forum = bot_api.forum(FORUM, admins=(boss,), topics=(TOPIC,))
+    bot_api.send(forum, boss, "/subscribe bans", topic=TOPIC)
+    await bot_api.wait_messages(FORUM)
+    item_id = await publish(store)
+    sender.wake()
+    [posted] = await bot_api.wait_messages(CHANNEL)
+    in_topic = (await bot_api.wait_messages(FORUM, 2))[1]
+    assert in_topic["message_thread_id"] == TOPIC
+
+    [[useful, _]] = posted["reply_markup"]["inline_keyboard"]
+    bot_api.press(posted, useful["callback_data"], ann)  # a channel's admin, under the post
+    [[_, wrong]] = in_topic["reply_markup"]["inline_keyboard"]
+    bot_api.press(in_topic, wrong["callback_data"], bot_api.user(2002, "Mia"))
+    await eventually(lambda: len(bot_api.answers) == 2)
+    assert all(a["text"].startswith(f"Thanks: #{item_id} marked") for a in bot_api.answers)
+    for key, verdict in ((CHANNEL, Verdict.USEFUL), (FORUM, Verdict.WRONG)):
+        chat = await store.chats.find("telegram", str(key))
+        assert chat is not None and chat.id is not None
+        assert await store.feedback.of(chat.id, item_id) is verdict
+    assert await store.chats.find("telegram", "2002") is None  # not a chat of its own
+    assert len(bot_api.messages(CHANNEL)) == 1  # answered in place, nothing posted

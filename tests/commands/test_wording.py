@@ -15,6 +15,7 @@ from bot.commands.alerts import alert_reply
 from bot.commands.digest import build_digest
 from bot.config import load_settings
 from bot.delivery import Sender
+from bot.models import Chat
 from bot.store import Store
 from tests.adapters.conftest import FAST
 from tests.support.builders import ban_flag, make_item, regulation_flag
@@ -122,6 +123,16 @@ async def test_a_burst_and_the_feed_list_count_in_the_chats_language(tmp_path: P
         assert folded_reply(two).text == "+2 more flagged items:"
         assert folded_reply(one, "fr").text == "+1 autre article signalé :"
         assert folded_reply(two, "fr").text == "+2 autres articles signalés :"
+        lead, other = ids
+        burst = folded_reply(two, "fr")  # the first item's buttons, by number, in French
+        assert [(b.label, b.command, b.args) for b in burst.buttons] == [
+            (f"👍 Utile #{lead}", "useful", str(lead)),
+            (f"👎 Signalement erroné #{lead}", "wrong", str(lead)),
+        ]
+        assert f"Votre avis sur les autres : /wrong {other} ou /useful {other}" in burst.footer
+        printed = io.StringIO()  # the terminal chat prints them as the commands to type
+        await ConsoleTransport(printed).send(Chat(id=1, platform="console", key="local"), burst)
+        assert f"[👎 Signalement erroné #{lead}: /wrong {lead}]" in printed.getvalue()
         commands = Commands(store, load_settings(env_file=None))
         head = (await commands.run(Invocation("console", "me", "feeds"))).text
         assert head.startswith("1 feed, 0 healthy:"), head

@@ -22,7 +22,7 @@ from bot.feeds.poller import Poller
 from bot.models import SubscriptionKind
 from bot.ops.admin import AdminWatch
 from bot.store import Store
-from tests.adapters.conftest import ADMIN_ID, FAST, make_settings
+from tests.adapters.conftest import ADMIN_ID, FAST, make_settings, running
 from tests.support.botapi import FakeBotAPI
 from tests.support.builders import ban_flag, make_item
 from tests.support.clock import FakeClock, drive
@@ -171,3 +171,56 @@ async def test_an_outbox_backlog_is_told_once_and_its_end_once(
         assert await told(watch, sender, clock) == 1
         assert "📬 The outbox is back to normal." in bot_api.texts(ADMIN_ID)[-1]
     assert len(bot_api.texts(ADMIN_ID)) == 2
+
+
+async def test_a_store_near_its_retention_limit_is_told_once_per_approach(
+    tmp_path: Path, clock: FakeClock, bot_api: FakeBotAPI
+) -> None:
+    bot_api.private_chat(bot_api.user(ADMIN_ID))
+    settings = admin_settings(bot_api, BOT_RETENTION_ITEMS="100")
+    async with bot(tmp_path / "bw.db", clock, settings) as (store, watch, sender):
+        feed, _ = await store.feeds.add("https://news.example/feed", "Example News")
+        assert feed.id is not None
+        await store.items.add_many([make_item(feed.id, n, title=f"Story {n}") for n in range(89)])
+        assert await told(watch, sender, clock) == 0  # 89 of 100: not yet
+        await store.items.add_many([make_item(feed.id, 89, title="Story 89")])
+        assert await told(watch, sender, clock) == 1
+        [notice] = bot_api.texts(ADMIN_ID)
+        assert "The store is near its retention limit: 90 items of 100" in notice
+        await store.items.add_many(
+            [make_item(feed.id, n, title=f"More {n}") for n in range(90, 95)]
+        )
+        assert await told(watch, sender, clock) == 0  # still near: nothing more
+
+    async with bot(tmp_path / "bw.db", clock, settings) as (store, watch, sender):
+        assert await told(watch, sender, clock) == 0  # a restart does not tell it again
+        assert await store.items.prune(timedelta(days=3650), 70) == 25  # below 80: over
+        assert await told(watch, sender, clock) == 0  # the end of it is not a notice
+        more = [make_item(feed.id, n, title=f"Again {n}") for n in range(100, 120)]
+        await store.items.add_many(more)  # 90 again: a new approach, told again
+        assert await told(watch, sender, clock) == 1
+    assert len(bot_api.texts(ADMIN_ID)) == 2
+
+
+async def test_a_notice_refused_for_a_while_is_sent_once_after_the_waits(
+    tmp_path: Path, clock: FakeClock, bot_api: FakeBotAPI
+) -> None:
+    bot_api.private_chat(bot_api.user(ADMIN_ID))
+    settings = admin_settings(bot_api)
+    bot_api.now = clock.monotonic  # sends are noted on the bot's clock
+    bot_api.fail(ADMIN_ID, "bad_gateway")
+    bot_api.fail(ADMIN_ID, "retry_after", retry_after=7)
+    async with bot(tmp_path / "bw.db", clock, settings) as (store, watch, sender):
+        feed, _ = await store.feeds.add("https://dead.example/feed", "Dead News")
+        await store.feeds.save_health(replace(feed, failures=3, last_error="HTTP 404"))
+        assert await watch.check() == 1
+        async with running(sender):
+            [notice] = await bot_api.wait_messages(ADMIN_ID, 1, within=10)
+        assert await told(watch, sender, clock) == 0  # nothing new to tell, nothing left
+        assert "Dead News" in notice["plain"]
+        assert bot_api.attempts[ADMIN_ID] == 3  # the 502, the 429, then sent
+        assert sender.rate_limited == 1  # counted for /metrics
+        [sent_at] = bot_api.send_times[ADMIN_ID]
+        assert sent_at >= 7  # Telegram's retry_after was waited out, on the clock
+        assert await store.notices.pending_count() == 0
+    assert len(bot_api.texts(ADMIN_ID)) == 1

@@ -25,7 +25,7 @@ from discord import app_commands
 from bot.adapters.discordbot.buttons import BanwatchClient, ButtonCodec, MoreButton
 from bot.adapters.discordbot.handlers import Handlers
 from bot.adapters.discordbot.slash import register
-from bot.adapters.discordbot.transport import DiscordTransport
+from bot.adapters.discordbot.transport import DiscordTransport, RateLimitCount
 from bot.adapters.reach import network_reason
 from bot.commands import Commands
 from bot.config import Settings
@@ -67,11 +67,14 @@ class DiscordAdapter:
         self.settings = settings
         self.store = store
         self.gateway = gateway  # False in tests: HTTP only, no websocket
-        self.client = BanwatchClient(max_ratelimit_timeout=MAX_RATELIMIT_TIMEOUT)
+        limits = RateLimitCount()  # 429s, those discord.py waits out itself too (/metrics)
+        self.client = BanwatchClient(
+            max_ratelimit_timeout=MAX_RATELIMIT_TIMEOUT, http_trace=limits.trace
+        )
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         self.codec = ButtonCodec()
         self.handlers = Handlers(commands, self.codec)
-        self.transport = DiscordTransport(self.client, self.codec)
+        self.transport = DiscordTransport(self.client, self.codec, limits)
         self.client.on_press = self.handlers.press
         self.client.add_dynamic_items(MoreButton)
         self.tree.on_error = self._tree_error  # type: ignore[method-assign]

@@ -73,15 +73,44 @@ async def send_reply(
     return sent
 
 
+class RateLimitCount:
+    """Discord's 429 answers, counted as aiohttp sees them (`trace`, given to the client as
+    `http_trace`): discord.py waits short ones out itself, so the Sender never hears of them,
+    and /metrics' `banwatch_rate_limited_total` would miss them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_end.append(self._ended)
+
+    async def _ended(
+        self,
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        if params.response.status == 429:
+            self.count += 1
+
+
 class DiscordTransport:
     """The Sender's way to Discord: `send` raises only DeliveryError subclasses. `chat.key`
-    is the channel's id (a DM channel's id for direct messages)."""
+    is the channel's id (a DM channel's id for direct messages). `rate_limited` is the number
+    of 429 answers Discord gave the client, waited out by discord.py or raised as RetryLater
+    (the Sender counts it from here, not from RetryLater, so each is counted once)."""
 
     platform = "discord"
 
-    def __init__(self, client: discord.Client, codec: ButtonCodec) -> None:
+    def __init__(
+        self, client: discord.Client, codec: ButtonCodec, limits: RateLimitCount | None = None
+    ) -> None:
         self.client = client
         self.codec = codec
+        self.limits = limits or RateLimitCount()
+
+    @property
+    def rate_limited(self) -> int:
+        return self.limits.count
 
     async def send(self, chat: Chat, reply: Reply) -> None:
         try:

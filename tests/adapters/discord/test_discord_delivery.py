@@ -7,18 +7,21 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from bot.adapters.discordbot import DiscordAdapter
 from bot.commands import Commands
 from bot.delivery import Sender
+from bot.ops.metrics import Metrics, MetricsServer
 from bot.store import Store
 from tests.adapters.conftest import FAST
 from tests.adapters.discord.conftest import discord_settings, slash
 from tests.adapters.discord.fakeapi import APP_ID, FakeDiscordAPI
 from tests.adapters.discord.fakes import CHANNEL, GUILD, FakeInteraction
+from tests.ops.test_metrics_http import samples
 from tests.support.builders import ban_flag, make_item
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, drive
 
 
 async def publish(store: Store, n: int = 0, title: str = "WeChat closes crypto accounts") -> int:
@@ -203,3 +206,41 @@ async def test_a_long_reply_is_split_into_messages(
         assert len(m["embeds"]) <= 10
         chars = sum(len(e.get("title", "")) + len(e.get("description", "")) for e in m["embeds"])
         assert chars <= 6000
+
+
+async def test_every_429_is_counted_once_in_metrics(
+    discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, clock: FakeClock
+) -> None:
+    """A 429 discord.py waits out itself never reaches the Sender, and a long one comes back
+    as RetryLater: /metrics, asked over HTTP, counts each of them once."""
+    await subscribe_channel(dc)
+    sender = Sender(store, {"discord": dc.transport}, {"discord": FAST})
+    metrics = Metrics(store)
+    metrics.sender = sender
+    server = MetricsServer(metrics, "127.0.0.1", 0)
+    await server.start()
+
+    async def rate_limited() -> float:
+        async with httpx.AsyncClient(timeout=10) as client:
+            text = (await client.get(f"http://127.0.0.1:{server.port}/metrics")).text
+        return samples(text)[("banwatch_rate_limited_total", ())]
+
+    try:
+        assert await rate_limited() == 0
+        discord_api.fail(CHANNEL, 429, retry_after=0.1)  # waited out by discord.py
+        await publish(store, 0)
+        assert await drive(clock, sender.send_due()) == 1
+        assert len(discord_api.messages(CHANNEL)) == 1
+        assert await rate_limited() == 1
+
+        discord_api.fail(CHANNEL, 429, retry_after=90)  # raised: the Sender pauses Discord
+        await publish(store, 1, title="Binance banned in Nigeria")
+        assert await drive(clock, sender.send_due()) == 1
+        assert (await store.outbox.pending_count()) == 1
+        assert await rate_limited() == 2
+        await clock.advance(90)
+        assert await drive(clock, sender.send_due()) == 1
+        assert len(discord_api.messages(CHANNEL)) == 2
+        assert await rate_limited() == 2
+    finally:
+        await server.stop()

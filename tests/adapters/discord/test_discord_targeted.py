@@ -13,12 +13,16 @@ import discord
 from bot.adapters.discordbot import DiscordAdapter
 from bot.adapters.discordbot.slash import name_choices
 from bot.delivery import Sender
+from bot.digest import DigestTask
 from bot.models import Category, Entities, Flag
 from bot.store import Store
 from tests.adapters.discord.conftest import slash
 from tests.adapters.discord.fakeapi import APP_ID, FakeDiscordAPI
 from tests.adapters.discord.fakes import CHANNEL, FakeInteraction, dm
+from tests.adapters.discord.test_discord_notices import shown
+from tests.commands.test_targeted import publish as publish_news
 from tests.support.builders import ban_flag, make_item
+from tests.support.clock import FakeClock
 
 _ids = itertools.count(7_000_000)
 
@@ -152,3 +156,29 @@ async def test_a_channel_subscribed_to_bans_on_wechat_gets_only_that_alert(
     assert message["embeds"][0]["title"].endswith("WeChat closes crypto accounts")
     assert await sender.drain() == 0
     assert len(discord_api.messages(CHANNEL)) == 1
+
+
+async def test_a_targeted_digest_reaches_the_channel_with_only_what_matches(
+    discord_api: FakeDiscordAPI, dc: DiscordAdapter, store: Store, clock: FakeClock
+) -> None:
+    def manager() -> FakeInteraction:
+        return FakeInteraction(manage_channels=True)
+
+    on = await slash(dc, "digest", manager(), action="on", time="00:00", timezone="europe/paris")
+    assert "00:00 (Europe/Paris)" in on.only.text()
+    sub = await slash(
+        dc, "subscribe", manager(), target="regulation", jurisdiction="eu", mode="digest"
+    )
+    assert "daily digest" in sub.only.text()
+    feed, _ = await store.feeds.add("https://news.example/rss", title="Wire")
+    await publish_news(store, feed)
+    assert await store.outbox.pending_count() == 0  # digest only: no instant alert
+    clock.set(clock.now() + timedelta(hours=2))  # the items are in the last 24 hours
+    assert await DigestTask(store, {"discord": dc.transport}).send_due() == 1
+    [message] = discord_api.messages(CHANNEL)
+    text = shown(message)
+    assert "Daily digest — 1 flagged story" in text
+    assert "ESMA publishes MiCA technical standards" in text
+    assert "AMF grants" not in text  # FR, not EU
+    assert "SEC sues" not in text
+    assert await DigestTask(store, {"discord": dc.transport}).send_due() == 0  # once a day
