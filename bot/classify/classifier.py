@@ -54,12 +54,13 @@ class _Trace:
     """The rules that fired on one reading, in order, each with the words that made it fire;
     rules switched off (`Classifier(disabled=…)`) never fire and change nothing."""
 
-    __slots__ = ("disabled", "fired", "original")
+    __slots__ = ("disabled", "elsewhere", "fired", "original")
 
     def __init__(self, original: str, disabled: frozenset[str]) -> None:
         self.original = original
         self.disabled = disabled
         self.fired: list[str] = []
+        self.elsewhere = False  # the headline's ban is about something else (ban.off-topic)
 
     def on(self, rule: str) -> bool:
         return rule not in self.disabled
@@ -1047,6 +1048,7 @@ class Classifier:
             t.fire("ban.exit", [leaving, where])
             score = w["ban.action"] + w["ban.actor"] + w["ban.headline"]
             found.append((score, leaving, Span(where.start, where.end, "obj:market exit")))
+        t.elsewhere = elsewhere
         if not found:
             return 0.0, None, None
         top = max(score for score, _, _ in found)
@@ -1124,6 +1126,9 @@ class Classifier:
             # A regulator is finance context enough, unless it speaks of another field of
             # finance with no crypto word ("Gensler warns AI could spark a crisis").
             ("reg.not-crypto", not f.crypto and (not f.regulators or f.field)),
+            # The headline bans something else ("Nepal bans TikTok", "Moraes manda suspender
+            # o X"): the rules told with it are that ban's, unless it names crypto itself.
+            ("ban.off-topic", t.elsewhere and not _in_headline(f.cryptos, f.title_end)),
         ):
             if applies and t.on(rule):
                 if score >= self.thresholds.regulation:

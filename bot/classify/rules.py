@@ -97,7 +97,7 @@ RULES: tuple[Rule, ...] = (
         "ban.off-topic",
         "A ban whose clause names neither crypto nor what it shuts: microplastics, scooters, "
         "a video app on state phones, told beside crypto news",
-        "the ban word or action does not count",
+        "the ban word or action does not count; in the headline, regulation at most 0.4 too",
     ),
     Rule(
         "ban.word",
