@@ -147,7 +147,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "item.people-move",
-        "A people move in the headline (appointed, sworn in, steps down), even at a regulator, "
+        "A people move or a death in the headline (appointed, sworn in, steps down, dies), even "
+        "at a regulator or in prison, "
         "with no rule or ban told beyond the post's title",
         "ban and regulation at most 0.4",
     ),
