@@ -252,24 +252,22 @@ def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) ->
 
 
 # A figure right after a verb: "drops 5%", "cai para US$ 42 mil", "跌破8.6万美元", "hits
-# $1.96", "atteint 60 000 €": a number with a unit after it, or an amount with its currency.
+# $1.96", "repasse les 117 000 dollars": a number (its thousands spaced or not) with a unit
+# after it, or an amount with its currency.
 _UNITS = r"%|k\b|mil\b|万|美元|dollars?\b|prozent|por ciento|pour cent|por cento|euros?\b|€"
 # Between the verb and its figure: spaces and up to two small words ("drops to", "cai para",
 # "drops nearly").
 _TO = (
     r"(?:to|at|by|near|nearly|almost|about|around|roughly|over|below|above|under|para|a|à|au|"
     r"aux|até|ate|por|de|em|en|hasta|sobre|quase|cerca|casi|près|pres|presque|environ|auf|bis|zu|"
+    r"the|les|la|le|los|las|os|as|die|der|"
     r"unter|über|uber|bei|fast|rund|etwa)"
 )
 _FIGURE = re.compile(
-    rf"[\s(]{{0,3}}(?:{_TO}\s+){{0,2}}(?:(?:US|R|HK|A|C)?[$€£¥]\s?\d|\d[\d.,]*\s?(?:{_UNITS}))",
+    rf"[\s(]{{0,3}}(?:{_TO}\s+){{0,2}}(?:(?:US|R|HK|A|C)?[$€£¥]\s?\d|"
+    rf"\d(?:[\d.,]|[\s\u00a0\u202f](?=\d))*\s?(?:{_UNITS}))",
     re.I,
 )
-
-
-# What a price headline can name as its move's cause without being rule news: a regulator,
-# an authority, a warning or sanctions; not a ruling, an approval, a law or a ban.
-_CAUSES = frozenset({"reg:guidance", "reg:sanction"})
 
 
 POST_WINDOW = 30  # characters between "sworn in as" and the last word of the post's title
@@ -799,7 +797,10 @@ class Classifier:
         at_figure = [
             p for p in hits.get("guards.price_at", []) if not any(p.overlaps(x) for x in leaving)
         ]
-        price = _price_move(title, prices, at_figure, weak)
+        # "US seizes $15B in bitcoin": seizing or freezing a sum is not a price move.
+        seizing = hits.get("guards.seizure", [])
+        moving = [w for w in weak if not any(w.overlaps(x) for x in seizing)]
+        price = _price_move(title, prices, at_figure, moving)
         # What the headline tells of rules, regulators and bans, the price verb aside.
         said = [x for x in (*regulation, *strong) if x.start < title_end]
         said += [
@@ -846,7 +847,9 @@ class Classifier:
             rules_after_price=bool(price)
             and bool(told)
             and all(x.start >= price for x in told)
-            and all(x.group in _CAUSES for x in said)
+            # every rule word of the headline comes after the move: a ruling, a fine, an
+            # approval or a decree told as what moved the price, not a ban
+            and all(x.group.startswith("reg:") for x in said)
             and t.on("reg.price-move"),
             advert=_advert(title, text),
             people=_people_move(full.original, title_end, hits.get("guards.people", []), said),
