@@ -146,6 +146,23 @@ ACTION_PRIORITY = (
     "obj:site block",
 )
 _RANK = {group: rank for rank, group in enumerate(ACTION_PRIORITY)}
+# Banks and payment networks: closing "its" cards or accounts is cutting customers off.
+PAYMENT_PLATFORMS = frozenset(
+    {
+        "Banks",
+        "Payment providers",
+        "Visa",
+        "Mastercard",
+        "UnionPay",
+        "PayPal",
+        "Stripe",
+        "Alipay",
+        "Paytm",
+        "Mercado Pago",
+        "M-Pesa",
+        "Orange Money",
+    }
+)
 # Objects that a platform or authority shuts for others, never a company's own business.
 THIRD_PARTY = frozenset({"obj:account closure", "obj:app removal", "obj:ad ban", "obj:media ban"})
 
@@ -725,7 +742,7 @@ class Classifier:
         # bank closing its customer's accounts), nor under named pressure ("retire l'USDT de
         # son offre pour se conformer aux exigences du règlement").
         authority = "context.authorities" in hits or any(g.startswith("regulator:") for g in hits)
-        debanking = "platform:Banks" in hits or "platform:Payment providers" in hits
+        debanking = any(f"platform:{name}" in hits for name in PAYMENT_PLATFORMS)
         pressure = "context.pressure" in hits
         mine = (strong or weak) and not authority and not debanking and not pressure
         possessive = hits.get("guards.possessive", []) if mine else []
@@ -887,8 +904,10 @@ class Classifier:
         t, w = f.trace, WEIGHTS
         if f.lifted:
             return 0.0, None, None
-        actor = bool(f.platforms or f.regulators or f.authorities or f.countries or f.pressure)
-        state = bool(f.regulators or f.authorities or f.countries)
+        actor = bool(
+            f.platforms or f.regulators or f.authorities or f.countries or f.pressure or f.police
+        )
+        state = bool(f.regulators or f.authorities or f.countries or f.police)
         found: list[tuple[float, Span, Span | None]] = []
         # The headline's ban is about something else ("Moraes manda suspender o X no Brasil"):
         # the lead's blocked accounts or shut apps are that ban's, unless their own clause
@@ -1115,7 +1134,13 @@ class Classifier:
             (
                 "reg.private-suit",
                 bool(f.regulation)
-                and all(x.group == "reg:lawsuit" for x in f.regulation)
+                # the suit in the headline; the court that hears it only in the lead
+                and all(
+                    x.group == "reg:lawsuit"
+                    or (x.group == "reg:court ruling" and x.start >= f.title_end)
+                    for x in f.regulation
+                )
+                and _in_headline(f.regulation, f.title_end)
                 and not f.regulators
                 and not f.state_headline
                 and all(any(a.overlaps(c) for c in f.courts) for a in f.authorities),
