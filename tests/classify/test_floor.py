@@ -15,8 +15,8 @@ independent25–27 (1.000, 0.973, 0.993), independent28–30 (0.899, 0.973, 0.98
 independent31–33 (0.934, 0.925, 0.980), independent34–36 (0.922, 0.980, 0.960) and
 independent37–39 (0.920, 0.895, 0.987) were written blind from the issue by three more
 writers in each of eleven rounds. real2, stream2 and articles2, then real3, stream3 and
-articles3, then real4, stream4 and stream5, then real5, real6, stream6 and stream7
-(2026-12-07) likewise.
+articles3, then real4, stream4 and stream5, then real5, real6, stream6 and stream7, then
+real7, stream8 and articles4 (2026-12-07) likewise.
 All were then tuned on with general rules, so their floors guard those fixes, not a
 forecast (docs/classifier.md).
 """
@@ -68,7 +68,11 @@ from .conftest import DATA
         # Sixth round, written blind on 2026-12-07 (300 items, a third none, most of them hard
         # negatives) and scored once fresh with f6e03b4: 0.883 / ban P 0.911 / ban R 0.920.
         # Then tuned on with general rules (0.930 / 0.923). Some slack.
-        ("real6.jsonl", 290, 0.91, 0.90, 0.85),
+        ("real6.jsonl", 290, 0.92, 0.90, 0.85),
+        # Seventh round, written blind on 2026-12-07 (300 items, second-tier events, indirect
+        # phrasing) and scored once fresh with dd188b1: 0.886 / ban P 0.897 / ban R 0.867.
+        # Then tuned on with general rules (0.940 / 0.955). Some slack.
+        ("real7.jsonl", 290, 0.92, 0.93, 0.82),
         # Independent: written by a second engineer before reading the word lists (0.917 and
         # ban precision 0.876 before fixes, 1.000 after general fixes); a few items of slack.
         ("independent.jsonl", 200, 0.97, 0.95, 0.90),
@@ -180,18 +184,20 @@ def test_scores_hold_their_floor(
         ("articles1.jsonl", 0.9, "stream1.jsonl", 7),  # of 144 ordinary items
         ("articles2.jsonl", 0.95, "stream2.jsonl", 6),  # of 168
         ("articles3.jsonl", 0.95, "stream3.jsonl", 9),  # of 205
-        ("articles3.jsonl", 0.95, "stream4.jsonl", 9),  # of 205 (no articles4)
+        ("articles3.jsonl", 0.95, "stream4.jsonl", 9),  # of 205
         # stream5: written blind, scored once fresh with 281747e (17 of 240 flagged), then
         # tuned on (14 of 240).
-        ("articles3.jsonl", 0.95, "stream5.jsonl", 10),  # of 240 (no articles5)
+        ("articles3.jsonl", 0.95, "stream5.jsonl", 10),  # of 240
         # stream6 (January 2018, spring 2020, winter 2023–24) and stream7 (mid-2021, mid-2022,
         # spring 2025): written blind, scored once fresh with f6e03b4 (21 of 240 and 11 of 239
         # flagged), then tuned on (11 of 240, 4 of 239).
-        ("articles3.jsonl", 0.95, "stream6.jsonl", 13),  # of 240
-        ("articles3.jsonl", 0.95, "stream7.jsonl", 6),  # of 239
+        ("articles3.jsonl", 0.95, "stream6.jsonl", 12),  # of 240
+        ("articles3.jsonl", 0.95, "stream7.jsonl", 5),  # of 239
         # articles4: 40 French article-length items (translations, glued credits, bios,
-        # background bans), written blind and scored once fresh with ae1ae04: 1.000.
-        ("articles4.jsonl", 0.95, "stream7.jsonl", 6),
+        # background bans), written blind and scored once fresh with ae1ae04: 1.000. stream8:
+        # an English and a French general feed, Aug–Oct 2024 and Aug–Oct 2025, written blind
+        # and scored once fresh with 6401522 (12 of 249 flagged), then tuned on (4).
+        ("articles4.jsonl", 0.95, "stream8.jsonl", 6),  # of 249
     ],
 )
 def test_articles_and_stream_hold_their_floor(
