@@ -53,14 +53,14 @@ class Recorder:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "bw.db", clock) as opened:
+async def store(database: Path | str, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(database, clock) as opened:
         yield opened
 
 
 @pytest.fixture
-async def two_stores(tmp_path: Path, clock: FakeClock) -> AsyncIterator[tuple[Store, Store]]:
-    path = tmp_path / "bw.db"
+async def two_stores(database: Path | str, clock: FakeClock) -> AsyncIterator[tuple[Store, Store]]:
+    path = database
     async with Store.open(path, clock) as first, Store.open(path, clock) as second:
         yield first, second
 
