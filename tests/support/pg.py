@@ -125,6 +125,20 @@ class Server:
         finally:
             await conn.close()
 
+    def drop(self, url: str) -> None:
+        """Drop a test's database at its end (a cluster of hundreds of them is gigabytes)."""
+        name = urlsplit(url).path.lstrip("/")
+
+        async def drop() -> None:
+            conn = await asyncpg.connect(self.admin_url)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await conn.close()
+
+        run_async(drop())
+        self.created.remove(name)
+
     def drop_all(self) -> None:
         async def drop() -> None:
             conn = await asyncpg.connect(self.admin_url)
@@ -263,15 +277,21 @@ def _need(server: Server | str) -> Server:
 
 
 @pytest.fixture
-def pg_database(pg_server: Server | str) -> str:
+def pg_database(pg_server: Server | str) -> Iterator[str]:
     """A fresh database with the store's schema, owned by a role that is no superuser."""
-    return _need(pg_server).new_database()
+    server = _need(pg_server)
+    url = server.new_database()
+    yield url
+    server.drop(url)
 
 
 @pytest.fixture
-def pg_empty_database(pg_server: Server | str) -> str:
+def pg_empty_database(pg_server: Server | str) -> Iterator[str]:
     """A fresh, empty database (no schema, no extension) owned by that role."""
-    return _need(pg_server).empty_database()
+    server = _need(pg_server)
+    url = server.empty_database()
+    yield url
+    server.drop(url)
 
 
 @pytest.fixture(params=BACKENDS)
