@@ -216,7 +216,7 @@ PROCESS_ITEMS = 5  # 500 alerts through real HTTP
 WAIT_S = 60.0
 
 
-def sender_process(database: Path, api: FakeBotAPI, name: str, go: Path) -> subprocess.Popen[str]:
+def sender_process(database: Path | str, api: FakeBotAPI, name: str, go: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
     return subprocess.Popen(
         [
@@ -239,9 +239,8 @@ def sender_process(database: Path, api: FakeBotAPI, name: str, go: Path) -> subp
 
 @pytest.mark.slow
 async def test_two_sender_processes_send_every_alert_exactly_once(
-    bot_api: FakeBotAPI, tmp_path: Path
+    bot_api: FakeBotAPI, tmp_path: Path, database: Path | str
 ) -> None:
-    database = tmp_path / "bw.db"
     async with Store.open(database) as store:
         await fill(store, PROCESS_CHATS, PROCESS_ITEMS, platform="telegram")
     for n in range(PROCESS_CHATS):
