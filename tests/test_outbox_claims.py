@@ -216,7 +216,9 @@ PROCESS_ITEMS = 5  # 500 alerts through real HTTP
 WAIT_S = 60.0
 
 
-def sender_process(database: Path | str, api: FakeBotAPI, name: str, go: Path) -> subprocess.Popen[str]:
+def sender_process(
+    database: Path | str, api: FakeBotAPI, name: str, go: Path
+) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
     return subprocess.Popen(
         [
