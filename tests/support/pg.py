@@ -169,7 +169,12 @@ class Cluster:
     def _run(self, *args: str) -> None:
         prefix = ["runuser", "-u", self.user, "--"] if self.user else []
         done = subprocess.run(
-            [*prefix, *args], capture_output=True, text=True, check=False, timeout=120
+            [*prefix, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            cwd=self.root,  # a folder the unprivileged user may enter
         )
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(args[:2])} failed: {done.stderr or done.stdout}")
