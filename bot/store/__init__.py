@@ -28,7 +28,6 @@ from bot.store.paths import database_path_problem
 from bot.store.pg import PgDatabase, is_url
 from bot.store.pg_search import PgSearcher
 from bot.store.search import MARK_END, MARK_START, Searcher, SearchHit, SearchPage
-from bot.store.sql import Database as AnyDatabase
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +46,8 @@ class Store:
     def __init__(self, db: Database | PgDatabase, clock: Clock = SYSTEM) -> None:
         self.db = db
         self.clock = clock  # every "now" the repositories write or compare with
-        anydb: AnyDatabase = db
-        self.feeds = FeedRepo(anydb, clock)
-        self.items = ItemRepo(anydb, clock)
+        self.feeds = FeedRepo(db, clock)
+        self.items = ItemRepo(db, clock)
         self.search: Searcher | PgSearcher = (
             Searcher(db) if isinstance(db, Database) else PgSearcher(db)
         )

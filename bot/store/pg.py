@@ -200,17 +200,18 @@ class PgDatabase:
         return await self.pool.fetchrow(text, *values)
 
     async def integrity_check(self) -> list[str]:
-        """What a role that is no superuser can check: the schema is this Banwatch's, and
-        every item is in the search index. (PostgreSQL checks its own pages as it reads them,
+        """What a role that is no superuser can check: the schema is this Banwatch's and its
+        search configuration is there. (PostgreSQL checks its own pages as it reads them,
         with data checksums where the cluster has them; `amcheck` needs a superuser.)"""
         problems: list[str] = []
         async with self.pool.acquire() as conn:
             found = await pg_schema.version(conn)  # type: ignore[arg-type]
             if found != len(pg_schema.STEPS):
                 problems.append(f"schema {found}, expected {len(pg_schema.STEPS)}")
-            missing = await conn.fetchval("SELECT count(*) FROM items WHERE search IS NULL")
-            if missing:
-                problems.append(f"{missing} items missing from the search index")
+            if not await conn.fetchval(
+                "SELECT count(*) FROM pg_ts_config WHERE cfgname = $1", pg_schema.SEARCH_CONFIG
+            ):
+                problems.append(f"the text search configuration {pg_schema.SEARCH_CONFIG} is gone")
         return problems
 
     async def backup(self, target: Path) -> None:

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 TIME = 'TEXT COLLATE "C"'
 MIGRATION_LOCK = 0x62616E7701  # pg_advisory_xact_lock key of a schema upgrade ("banw", 1)
 VERSION_TABLE = "banwatch_schema"
+SEARCH_CONFIG = "banwatch"  # the text search configuration of items.search
 # A tsvector holds at most 1 MB: a text's first TEXT_INDEXED characters are indexed.
 TEXT_INDEXED = 200_000
 

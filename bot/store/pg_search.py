@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from bot.store import cjk
+from bot.store import cjk, pg_schema
 from bot.store.items import ITEM_COLUMNS, item_from_row
 from bot.store.search import (
     CANDIDATES,
@@ -32,7 +32,7 @@ from bot.store.search import (
 from bot.store.sql import Database
 from bot.text import CJK_CLASS, chinese_spellings, has_cjk
 
-CONFIG = "banwatch"
+CONFIG = pg_schema.SEARCH_CONFIG
 # ts_rank's weights, {D, C, B, A}: a title word (A) counts five times a text word (B).
 WEIGHTS = "{0.04, 0.1, 0.2, 1.0}"
 # A year-old item needs a twice better text match to rank beside today's one (as on SQLite).
