@@ -33,6 +33,7 @@ from bot.store.sql import Database
 from bot.text import CJK_CLASS, chinese_spellings, has_cjk
 
 CONFIG = pg_schema.SEARCH_CONFIG
+TEXT_INDEXED = pg_schema.TEXT_INDEXED  # snippets come from the words the index holds
 # ts_rank's weights, {D, C, B, A}: a title word (A) counts five times a text word (B).
 WEIGHTS = "{0.04, 0.1, 0.2, 1.0}"
 # A year-old item needs a twice better text match to rank beside today's one (as on SQLite).
@@ -75,7 +76,8 @@ class PgSearcher:
             f" page AS (SELECT cand.id, cand.relevance / (1.0 + {_AGE_YEARS}) AS ranked"
             "  FROM cand JOIN items i ON i.id = cand.id"
             "  ORDER BY ranked DESC, cand.id DESC LIMIT ? OFFSET ?)"
-            f" SELECT {ITEM_COLUMNS}, ts_headline('{CONFIG}', i.text, q.query, ?) AS snip"
+            f" SELECT {ITEM_COLUMNS}, ts_headline('{CONFIG}', left(i.text, {TEXT_INDEXED}),"
+            " q.query, ?) AS snip"
             f" FROM page JOIN items i ON i.id = page.id {_JOINS}, q"
             " ORDER BY page.ranked DESC, page.id DESC",
             (" ".join(terms), candidates, limit, offset, HEADLINE),
