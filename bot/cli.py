@@ -61,9 +61,10 @@ def fail(message: str) -> typer.Exit:
 
 def require_database(cfg: Settings) -> None:
     """Reading commands use the bot's database and never create one: without it, say which
-    file was looked for and how to get one."""
+    file was looked for and how to get one. (A PostgreSQL database is the server's: the
+    store creates its schema when it opens.)"""
     path = cfg.database
-    if str(path) == ":memory:" or path.exists():
+    if not isinstance(path, Path) or str(path) == ":memory:" or path.exists():
         return
     raise fail(
         database_path_problem(path)
@@ -225,7 +226,7 @@ def _command(name: str, args: str, page: int = 1, *, read: bool = True) -> None:
         raise fail(render_plain(reply).replace("\n", " "))
     print(render_plain(reply))
     if name in ("latest", "search") and not reply.entries:
-        err.print(f"(read from the database {cfg.database})", highlight=False, markup=False)
+        err.print(f"(read from the database {cfg.database_name})", highlight=False, markup=False)
 
 
 @cli.command()
@@ -268,8 +269,8 @@ def check() -> None:
 
     problems = run_async(go())
     if problems:
-        raise fail(f"database {cfg.database} is damaged: {'; '.join(problems[:5])}")
-    print(f"database {cfg.database}: ok")
+        raise fail(f"database {cfg.database_name} is damaged: {'; '.join(problems[:5])}")
+    print(f"database {cfg.database_name}: ok")
 
 
 @cli.command()
@@ -277,6 +278,11 @@ def backup(target: Annotated[Path, typer.Argument(help="Where to write the copy"
     """Copy the database safely while the bot runs (SQLite online backup)."""
     cfg = settings()
     require_database(cfg)
+    if not isinstance(cfg.database, Path):
+        raise fail(
+            f"`banwatch backup` copies a SQLite file; back up {cfg.database_name} with pg_dump "
+            '(`pg_dump -Fc -f banwatch.dump "$BOT_DATABASE"`)'
+        )
     if target.is_dir():
         folder = write_problem(IsADirectoryError(), target, BACKUP)
         raise fail(f"cannot back up to {target}: {folder}")
@@ -297,7 +303,7 @@ def backup(target: Annotated[Path, typer.Argument(help="Where to write the copy"
     problem = run_async(go())
     if problem is not None:
         raise fail(f"cannot back up to {target}: {problem}")
-    print(f"backed up {cfg.database} to {target}")
+    print(f"backed up {cfg.database_name} to {target}")
 
 
 @cli.command()

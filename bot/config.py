@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.redact import MASK, URL_PASSWORD
 
 DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -43,7 +45,8 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")
     discord_guild_id: int | None = Field(default=None, ge=1, alias="DISCORD_GUILD_ID")
 
-    database: Path = Field(default=Path("data/banwatch.db"), alias="BOT_DATABASE")
+    # A SQLite file (the embedded default), or a postgresql:// URL (bot/store/pg.py)
+    database: Path | str = Field(default=Path("data/banwatch.db"), alias="BOT_DATABASE")
     feeds: Path | None = Field(default=None, alias="BOT_FEEDS")
     # BOT_FEEDS is the whole list: feeds not on it are removed at start (the bundled ones too)
     feeds_replace: bool = Field(default=False, alias="BOT_FEEDS_REPLACE")
@@ -84,6 +87,35 @@ class Settings(BaseSettings):
                 raise ValueError("expected comma-separated numeric user ids")
             return frozenset(ids)
         return value
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, value: object) -> object:
+        """A URL stays text (a path would fold its `//`); anything else is a file path."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith(("postgresql://", "postgres://")):
+            parts = urlsplit(text)
+            if not parts.hostname and "host=" not in parts.query:
+                raise ValueError("expected postgresql://user:password@host:port/database")
+            try:
+                parts.port  # noqa: B018 - raises on a port that is no number
+            except ValueError:
+                raise ValueError("the port in the URL is not a number") from None
+            return text
+        if "://" in text:
+            raise ValueError(
+                "expected a file path (SQLite) or postgresql://user:password@host:port/database"
+            )
+        return Path(value)
+
+    @property
+    def database_name(self) -> str:
+        """BOT_DATABASE as messages show it: the path, or the URL without its password."""
+        if isinstance(self.database, Path):
+            return str(self.database)
+        return URL_PASSWORD.sub(rf"\1{MASK}@", self.database)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -153,6 +185,8 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         field = Settings.model_fields.get(key)
         name = field.alias if field is not None and field.alias else key
         got = first.get("input")
+        if isinstance(got, str):
+            got = URL_PASSWORD.sub(rf"\1{MASK}@", got)  # a database URL's password
         shown = "" if isinstance(got, dict) or got is None else f" (got {str(got)[:40]!r})"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}{shown}") from None

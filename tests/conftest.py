@@ -14,6 +14,7 @@ pytest_plugins: list[str] = [
     "tests.support.feedserver",
     "tests.support.botapi",
     "tests.support.clock",
+    "tests.support.pg",
 ]
 
 
@@ -33,7 +34,7 @@ def clean_environ(
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A real SQLite store in a temp folder."""
-    async with Store.open(tmp_path / "banwatch.db") as opened:
+async def store(database: Path | str) -> AsyncIterator[Store]:
+    """A real store, on SQLite and on PostgreSQL."""
+    async with Store.open(database) as opened:
         yield opened

@@ -1,4 +1,5 @@
-"""The `banwatch` command as a user runs it: a real process, local feeds, a real SQLite file."""
+"""The `banwatch` command as a user runs it: a real process, local feeds, a real SQLite file
+or PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.support.feedserver import FeedServer
 
 
 @pytest.fixture
-def env(tmp_path: Path, feed_server: FeedServer) -> dict[str, str]:
+def env(tmp_path: Path, feed_server: FeedServer, database: Path | str) -> dict[str, str]:
     feed_server.add_file("/fr.rss", "crypto_fr.rss", etag='"fr-1"')
     feed_server.add_file("/en.rss", "crypto_en.rss", last_modified="Wed, 22 Aug 2018 10:00:00 GMT")
     feed_server.add_file("/en.atom", "crypto_en.atom")  # no validators: the digest must help
@@ -25,7 +26,7 @@ def env(tmp_path: Path, feed_server: FeedServer) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
     return base | {
         "BOT_FEEDS": str(feeds),
-        "BOT_DATABASE": str(tmp_path / "banwatch.db"),
+        "BOT_DATABASE": str(database),  # a SQLite file, or a PostgreSQL database
         "BOT_ALLOW_PRIVATE_FEEDS": "1",
         "BOT_LOG_LEVEL": "WARNING",
         "NO_COLOR": "1",
@@ -125,6 +126,7 @@ def test_feeds_export_import_round_trip(env: dict[str, str], tmp_path: Path) -> 
         assert path in listing.stdout
 
 
+@pytest.mark.sqlite_only  # a copy of the file; PostgreSQL is backed up with pg_dump (test_pg)
 def test_backup_writes_a_usable_copy(env: dict[str, str], tmp_path: Path) -> None:
     banwatch("fetch", "--once", env=env)
     copy = tmp_path / "copy.db"

@@ -53,14 +53,14 @@ class Recorder:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "bw.db", clock) as opened:
+async def store(database: Path | str, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(database, clock) as opened:
         yield opened
 
 
 @pytest.fixture
-async def two_stores(tmp_path: Path, clock: FakeClock) -> AsyncIterator[tuple[Store, Store]]:
-    path = tmp_path / "bw.db"
+async def two_stores(database: Path | str, clock: FakeClock) -> AsyncIterator[tuple[Store, Store]]:
+    path = database
     async with Store.open(path, clock) as first, Store.open(path, clock) as second:
         yield first, second
 
@@ -216,7 +216,9 @@ PROCESS_ITEMS = 5  # 500 alerts through real HTTP
 WAIT_S = 60.0
 
 
-def sender_process(database: Path, api: FakeBotAPI, name: str, go: Path) -> subprocess.Popen[str]:
+def sender_process(
+    database: Path | str, api: FakeBotAPI, name: str, go: Path
+) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
     return subprocess.Popen(
         [
@@ -239,9 +241,8 @@ def sender_process(database: Path, api: FakeBotAPI, name: str, go: Path) -> subp
 
 @pytest.mark.slow
 async def test_two_sender_processes_send_every_alert_exactly_once(
-    bot_api: FakeBotAPI, tmp_path: Path
+    bot_api: FakeBotAPI, tmp_path: Path, database: Path | str
 ) -> None:
-    database = tmp_path / "bw.db"
     async with Store.open(database) as store:
         await fill(store, PROCESS_CHATS, PROCESS_ITEMS, platform="telegram")
     for n in range(PROCESS_CHATS):

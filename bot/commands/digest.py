@@ -21,7 +21,7 @@ from bot.errors import UsageError
 from bot.i18n import plural_translator, translator
 from bot.models import Category, Item
 from bot.store import Store
-from bot.store.items import wants
+from bot.store.routing import wants
 from bot.text import fold, one_line, shorten, without_credentials
 
 WINDOW = timedelta(hours=24)

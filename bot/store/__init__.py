@@ -1,6 +1,8 @@
-"""The store: one SQLite file (WAL, FTS5, migrations) behind small repositories.
+"""The store: one SQLite file (WAL, FTS5, migrations), or a PostgreSQL database, behind
+small repositories that are the same on both.
 
-async with Store.open(path) as store:
+async with Store.open(path) as store:               # SQLite, the embedded default
+async with Store.open("postgresql://…") as store:   # PostgreSQL (bot/store/pg.py)
     await store.items.add_many(items)
     page = await store.search.search("wechat")
 """
@@ -23,6 +25,8 @@ from bot.store.lock import InstanceLock, held_by_another
 from bot.store.notices import NoticeRepo
 from bot.store.outbox import Alert, Outbox
 from bot.store.paths import database_path_problem
+from bot.store.pg import PgDatabase, is_url
+from bot.store.pg_search import PgSearcher
 from bot.store.search import MARK_END, MARK_START, Searcher, SearchHit, SearchPage
 
 log = logging.getLogger(__name__)
@@ -39,12 +43,14 @@ __all__ = [
 
 
 class Store:
-    def __init__(self, db: Database, clock: Clock = SYSTEM) -> None:
+    def __init__(self, db: Database | PgDatabase, clock: Clock = SYSTEM) -> None:
         self.db = db
         self.clock = clock  # every "now" the repositories write or compare with
         self.feeds = FeedRepo(db, clock)
         self.items = ItemRepo(db, clock)
-        self.search = Searcher(db)
+        self.search: Searcher | PgSearcher = (
+            Searcher(db) if isinstance(db, Database) else PgSearcher(db)
+        )
         self.chats = ChatRepo(db, clock)
         self.outbox = Outbox(db, clock)
         self.feedback = FeedbackRepo(db, clock)
@@ -60,12 +66,21 @@ class Store:
         exclusive: bool = False,
         full_check: bool = False,
     ) -> AsyncIterator[Store]:
-        """`exclusive`: this process is the one Banwatch running on the file (the bot, not
-        a read command). Refused with a StoreError when another holds it (bot/store/lock.py);
-        claims on the outbox left by a killed process are given back at once. The search
-        index is checked (and rebuilt when damaged) on every open; the whole file only when
-        it may have been damaged since it was last known good (see bot.store.db), or with
-        `full_check`."""
+        """`path`: a SQLite file, or a postgresql:// URL (bot/store/pg.py).
+
+        `exclusive`: this process is the one Banwatch running on the database (the bot, not
+        a read command). Refused with a StoreError when another holds it (bot/store/lock.py;
+        on PostgreSQL a session advisory lock); claims on the outbox left by a killed
+        process are given back at once. The search index is checked (and rebuilt when
+        damaged) on every open; the whole file only when it may have been damaged since it
+        was last known good (see bot.store.db), or with `full_check`."""
+        if is_url(path):
+            async with PgDatabase(str(path), exclusive=exclusive) as pg:
+                store = cls(pg, clock)
+                if exclusive and (stale := await store.outbox.release_all()):
+                    log.info("gave back %d alerts claimed by a Banwatch that stopped", stale)
+                yield store
+            return
         lock = InstanceLock(Path(path)) if exclusive and str(path) != ":memory:" else None
         if lock is not None:
             if (problem := database_path_problem(Path(path))) is not None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.models import Chat, Subscription, SubscriptionKind
-from bot.store.db import Database, from_db, to_db
+from bot.store.db import from_db, to_db
+from bot.store.sql import Database, Row, Tx
 from bot.targets import Targets
 
 INSTANT = "instant"  # a subscription's alerts arrive one by one, as items are stored
@@ -29,7 +28,7 @@ class DigestSettings:
     last_date: str | None = None
 
 
-def _digest(row: aiosqlite.Row) -> DigestSettings:
+def _digest(row: Row) -> DigestSettings:
     return DigestSettings(
         chat_id=row["chat_id"],
         enabled=bool(row["enabled"]),
@@ -39,7 +38,7 @@ def _digest(row: aiosqlite.Row) -> DigestSettings:
     )
 
 
-def chat_from_row(row: aiosqlite.Row, *, id_column: str = "id", lang_column: str = "lang") -> Chat:
+def chat_from_row(row: Row, *, id_column: str = "id", lang_column: str = "lang") -> Chat:
     """A chats row as a Chat (joined queries alias `id` and `lang`, which items have too)."""
     return Chat(
         id=row[id_column],
@@ -59,14 +58,12 @@ class ChatRepo:
     async def ensure(self, platform: str, key: str, kind: str = "private") -> Chat:
         """The chat for (platform, key), created or re-activated: a message proves it is alive."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            row = await conn.fetchone(
                 "INSERT INTO chats (platform, key, kind, created) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (platform, key) DO UPDATE SET active = 1, kind = excluded.kind"
                 " RETURNING *",
                 (platform, key, kind, to_db(self.clock.now())),
             )
-            row = await cur.fetchone()
-            await cur.close()
         assert row is not None  # noqa: S101 - RETURNING always yields the row
         return chat_from_row(row)
 
@@ -88,26 +85,29 @@ class ChatRepo:
         """Stop talking to a chat (blocked, kicked, gone); drop its pending alerts."""
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE chats SET active = 0 WHERE id = ?", (chat_id,))
-            cur = await conn.execute(
+            return await conn.execute(
                 "UPDATE outbox SET status = 'dropped', last_error = ?"
                 " WHERE chat_id = ? AND status = 'pending'",
                 (reason, chat_id),
             )
-            return cur.rowcount
 
     async def move(self, chat_id: int, new_key: str) -> None:
         """Follow a chat to its new key (Telegram group upgraded to a supergroup)."""
         async with self.db.transaction() as conn:
-            other = await conn.execute_fetchall(
+            other = await conn.fetchall(
                 "SELECT id FROM chats WHERE key = ? AND platform ="
                 " (SELECT platform FROM chats WHERE id = ?)",
                 (new_key, chat_id),
             )
             for (other_id,) in other:
-                # The new key already has a row (it spoke to us): fold it into this one.
+                # The new key already has a row (it spoke to us): fold it into this one,
+                # less the subscriptions this one has already.
                 await conn.execute(
-                    "UPDATE OR IGNORE subscriptions SET chat_id = ? WHERE chat_id = ?",
-                    (chat_id, other_id),
+                    "UPDATE subscriptions SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS"
+                    " (SELECT 1 FROM subscriptions s WHERE s.chat_id = ?"
+                    " AND s.kind = subscriptions.kind AND s.value = subscriptions.value"
+                    " AND s.targets = subscriptions.targets)",
+                    (chat_id, other_id, chat_id),
                 )
                 await conn.execute("DELETE FROM chats WHERE id = ?", (other_id,))
             await conn.execute(
@@ -123,12 +123,12 @@ class ChatRepo:
         targets: Targets | None = None,
     ) -> bool:
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            added = await conn.execute(
                 "INSERT INTO subscriptions (chat_id, kind, value, created, targets)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, kind, value, targets) DO NOTHING",
                 (chat_id, kind.value, value, to_db(self.clock.now()), _targets(targets)),
             )
-            return cur.rowcount > 0
+            return added > 0
 
     async def subscribe_mode(
         self,
@@ -142,9 +142,7 @@ class ChatRepo:
         key = (chat_id, kind.value, value, _targets(targets))
         where = "chat_id = ? AND kind = ? AND value = ? AND targets = ?"
         async with self.db.transaction() as conn:
-            cur = await conn.execute(f"SELECT mode FROM subscriptions WHERE {where}", key)
-            row = await cur.fetchone()
-            await cur.close()
+            row = await conn.fetchone(f"SELECT mode FROM subscriptions WHERE {where}", key)
             if row is None:
                 await conn.execute(
                     "INSERT INTO subscriptions (chat_id, kind, value, targets, created, mode)"
@@ -173,14 +171,12 @@ class ChatRepo:
     ) -> DigestSettings:
         """Switch the digest on or off; time and zone stay as they were unless given."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            row = await conn.fetchone(
                 "INSERT INTO digests (chat_id, enabled, at, tz) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (chat_id) DO UPDATE SET enabled = excluded.enabled,"
-                " at = coalesce(?, at), tz = coalesce(?, tz) RETURNING *",
+                " at = coalesce(?, digests.at), tz = coalesce(?, digests.tz) RETURNING *",
                 (chat_id, int(enabled), at or DIGEST_AT, tz or DIGEST_TZ, at, tz),
             )
-            row = await cur.fetchone()
-            await cur.close()
         assert row is not None  # noqa: S101 - RETURNING always yields the row
         return _digest(row)
 
@@ -199,12 +195,12 @@ class ChatRepo:
     async def mark_digest_sent(self, chat_id: int, local_date: str) -> bool:
         """Record the digest of `local_date` as sent. False when it already was (twice never)."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            marked = await conn.execute(
                 "UPDATE digests SET last_date = ?, sent_at = ? WHERE chat_id = ?"
                 " AND (last_date IS NULL OR last_date < ?)",
                 (local_date, to_db(self.clock.now()), chat_id, local_date),
             )
-            return cur.rowcount > 0
+            return marked > 0
 
     async def set_thread(self, chat_id: int, thread: int | None) -> None:
         """Alerts and digests of this chat go to this forum topic from now on (None: the
@@ -262,23 +258,21 @@ class ChatRepo:
         """Remove one subscription, or all of the chat's when `kind` is None."""
         async with self.db.transaction() as conn:
             if kind is None:
-                cur = await conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
-            else:
-                cur = await conn.execute(
-                    "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?"
-                    " AND targets = ?",
-                    (chat_id, kind.value, value, _targets(targets)),
-                )
-            return cur.rowcount
+                return await conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+            return await conn.execute(
+                "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?"
+                " AND targets = ?",
+                (chat_id, kind.value, value, _targets(targets)),
+            )
 
     async def unsubscribe_id(self, chat_id: int, subscription_id: int) -> bool:
         """Remove one of this chat's subscriptions by its id."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            removed = await conn.execute(
                 "DELETE FROM subscriptions WHERE chat_id = ? AND id = ?",
                 (chat_id, subscription_id),
             )
-            return cur.rowcount > 0
+            return removed > 0
 
     async def subscriptions(self, chat_id: int) -> list[Subscription]:
         rows = await self.db.fetchall(
@@ -287,7 +281,7 @@ class ChatRepo:
         return [_subscription(r) for r in rows]
 
 
-def _subscription(row: aiosqlite.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     return Subscription(
         id=row["id"],
         chat_id=row["chat_id"],
@@ -302,19 +296,17 @@ def _targets(targets: Targets | None) -> str:
     return targets.to_db() if targets is not None else ""
 
 
-async def active_subscriptions(conn: aiosqlite.Connection) -> list[Subscription]:
+async def active_subscriptions(conn: Tx) -> list[Subscription]:
     """Every subscription of an active chat, read inside the caller's transaction."""
-    rows = await conn.execute_fetchall(
+    rows = await conn.fetchall(
         "SELECT s.* FROM subscriptions s JOIN chats c ON c.id = s.chat_id WHERE c.active = 1"
     )
     return [_subscription(r) for r in rows]
 
 
-async def active_subscription_modes(
-    conn: aiosqlite.Connection,
-) -> list[tuple[Subscription, str]]:
+async def active_subscription_modes(conn: Tx) -> list[tuple[Subscription, str]]:
     """Every subscription of an active chat with its delivery mode (instant | digest)."""
-    rows = await conn.execute_fetchall(
+    rows = await conn.fetchall(
         "SELECT s.* FROM subscriptions s JOIN chats c ON c.id = s.chat_id WHERE c.active = 1"
     )
     return [(_subscription(r), r["mode"]) for r in rows]

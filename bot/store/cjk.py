@@ -25,6 +25,7 @@ import re
 
 import aiosqlite
 
+from bot.store.sql import Dialect
 from bot.text import CJK_CLASS
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,30 @@ def grams(*texts: str) -> str:
             out.extend(run[k : k + 2] for k in range(len(run) - 1))
             out.append(run[-1])
     return " ".join(out)
+
+
+def gram_set(*texts: str) -> list[str]:
+    """PostgreSQL's form of the index (bot/store/pg_search.py): every CJK character and
+    every bigram of the texts' CJK runs, each once, sorted."""
+    out: set[str] = set()
+    for text in texts:
+        for run in _RUN.findall(text):
+            out.update(run)
+            out.update(run[k : k + 2] for k in range(len(run) - 1))
+    return sorted(out)
+
+
+def index_value(dialect: Dialect, title: str, text: str) -> str | list[str] | None:
+    """What ItemRepo.add_many writes in the index for one item, or None (no CJK)."""
+    if dialect == "postgresql":
+        return gram_set(title, text) or None
+    return grams(title, text) or None
+
+
+def insert_sql(dialect: Dialect) -> str:
+    if dialect == "postgresql":
+        return f"INSERT INTO {TABLE} (item_id, grams) VALUES (?, ?)"
+    return f"INSERT INTO {TABLE} (rowid, grams) VALUES (?, ?)"
 
 
 def _run_query(run: str) -> str:

@@ -24,18 +24,19 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Literal, Self
 
 import aiosqlite
 
 from bot.errors import StoreError
 from bot.store.migrations import MIGRATIONS
 from bot.store.paths import database_path_problem
+from bot.store.sql import Params, Row
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,39 @@ def _file_state(database: Path) -> dict[str, int] | None:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
+class SqliteTx:
+    """The statements of one transaction on the writer connection (bot.store.sql.Tx)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.conn.execute(sql, params) as cur:
+            return cur.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.conn.executemany(sql, rows)
+
+    async def hold(self, name: str) -> None:
+        """BEGIN IMMEDIATE holds the whole file already: nothing more to take."""
+
+    async def data_version(self) -> int | None:
+        async with self.conn.execute("PRAGMA data_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+
 class Database:
+    dialect: Literal["sqlite"] = "sqlite"
+
     def __init__(
         self, path: Path | str, *, full_check: bool = False, vouched: bool = False
     ) -> None:
@@ -268,14 +301,14 @@ class Database:
         return self._reader
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteTx]:
         """BEGIN IMMEDIATE … COMMIT on the writer; ROLLBACK on any error. A full disk is
         raised as StoreError("disk full: …") once the transaction is rolled back."""
         async with self._lock:
             conn = self.writer
             try:
                 await conn.execute("BEGIN IMMEDIATE")
-                yield conn
+                yield SqliteTx(conn)
                 await conn.execute("COMMIT")
             except BaseException as exc:
                 # Always queue a ROLLBACK: a task cancelled while its BEGIN (or COMMIT) was on
@@ -292,11 +325,11 @@ class Database:
                     ) from exc
                 raise
 
-    async def fetchall(self, sql: str, params: Iterable[object] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         async with self.reader.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
-    async def fetchone(self, sql: str, params: Iterable[object] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         async with self.reader.execute(sql, params) as cur:
             return await cur.fetchone()
 

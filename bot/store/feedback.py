@@ -13,7 +13,8 @@ from enum import StrEnum
 
 from bot.clock import Clock
 from bot.models import Category, Item
-from bot.store.db import Database, from_db, to_db
+from bot.store.db import from_db, to_db
+from bot.store.sql import Database
 
 
 class Verdict(StrEnum):
@@ -71,11 +72,11 @@ class FeedbackRepo:
         assert item.id is not None  # noqa: S101 - only stored items are pressed
         assert item.flag is not None  # noqa: S101 - only flagged items carry the buttons
         async with self.db.transaction() as conn:
-            rows = await conn.execute_fetchall(
+            row = await conn.fetchone(
                 "SELECT verdict FROM feedback WHERE chat_id = ? AND item_id = ?",
                 (chat_id, item.id),
             )
-            before = Verdict(next(iter(rows))[0]) if rows else None
+            before = Verdict(row[0]) if row else None
             if before is verdict:
                 return before
             await conn.execute(
@@ -143,8 +144,8 @@ class FeedbackRepo:
         """Alerts sent since `since`, and how many of them their chat marked wrong or
         useful (the chat's press now)."""
         row = await self.db.fetchone(
-            "SELECT count(*), coalesce(sum(f.verdict = 'wrong'), 0),"
-            " coalesce(sum(f.verdict = 'useful'), 0)"
+            "SELECT count(*), coalesce(sum(CASE WHEN f.verdict = 'wrong' THEN 1 ELSE 0 END), 0),"
+            " coalesce(sum(CASE WHEN f.verdict = 'useful' THEN 1 ELSE 0 END), 0)"
             " FROM outbox o LEFT JOIN feedback f ON f.chat_id = o.chat_id AND f.item_id = o.item_id"
             " WHERE o.status = 'sent' AND o.sent_at >= ?",
             (to_db(since),),

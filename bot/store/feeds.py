@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.models import Feed
-from bot.store.db import Database, from_db, to_db
+from bot.store.db import from_db, to_db
+from bot.store.sql import Database, Row, placeholders
 
 
-def _feed(row: aiosqlite.Row) -> Feed:
+def _feed(row: Row) -> Feed:
     return Feed(
         id=row["id"],
         url=row["url"],
@@ -38,21 +37,17 @@ class FeedRepo:
     async def add(self, url: str, title: str = "", lang: str | None = None) -> tuple[Feed, bool]:
         """Add a feed; return it and whether it is new. Re-adding a feed re-enables it."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            row = await conn.fetchone(
                 "UPDATE feeds SET disabled = 0, failures = 0, next_poll = NULL WHERE url = ?"
                 " RETURNING id",
                 (url,),
             )
-            row = await cur.fetchone()
-            await cur.close()
             fresh = row is None
             if fresh:
-                cur = await conn.execute(
+                row = await conn.fetchone(
                     "INSERT INTO feeds (url, title, lang, added) VALUES (?, ?, ?, ?) RETURNING id",
                     (url, title, lang, to_db(self.clock.now())),
                 )
-                row = await cur.fetchone()
-                await cur.close()
         assert row is not None  # noqa: S101 - RETURNING always yields a row here
         feed = await self.get(int(row[0]))
         assert feed is not None  # noqa: S101 - just written
@@ -67,19 +62,18 @@ class FeedRepo:
         added = 0
         async with self.db.transaction() as conn:
             for url, title, lang, *rest in feeds:
-                cur = await conn.execute(
+                row = await conn.fetchone(
                     "INSERT INTO feeds (url, title, lang, added) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (url) DO NOTHING RETURNING id",
                     (url, title, lang, now),
                 )
-                row = await cur.fetchone()
-                await cur.close()
                 if row is None:
                     continue
                 added += 1
                 if rest and rest[0]:
                     await conn.execute(
-                        "INSERT OR REPLACE INTO feed_categories (feed_id, category) VALUES (?, ?)",
+                        "INSERT INTO feed_categories (feed_id, category) VALUES (?, ?)"
+                        " ON CONFLICT (feed_id) DO UPDATE SET category = excluded.category",
                         (row[0], rest[0]),
                     )
         return added
@@ -104,12 +98,11 @@ class FeedRepo:
         None. Returns how many were disabled."""
         where, params = ("", ()) if feed_id is None else (" AND id = ?", (feed_id,))
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            return await conn.execute(
                 "UPDATE feeds SET disabled = 0, failures = 0, next_poll = NULL"
                 f" WHERE disabled = 1{where}",
                 params,
             )
-            return cur.rowcount
 
     async def remove(self, feed_id: int) -> Feed | None:
         feed = await self.get(feed_id)
@@ -139,10 +132,8 @@ class FeedRepo:
         """The earliest next poll (a disabled feed's daily retry included), leaving out
         `exclude` (feeds being polled now)."""
         skip = sorted(exclude)
-        row = await self.db.fetchone(
-            f"SELECT min(next_poll) FROM feeds WHERE id NOT IN ({','.join('?' * len(skip))})",
-            tuple(skip),
-        )
+        where = f" WHERE id NOT IN ({placeholders(len(skip))})" if skip else ""
+        row = await self.db.fetchone(f"SELECT min(next_poll) FROM feeds{where}", tuple(skip))
         return from_db(row[0]) if row else None
 
     async def save_health(self, *feeds: Feed) -> None:

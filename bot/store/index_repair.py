@@ -126,7 +126,7 @@ async def _rebuild(db: Database) -> None:
         except sqlite3.Error as exc:
             if _is_environment(exc):
                 raise
-            await _reset_shadow_tables(conn)  # too damaged for FTS5 to rebuild in place
+            await _reset_shadow_tables(conn.conn)  # too damaged for FTS5 to rebuild in place
             await conn.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES('rebuild')")
 
 

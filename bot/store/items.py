@@ -1,5 +1,6 @@
-"""Items with their flags; storing a flagged item queues its alerts in the same transaction,
-and an item with Chinese, Japanese or Korean text its bigrams (bot/store/cjk.py)."""
+"""Items with their flags; storing a flagged item queues its alerts in the same transaction
+(which chats get one: bot/store/routing.py), and an item with Chinese, Japanese or Korean text
+its bigrams (bot/store/cjk.py)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.clock import Clock
-from bot.models import Category, Entities, Flag, Item, Subscription, SubscriptionKind
+from bot.models import Category, Entities, Flag, Item
 from bot.store import cjk
-from bot.store.chats import INSTANT, active_subscription_modes
-from bot.store.db import Database, from_db, to_db
+from bot.store.db import from_db, to_db
+from bot.store.routing import Fanout, wants
+from bot.store.sql import Database, Row, Tx
 from bot.store.story_cache import StoryCache
 from bot.stories import Candidate, StoryIndex
-from bot.text import fold, mentions
+
+__all__ = ["ITEM_COLUMNS", "ITEM_JOINS", "ItemRepo", "Stats", "item_from_row", "wants"]
 
 ITEM_COLUMNS = (
     "i.id, i.feed_id, i.guid, i.url, i.title, i.text, i.published, i.fetched, i.lang, i.author,"
     " f.title AS source, g.category, g.score, g.evidence, g.entities, g.lang AS flag_lang"
 )
+EVERY_ROW = 2**62  # a LIMIT of no limit that both SQLite and PostgreSQL read
 ITEM_JOINS = "FROM items i JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
 
 
-def item_from_row(row: aiosqlite.Row) -> Item:
+def item_from_row(row: Row) -> Item:
     flag = None
     if row["category"] is not None:
         flag = Flag(
@@ -56,27 +58,6 @@ def item_from_row(row: aiosqlite.Row) -> Item:
     )
 
 
-def wants(sub: Subscription, item: Item, folded: str) -> bool:
-    """Does this subscription want an alert for this flagged item?"""
-    flag = item.flag
-    if flag is None or not flag.flagged:
-        return False
-    if sub.created is not None and item.published < sub.created:
-        return False  # alerts cover what is published after subscribing; /latest covers the past
-    if sub.targets and not sub.targets.matches(flag.entities):
-        return False  # a targeted subscription: not this place, platform or regulator
-    match sub.kind:
-        case SubscriptionKind.ALL:
-            return True
-        case SubscriptionKind.BANS:
-            return flag.category is Category.BAN
-        case SubscriptionKind.REGULATION:
-            return flag.category is Category.REGULATION
-        case SubscriptionKind.KEYWORD:
-            return mentions(folded, sub.value)
-    return False  # pragma: no cover
-
-
 @dataclass(frozen=True, slots=True)
 class Stats:
     feeds: int
@@ -98,7 +79,7 @@ class _Batch:
     """What one add_many writes at its end, and the story candidates it added."""
 
     new: list[Item] = field(default_factory=list)
-    grams: list[tuple[int, str]] = field(default_factory=list)  # (item, its CJK bigrams)
+    grams: list[tuple[int, object]] = field(default_factory=list)  # (item, its CJK index row)
     flags: list[tuple[object, ...]] = field(default_factory=list)
     story_ids: list[tuple[int, int]] = field(default_factory=list)  # (story, item)
     alerts: list[tuple[int, int]] = field(default_factory=list)  # (chat, item), in item order
@@ -126,9 +107,7 @@ class ItemRepo:
         try:
             async with self.db.transaction() as conn:
                 await self._insert(conn, items, batch, alerting=alerting)
-                await conn.executemany(
-                    f"INSERT INTO {cjk.TABLE} (rowid, grams) VALUES (?, ?)", batch.grams
-                )
+                await conn.executemany(cjk.insert_sql(self.db.dialect), batch.grams)
                 await conn.executemany(
                     "INSERT INTO flags (item_id, category, score, evidence, entities, lang,"
                     " published) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -149,21 +128,15 @@ class ItemRepo:
         return batch.new
 
     async def _insert(
-        self,
-        conn: aiosqlite.Connection,
-        items: Sequence[Item],
-        batch: _Batch,
-        *,
-        alerting: bool,
+        self, conn: Tx, items: Sequence[Item], batch: _Batch, *, alerting: bool
     ) -> None:
         """The loop of add_many: one INSERT per item; flags, stories and alerts collected."""
-        told: dict[int, set[int]] = {}  # story → chats alerted (this batch, and before)
-        loaded: set[int] = set()  # stories whose earlier alerts are in `told`
+        fanout = Fanout(conn, alerting=alerting)
         batch_ids: set[int] = set()  # flagged items of this batch: not committed yet
-        subs: list[tuple[Subscription, str]] | None = None
         stories: StoryIndex | None = None
+        dialect = self.db.dialect
         for item in items:
-            rows = await conn.execute_fetchall(
+            row = await conn.fetchone(
                 "INSERT INTO items (feed_id, guid, url, title, text, published, fetched,"
                 " lang, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
                 " RETURNING id",
@@ -179,11 +152,11 @@ class ItemRepo:
                     item.author,
                 ),
             )
-            if not rows:
+            if row is None:
                 continue
-            item.id = int(next(iter(rows))[0])
+            item.id = int(row[0])
             batch.new.append(item)
-            if grams := cjk.grams(item.title, item.text):
+            if (grams := cjk.index_value(dialect, item.title, item.text)) is not None:
                 batch.grams.append((item.id, grams))
             flag = item.flag
             if flag is None:
@@ -203,8 +176,6 @@ class ItemRepo:
                 continue
             if stories is None:
                 stories = await self.stories.prepare(conn, items)
-                subs = await active_subscription_modes(conn)
-            assert subs is not None  # noqa: S101 - read with the story index
             found = stories.best(item)
             while (
                 found is not None
@@ -219,27 +190,8 @@ class ItemRepo:
             batch_ids.add(item.id)
             batch.joined.append(candidate)
             batch.story_ids.append((story_id, item.id))
-            keywords = any(s.kind is SubscriptionKind.KEYWORD for s, _ in subs)
-            folded = fold(f"{item.title}\n{item.text}") if keywords else ""
-            chats = {
-                s.chat_id
-                for s, mode in subs
-                if alerting and mode == INSTANT and wants(s, item, folded)
-            }
-            alerted = told.setdefault(story_id, set())
-            if story is None:
-                loaded.add(story_id)  # a new story: no earlier alerts to look up
-            if chats and story_id not in loaded:
-                earlier = await conn.execute_fetchall(
-                    "SELECT DISTINCT o.chat_id FROM items i"
-                    " JOIN outbox o ON o.item_id = i.id WHERE i.story_id = ?",
-                    (story_id,),
-                )
-                alerted.update(int(r[0]) for r in earlier)
-                loaded.add(story_id)
-            chats -= alerted
-            alerted.update(chats)
-            batch.alerts += [(chat_id, item.id) for chat_id in sorted(chats)]
+            chats = await fanout.chats(item, story_id, new_story=story is None)
+            batch.alerts += [(chat_id, item.id) for chat_id in chats]
 
     async def story_of(self, item_id: int) -> list[Item]:
         """The other items of this item's story, first published first."""
@@ -278,11 +230,11 @@ class ItemRepo:
         # join and sort every flagged item.
         newest = " UNION ALL ".join(
             "SELECT * FROM (SELECT item_id, published FROM flags WHERE category = ?"
-            " ORDER BY published DESC, item_id DESC LIMIT ?)"
-            for _ in categories
+            f" ORDER BY published DESC, item_id DESC LIMIT ?) AS c{n}"
+            for n in range(len(categories))
         )
         rows = await self.db.fetchall(
-            f"SELECT {ITEM_COLUMNS} FROM (SELECT item_id, published FROM ({newest})"
+            f"SELECT {ITEM_COLUMNS} FROM (SELECT item_id, published FROM ({newest}) AS newest"
             " ORDER BY published DESC, item_id DESC LIMIT ? OFFSET ?) AS top"
             " JOIN flags g ON g.item_id = top.item_id JOIN items i ON i.id = top.item_id"
             " JOIN feeds f ON f.id = i.feed_id ORDER BY top.published DESC, top.item_id DESC",
@@ -321,10 +273,10 @@ class ItemRepo:
             )
             by_count = await conn.execute(
                 "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY published DESC,"
-                f" id DESC LIMIT -1 OFFSET ?) AND {keep_pending}",
-                (max_items,),
+                f" id DESC LIMIT ? OFFSET ?) AND {keep_pending}",
+                (EVERY_ROW, max_items),
             )
-            return by_age.rowcount + by_count.rowcount
+            return by_age + by_count
 
     async def stats(self) -> Stats:
         row = await self.db.fetchone(

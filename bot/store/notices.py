@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.models import Chat
 from bot.store.chats import chat_from_row
-from bot.store.db import Database, from_db, to_db
+from bot.store.db import from_db, to_db
+from bot.store.sql import Database, placeholders
 
 MAX_ATTEMPTS = 12
 
@@ -74,8 +75,8 @@ class NoticeRepo:
         rows = await self.db.fetchall(
             "SELECT n.id AS notice_id, n.text, n.attempts, c.* FROM admin_notices n"
             " JOIN chats c ON c.id = n.chat_id"
-            f" WHERE n.status = 'pending' AND n.not_before <= ? AND c.platform IN"
-            f" ({','.join('?' * len(names))}) ORDER BY n.id LIMIT ?",
+            " WHERE n.status = 'pending' AND n.not_before <= ? AND c.platform IN"
+            f" ({placeholders(len(names))}) ORDER BY n.id LIMIT ?",
             (to_db(self.clock.now(), precise=True), *names, limit),
         )
         return [Notice(r["notice_id"], chat_from_row(r), r["text"], r["attempts"]) for r in rows]
@@ -86,7 +87,7 @@ class NoticeRepo:
             return None
         row = await self.db.fetchone(
             "SELECT min(n.not_before) FROM admin_notices n JOIN chats c ON c.id = n.chat_id"
-            f" WHERE n.status = 'pending' AND c.platform IN ({','.join('?' * len(names))})",
+            f" WHERE n.status = 'pending' AND c.platform IN ({placeholders(len(names))})",
             names,
         )
         return from_db(row[0]) if row and row[0] else None
@@ -102,7 +103,7 @@ class NoticeRepo:
     async def retry(self, notice_id: int, delay: float, error: str, *, count: bool = True) -> str:
         """Try again after `delay` seconds; "dead" once it gave up, else "pending"."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            row = await conn.fetchone(
                 "UPDATE admin_notices SET attempts = attempts + ?, not_before = ?,"
                 " last_error = ?, status = CASE WHEN attempts + ? >= ? THEN 'dead'"
                 " ELSE 'pending' END WHERE id = ? RETURNING status",
@@ -115,8 +116,6 @@ class NoticeRepo:
                     notice_id,
                 ),
             )
-            row = await cur.fetchone()
-            await cur.close()
         return str(row[0]) if row else "dead"
 
     async def drop(self, notice_id: int, reason: str) -> None:

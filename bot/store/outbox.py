@@ -13,8 +13,10 @@ it `release`s the rest. A sender that dies keeps its claims until they expire; t
 takes them. A chat's pending rows are held by one sender at a time, so per-chat order and pace
 hold across senders too.
 
-The claim is "select the due, unheld rows; stamp them" in one transaction: on PostgreSQL it is
-the same select with `FOR UPDATE SKIP LOCKED`, then the same update.
+The claim is "select the due, unheld rows; stamp them" in one transaction. On PostgreSQL the
+claim transaction first takes a lock of its own name (`Tx.hold`, an advisory lock), so claims
+of any number of processes follow one another as they do on SQLite's one writer; a claim that
+selects `FOR UPDATE SKIP LOCKED` instead can replace it where claims must run side by side.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-import aiosqlite
-
 from bot.clock import Clock
 from bot.models import Chat, Item
 from bot.store.chats import chat_from_row
-from bot.store.db import Database, to_db
+from bot.store.db import to_db
 from bot.store.items import ITEM_COLUMNS, item_from_row
+from bot.store.sql import Database, Row, placeholders
+
+CLAIMS = "banwatch:outbox-claims"  # the lock a claim holds (Tx.hold)
 
 MAX_ATTEMPTS = 12
 # An alert gives up only after MAX_ATTEMPTS failures AND this long: a long platform outage
@@ -110,36 +113,35 @@ class Outbox:
         until = now + timedelta(seconds=seconds)
         sql, params = _due_query(platforms, now, limit, owner=owner)
         async with self.db.transaction() as conn:
-            async with conn.execute(sql, params) as cur:
-                rows = list(await cur.fetchall())
+            await conn.hold(CLAIMS)
+            rows = await conn.fetchall(sql, params)
             if not rows:
                 return []
+            ids = [int(r["alert_id"]) for r in rows]
             await conn.execute(
                 "UPDATE outbox SET claimed_by = ?, claimed_until = ?"
-                " WHERE id IN (SELECT value FROM json_each(?))",
-                (owner, to_db(until, precise=True), _ids([r["alert_id"] for r in rows])),
+                f" WHERE id IN ({placeholders(len(ids))})",
+                (owner, to_db(until, precise=True), *ids),
             )
         return [_alert(r, claimed_until=until) for r in rows]
 
     async def release(self, owner: str) -> int:
         """Give back every row `owner` still holds unfinished (the end of its round)."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            return await conn.execute(
                 "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL"
                 " WHERE claimed_by = ? AND claimed_until IS NOT NULL",
                 (owner,),
             )
-            return cur.rowcount
 
     async def release_all(self) -> int:
         """Give back every claim: only when no other sender can be running (the instance lock
         is held), so that claims left by a killed process do not wait for their expiry."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            return await conn.execute(
                 "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL"
                 " WHERE claimed_until IS NOT NULL"
             )
-            return cur.rowcount
 
     async def mark_sent(self, alert_id: int, owner: str) -> bool:
         """Sent, if `owner` still holds the row. Returns whether it did."""
@@ -148,14 +150,15 @@ class Outbox:
     async def mark_sent_many(self, alert_ids: list[int], owner: str) -> int:
         """Rows folded into one message: all sent in one transaction. Returns how many of
         them `owner` still held (only those are marked)."""
+        if not alert_ids:
+            return 0
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            return await conn.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
                 " claimed_by = NULL, claimed_until = NULL"
-                " WHERE id IN (SELECT value FROM json_each(?)) AND claimed_by = ?",
-                (to_db(self.clock.now()), _ids(alert_ids), owner),
+                f" WHERE id IN ({placeholders(len(alert_ids))}) AND claimed_by = ?",
+                (to_db(self.clock.now()), *[int(i) for i in alert_ids], owner),
             )
-            return cur.rowcount
 
     async def retry(
         self, alert_id: int, delay: float, error: str, *, owner: str, count: bool = True
@@ -164,7 +167,7 @@ class Outbox:
         up, "lost" when `owner` no longer held it (nothing changed). `count=False` for waits
         the platform asked for (rate limits), which are not failures."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
+            row = await conn.fetchone(
                 "UPDATE outbox SET attempts = attempts + ?, not_before = ?, last_error = ?,"
                 " claimed_by = NULL, claimed_until = NULL,"
                 " status = CASE WHEN attempts + ? >= ? AND created < ? THEN 'dead'"
@@ -181,8 +184,6 @@ class Outbox:
                     owner,
                 ),
             )
-            row = await cur.fetchone()
-            await cur.close()
         if row is None:
             return "lost"
         return "pending" if row[0] == "pending" else "dead"
@@ -195,7 +196,8 @@ class Outbox:
         where, params = _platform_filter(platforms)
         row = await self.db.fetchone(
             # A held row is due again when its claim expires (unless it is finished first).
-            "SELECT min(max(o.not_before, coalesce(o.claimed_until, '')))"
+            "SELECT min(CASE WHEN o.claimed_until > o.not_before THEN o.claimed_until"
+            " ELSE o.not_before END)"
             " FROM outbox o JOIN chats c ON c.id = o.chat_id"
             f" WHERE o.status = 'pending' AND c.active = 1 {where}",
             params,
@@ -207,7 +209,9 @@ def _platform_filter(platforms: Collection[str] | None) -> tuple[str, tuple[str,
     if platforms is None:
         return "", ()
     names = tuple(platforms)
-    return f"AND c.platform IN ({','.join('?' * len(names))})", names
+    if not names:
+        return "AND 1 = 0", ()
+    return f"AND c.platform IN ({placeholders(len(names))})", names
 
 
 def _due_query(
@@ -217,12 +221,13 @@ def _due_query(
     where = ""
     if platforms is not None:
         names = {f"p{n}": name for n, name in enumerate(platforms)}
-        where = f"AND c.platform IN ({', '.join(':' + key for key in names)})"
+        where = f"AND c.platform IN ({', '.join(':' + key for key in names)})" if names else ""
+        where = where or "AND 1 = 0"
         params.update(names)
     return _DUE.format(where=where, items=ITEM_COLUMNS), params
 
 
-def _alert(row: aiosqlite.Row, claimed_until: datetime | None = None) -> Alert:
+def _alert(row: Row, claimed_until: datetime | None = None) -> Alert:
     return Alert(
         id=row["alert_id"],
         chat=chat_from_row(row, id_column="chat_id", lang_column="chat_lang"),
@@ -230,7 +235,3 @@ def _alert(row: aiosqlite.Row, claimed_until: datetime | None = None) -> Alert:
         attempts=row["attempts"],
         claimed_until=claimed_until,
     )
-
-
-def _ids(ids: list[int]) -> str:
-    return "[" + ",".join(str(int(i)) for i in ids) + "]"

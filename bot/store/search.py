@@ -138,11 +138,11 @@ class Searcher:
             # The snippet comes from the text, or from the title when only the title matches.
             found = [(t, w) for t in (item.text, item.title) for w in spellings[0] if w in t]
             text, term = found[0] if found else (item.text or item.title, spellings[0][0])
-            hits.append(SearchHit(item, _substring_snippet(text, term)))
+            hits.append(SearchHit(item, substring_snippet(text, term)))
         return hits
 
 
-def _substring_snippet(text: str, term: str, width: int = 60) -> str:
+def substring_snippet(text: str, term: str, width: int = 60) -> str:
     at = text.find(term)
     if at < 0:
         return text[: width * 2]

@@ -8,9 +8,10 @@ are stored. Days not needed for a while are dropped once the index holds more th
 `MAX_CANDIDATES` items.
 
 It stays true to the database: an item added in a transaction that rolls back is taken out
-again (`forget`); another connection's commit (`PRAGMA data_version`) empties the index; and
-the item a new one would join is looked up before it is trusted, so an item deleted since
-(a removed feed, retention) is dropped instead of lending its story.
+again (`forget`); another connection's commit (`PRAGMA data_version`; on PostgreSQL, which
+cannot tell, every batch) empties the index; and the item a new one would join is looked up
+before it is trusted, so an item deleted since (a removed feed, retention) is dropped instead
+of lending its story.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from bot.models import Entities, Item
 from bot.store.db import from_db, to_db
+from bot.store.sql import Tx
 from bot.stories import BODY_CHARS, WINDOW, Candidate, StoryIndex, normalise
 from bot.text import fold
 
@@ -77,12 +77,10 @@ class StoryCache:
         self.index = StoryIndex()
         self._days.clear()
 
-    async def prepare(self, conn: aiosqlite.Connection, batch: Sequence[Item]) -> StoryIndex:
+    async def prepare(self, conn: Tx, batch: Sequence[Item]) -> StoryIndex:
         """The index, holding every stored flagged item within `WINDOW` of this batch."""
-        async with conn.execute("PRAGMA data_version") as cur:
-            row = await cur.fetchone()
-        version = int(row[0]) if row else 0
-        if version != self._data_version:  # another connection wrote: read afresh
+        version = await conn.data_version()
+        if version is None or version != self._data_version:  # another wrote: read afresh
             self.clear()
             self._data_version = version
         needed = days_needed(batch)
@@ -96,8 +94,8 @@ class StoryCache:
         self._evict(keep=needed)
         return self.index
 
-    async def _read(self, conn: aiosqlite.Connection, first: int, last: int) -> None:
-        rows = await conn.execute_fetchall(
+    async def _read(self, conn: Tx, first: int, last: int) -> None:
+        rows = await conn.fetchall(
             "SELECT i.id, i.feed_id, i.title, substr(i.text, 1, ?) AS opening, i.published,"
             " i.story_id, g.category, g.entities FROM flags g JOIN items i ON i.id = g.item_id"
             " WHERE g.category IN ('ban', 'regulation') AND g.published >= ?"
@@ -136,12 +134,10 @@ class StoryCache:
             if day is not None:
                 day.discard(candidate.item_id)
 
-    async def still_stored(self, conn: aiosqlite.Connection, candidate: Candidate) -> bool:
+    async def still_stored(self, conn: Tx, candidate: Candidate) -> bool:
         """Is this item still stored, with this story? If not, it leaves the index."""
-        rows = await conn.execute_fetchall(
-            "SELECT story_id FROM items WHERE id = ?", (candidate.item_id,)
-        )
-        if rows and next(iter(rows))[0] == candidate.story_id:
+        row = await conn.fetchone("SELECT story_id FROM items WHERE id = ?", (candidate.item_id,))
+        if row and row[0] == candidate.story_id:
             return True
         self.forget([candidate])
         return False

@@ -38,8 +38,8 @@ def make_settings(api: FakeBotAPI, **extra: Any) -> Settings:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "bw.db", clock) as s:
+async def store(database: Path | str, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(database, clock) as s:
         yield s
 
 

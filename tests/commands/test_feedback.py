@@ -32,8 +32,8 @@ TITLES = [
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "bw.db", clock) as opened:
+async def store(database: Path | str, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(database, clock) as opened:
         yield opened
 
 
@@ -121,7 +121,8 @@ async def test_feedback_is_for_stored_flagged_items(run: Run, store: Store, feed
 async def test_a_press_outlives_the_items_retention(run: Run, store: Store, feed: Feed) -> None:
     [item_id] = await publish(store, feed, range(1))
     await run(f"/wrong {item_id}")
-    await store.db.writer.execute("DELETE FROM items WHERE id = ?", (item_id,))
+    async with store.db.transaction() as tx:
+        await tx.execute("DELETE FROM items WHERE id = ?", (item_id,))
     [pressed] = await store.feedback.pressed()
     assert pressed.item_id is None
     assert pressed.title.startswith(TITLES[0])

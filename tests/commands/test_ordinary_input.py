@@ -76,7 +76,8 @@ async def test_digest_time_with_other_digits_is_refused_not_stored(run: Run, tim
 
 
 async def _drop_subscriptions(store: Store) -> None:
-    await store.db.writer.execute("DROP TABLE subscriptions")
+    async with store.db.transaction() as tx:
+        await tx.execute("DROP TABLE subscriptions")
 
 
 async def test_a_command_that_fails_inside_answers_with_an_apology_and_logs_it(
@@ -103,6 +104,7 @@ async def test_the_apology_is_in_the_chats_language(run: Run, store: Store) -> N
     assert reply.text != apology("en")
 
 
+@pytest.mark.sqlite_only  # a full disk is made with SQLite's page limit
 async def test_a_full_disk_during_subscribe_is_answered(
     run: Run, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:

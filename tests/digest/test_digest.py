@@ -153,7 +153,9 @@ async def test_same_story_from_three_feeds_alerts_once(
     assert SubscriptionKind.BANS.value == "bans"
 
 
-async def test_digest_task_sends_at_the_chats_local_time_once_a_day(tmp_path: Path) -> None:
+async def test_digest_task_sends_at_the_chats_local_time_once_a_day(
+    database: Path | str,
+) -> None:
     """The running task, on a clock that starts at 07:59 in Paris: nothing before 08:00,
     one digest soon after, none more that day, the next one the next morning."""
     clock = FakeClock(datetime(2026, 1, 5, 6, 59, tzinfo=UTC))  # 07:59 in Paris (winter)
@@ -165,7 +167,7 @@ async def test_digest_task_sends_at_the_chats_local_time_once_a_day(tmp_path: Pa
         async def send(self, chat: Chat, reply: Reply) -> None:
             sent.append((reply.text, clock.monotonic()))
 
-    async with Store.open(tmp_path / "bw.db", clock) as store:
+    async with Store.open(database, clock) as store:
         chat = await store.chats.ensure("fake", "1")
         assert chat.id is not None
         await store.chats.set_digest(chat.id, enabled=True, at="08:00", tz="Europe/Paris")

@@ -45,8 +45,8 @@ def rss(*items: tuple[str, str, datetime | None]) -> str:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "banwatch.db", clock) as opened:
+async def store(database: Path | str, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(database, clock) as opened:
         yield opened
 
 

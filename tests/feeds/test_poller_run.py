@@ -63,8 +63,8 @@ class Waiter:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "banwatch.db", clock) as opened:
+async def store(database: Path | str, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(database, clock) as opened:
         yield opened
 
 

@@ -23,8 +23,8 @@ def hardening_settings(**overrides: object) -> Settings:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "banwatch.db") as s:
+async def store(database: Path | str) -> AsyncIterator[Store]:
+    async with Store.open(database) as s:
         yield s
 
 

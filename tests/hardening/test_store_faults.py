@@ -22,6 +22,9 @@ from tests.hardening.conftest import AddFeed
 from tests.support.builders import make_item, seed_item
 from tests.support.feedserver import FeedServer
 
+# SQLite's own faults: its page limit as a full disk, its file lock, its pages, its backup.
+pytestmark = pytest.mark.sqlite_only
+
 
 async def fill_the_disk(store: Store) -> None:
     """Let the database grow by no more than its current size."""

@@ -42,7 +42,7 @@ def admin_settings(api: FakeBotAPI, **extra: str) -> Settings:
 
 @contextlib.asynccontextmanager
 async def bot(
-    path: Path, clock: FakeClock, settings: Settings
+    path: Path | str, clock: FakeClock, settings: Settings
 ) -> AsyncIterator[tuple[Store, AdminWatch, Sender]]:
     """One start of the bot: store, Telegram adapter, sender and the admin watch."""
     async with (
@@ -71,12 +71,12 @@ async def told(watch: AdminWatch, sender: Sender, clock: FakeClock) -> int:
 
 
 async def test_a_failing_feed_is_told_once_and_its_recovery_once_across_restarts(
-    tmp_path: Path, clock: FakeClock, bot_api: FakeBotAPI, feed_server: FeedServer
+    database: Path | str, clock: FakeClock, bot_api: FakeBotAPI, feed_server: FeedServer
 ) -> None:
     bot_api.private_chat(bot_api.user(ADMIN_ID))
     settings = admin_settings(bot_api)
     url = feed_server.add("/feed.xml", b"oops", status=500)
-    db = tmp_path / "bw.db"
+    db = database
     async with bot(db, clock, settings) as (store, watch, sender):
         feed, _ = await store.feeds.add(url, "Flaky News")
         assert feed.id is not None
@@ -112,11 +112,11 @@ async def test_a_failing_feed_is_told_once_and_its_recovery_once_across_restarts
 
 
 async def test_disabled_feeds_are_told_in_one_notice_counted_in_french(
-    tmp_path: Path, clock: FakeClock, bot_api: FakeBotAPI
+    database: Path | str, clock: FakeClock, bot_api: FakeBotAPI
 ) -> None:
     bot_api.private_chat(bot_api.user(ADMIN_ID))
     settings = admin_settings(bot_api)
-    async with bot(tmp_path / "bw.db", clock, settings) as (store, watch, sender):
+    async with bot(database, clock, settings) as (store, watch, sender):
         admin = await store.chats.ensure("telegram", str(ADMIN_ID))
         assert admin.id is not None
         await store.chats.set_lang(admin.id, "fr")
@@ -134,11 +134,11 @@ async def test_disabled_feeds_are_told_in_one_notice_counted_in_french(
 
 
 async def test_an_outbox_backlog_is_told_once_and_its_end_once(
-    tmp_path: Path, clock: FakeClock, bot_api: FakeBotAPI
+    database: Path | str, clock: FakeClock, bot_api: FakeBotAPI
 ) -> None:
     bot_api.private_chat(bot_api.user(ADMIN_ID))
     settings = admin_settings(bot_api, BOT_ADMIN_BACKLOG="3")
-    async with bot(tmp_path / "bw.db", clock, settings) as (store, watch, _sender):
+    async with bot(database, clock, settings) as (store, watch, _sender):
         # A chat whose platform is not running here: its alerts wait in the outbox
         away = await store.chats.ensure("discord", "777", "group")
         assert away.id is not None
@@ -159,12 +159,12 @@ async def test_an_outbox_backlog_is_told_once_and_its_end_once(
         await store.items.add_many(items)
         assert await store.outbox.pending_count() == 4
 
-    async with bot(tmp_path / "bw.db", clock, settings) as (store, watch, sender):
+    async with bot(database, clock, settings) as (store, watch, sender):
         assert await told(watch, sender, clock) == 1
         [notice] = bot_api.texts(ADMIN_ID)
         assert "The outbox is backing up: 4 alerts wait to be sent." in notice
         assert await told(watch, sender, clock) == 0
-    async with bot(tmp_path / "bw.db", clock, settings) as (store, watch, sender):
+    async with bot(database, clock, settings) as (store, watch, sender):
         assert await told(watch, sender, clock) == 0  # a restart does not tell it again
         async with store.db.transaction() as conn:
             await conn.execute("UPDATE outbox SET status = 'sent'")

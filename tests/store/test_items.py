@@ -118,6 +118,7 @@ async def test_a_corrupt_database_file_is_refused_with_a_clear_error(tmp_path: P
             pass
 
 
+@pytest.mark.sqlite_only  # `banwatch backup` copies the SQLite file; PostgreSQL has pg_dump
 async def test_backup_copies_a_live_database(store: Store, tmp_path: Path) -> None:
     feed, _ = await store.feeds.add("https://a.example/rss")
     assert feed.id

@@ -109,3 +109,46 @@ async def test_recent_items_rank_above_old_equally_relevant_ones(store: Store) -
     )
     page = await store.search.search("tether")
     assert page.hits[0].item.published > page.hits[1].item.published
+
+
+async def test_accents_are_ignored_in_the_query_and_in_the_text_alike(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://d.example/rss")
+    assert feed.id
+    await store.items.add_many(
+        [
+            make_item(feed.id, 1, title="Régulateur: la Bourse réagit", text="Sans accent ici."),
+            make_item(feed.id, 2, title="Regulateur sans accents", text="Aucune marque."),
+        ]
+    )
+    for query in ("régulateur", "regulateur", "RÉGULATEUR", "Regulatéur"):
+        page = await store.search.search(query)
+        assert {h.item.title for h in page.hits} == {
+            "Régulateur: la Bourse réagit",
+            "Regulateur sans accents",
+        }, query
+
+
+async def test_a_word_in_the_title_ranks_above_the_same_word_in_the_text(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://e.example/rss")
+    assert feed.id
+    now = datetime.now(UTC)
+    await store.items.add_many(
+        [
+            make_item(
+                feed.id,
+                1,
+                title="Markets today",
+                text="Kraken was mentioned once.",
+                published=now - timedelta(hours=2),
+            ),
+            make_item(
+                feed.id,
+                2,
+                title="Kraken delists tokens",
+                text="Markets moved.",
+                published=now - timedelta(hours=3),
+            ),
+        ]
+    )
+    page = await store.search.search("kraken")
+    assert [h.item.title for h in page.hits] == ["Kraken delists tokens", "Markets today"]

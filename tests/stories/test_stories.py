@@ -18,8 +18,8 @@ from tests.support.clock import FakeClock
 
 
 @pytest.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Store]:
-    async with Store.open(tmp_path / "bw.db", clock) as s:
+async def store(database: Path | str, clock: FakeClock) -> AsyncIterator[Store]:
+    async with Store.open(database, clock) as s:
         yield s
 
 
