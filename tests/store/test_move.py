@@ -25,7 +25,14 @@ from bot.store.chats import DigestSettings
 from bot.store.feedback import Verdict
 from bot.store.move import PG_OWN, PLAN, SQLITE_INDEXES
 from bot.targets import Targets
-from tests.support.builders import make_item, regulation_flag, seed_item
+from tests.support.builders import (
+    SEED_TEXT,
+    SEED_TITLE,
+    ban_flag,
+    make_item,
+    regulation_flag,
+    seed_item,
+)
 from tests.support.cli import banwatch
 from tests.support.clock import FakeClock
 from tests.support.pg import ROLE_PASSWORD, free_port
@@ -61,14 +68,13 @@ async def fill(path: Path) -> Filled:
         gone, _ = await store.feeds.add("https://gone.example/rss", "Gone")
         assert gone.id
         await store.items.add_many([make_item(gone.id, n, published=NOW) for n in range(3)])
-        await store.feeds.remove(gone.id)  # its ids stay a gap: numbers are kept, not redone
         await store.feeds.add_many(
             [
                 ("https://fr.example/rss", "Le Fil", "fr", "News/EU"),
                 ("https://zh.example/rss", "链闻", "zh", ""),
             ]
         )
-        fr, zh = await store.feeds.all()
+        _, fr, zh = await store.feeds.all()
         assert fr.id and zh.id
         private = await store.chats.ensure("telegram", "100")
         forum = await store.chats.ensure("telegram", "-1002", "supergroup")
@@ -109,6 +115,12 @@ async def fill(path: Path) -> Filled:
             ]
         )
         items = [int(i.id or 0) for i in new]
+        later = make_item(
+            zh.id, 9, title=SEED_TITLE, text=SEED_TEXT, flag=ban_flag(), published=NOW
+        )
+        [joined] = await store.items.add_many([later])  # the same news again: one story
+        items.append(int(joined.id or 0))
+        await store.feeds.remove(gone.id)  # the first numbers stay unused: none is redone
         first = await store.outbox.claim("old-sender")
         assert first
         assert await store.outbox.mark_sent(first[0].id, "old-sender")
@@ -198,6 +210,8 @@ async def test_a_moved_store_shows_users_what_it_did(
     after = await seen(pg_empty_database, filled)
     assert after == before
     assert "火币禁止加密货币交易" in after["item"][filled.items[2]]  # `/item N`: the same item
+    assert min(filled.items) > 3  # numbers a removed feed's items had stay unused
+    assert after["story"][filled.items[0]] == [filled.items[-1]]  # one story, kept
     assert after["search"]["加密货币"] == [filled.items[2]]  # the Chinese item, by its word
     assert after["search"]["reglementation"] == [filled.items[1]]  # accents ignored
     assert after["digest"][filled.chats[1]] == DigestSettings(
@@ -232,23 +246,29 @@ async def test_a_moved_store_shows_users_what_it_did(
 
 @pytest.mark.slow
 async def test_a_target_with_another_stores_data_is_refused(
-    tmp_path: Path, pg_database: str
+    tmp_path: Path, pg_database: str, pg_empty_database: str
 ) -> None:
     path = tmp_path / "banwatch.db"
     await fill(path)
-    async with Store.open(pg_database) as other:  # another bot's store, same ids
+    async with Store.open(pg_database) as other:  # a row the SQLite store does not have
         await other.feeds.add("https://elsewhere.example/rss")
-    rows = await dump(pg_database)
+    async with Store.open(pg_empty_database) as other:  # an id naming another row
+        await other.chats.ensure("telegram", "999")
 
-    refused = banwatch("migrate", "--to", pg_database, env=environment(path), check=False)
-    assert refused.returncode == 2
-    message = refused.stderr.strip()
-    assert "already holds another store's data" in message
-    assert "https://elsewhere.example/rss" in message
-    assert "createdb" in message  # the fix
-    assert ROLE_PASSWORD not in message
-    assert len(message.splitlines()) == 1
-    assert await dump(pg_database) == rows  # nothing written
+    for url, says in [
+        (pg_database, "already holds feed 1, which"),
+        (pg_empty_database, "already holds another store's data: chat 1 is telegram, 999"),
+    ]:
+        rows = await dump(url)
+        refused = banwatch("migrate", "--to", url, env=environment(path), check=False)
+        assert refused.returncode == 2
+        message = refused.stderr.strip()
+        assert says in message
+        assert "another store's data" in message
+        assert "createdb" in message  # the fix
+        assert ROLE_PASSWORD not in message
+        assert len(message.splitlines()) == 1
+        assert await dump(url) == rows  # nothing written
 
 
 async def test_a_bad_url_or_a_server_that_does_not_answer_is_one_clear_line(
