@@ -405,8 +405,9 @@ def migrate(
     if not moved.changed:
         print(f"nothing to move: {target} holds every row of {source} already; nothing changed")
         return
-    counts = ", ".join(f"{moved.copied[t.name]} {t.name}" for t in PLAN if moved.copied.get(t.name))
-    print(f"moved {source} into {target}: {counts or 'no new rows'} (every id kept)")
+    counts = ", ".join(f"{t.name} {moved.copied[t.name]}" for t in PLAN if moved.copied.get(t.name))
+    counts = counts or "no new rows (the id sequences set past the copied ids)"
+    print(f"moved {source} into {target}, every id kept: {counts}")
     print(f"to run the bot on it, set BOT_DATABASE to {target} (with its password)")
 
 

@@ -205,6 +205,7 @@ async def test_a_moved_store_shows_users_what_it_did(
     moved = banwatch("migrate", "--to", pg_empty_database, env=environment(path))
     assert "moved" in moved.stdout
     assert "every id kept" in moved.stdout
+    assert f"items {len(filled.items)}," in moved.stdout
     assert ROLE_PASSWORD not in moved.stdout + moved.stderr
 
     after = await seen(pg_empty_database, filled)
@@ -322,3 +323,17 @@ async def test_the_move_knows_every_table_of_both_schemas(tmp_path: Path, pg_dat
     planned = {t.name for t in PLAN}
     assert sqlite_tables == planned
     assert pg_tables == planned
+
+
+async def test_no_move_while_a_bot_runs_on_either_store(tmp_path: Path, pg_database: str) -> None:
+    path = tmp_path / "banwatch.db"
+    async with Store.open(path) as store:
+        await store.feeds.add("https://a.example/rss")
+    for running in (path, pg_database):
+        async with Store.open(running, exclusive=True):
+            refused = banwatch("migrate", "--to", pg_database, env=environment(path), check=False)
+        assert refused.returncode == 2
+        assert "another Banwatch is already running on" in refused.stderr
+        assert "stop it" in refused.stderr
+    async with Store.open(pg_database) as target:
+        assert await target.feeds.all() == []  # nothing copied
