@@ -339,6 +339,8 @@ def _target(url: str) -> str:
         raise fail(f"{shape}: the port in {url!r} is not a number") from None
     if not parts.hostname and "host=" not in parts.query:
         raise fail(f"{shape}: {url!r} names no host")
+    if parts.password:  # masked wherever it shows, in the URL or alone
+        REDACTOR.update([parts.password])
     return url
 
 

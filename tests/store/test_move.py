@@ -295,6 +295,20 @@ async def test_a_bad_url_or_a_server_that_does_not_answer_is_one_clear_line(
     assert "s3cret-pw" not in down.stdout + down.stderr
 
 
+async def test_a_wrong_password_is_one_clear_line(tmp_path: Path, pg_database: str) -> None:
+    path = tmp_path / "banwatch.db"
+    async with Store.open(path) as store:
+        await store.feeds.add("https://a.example/rss")
+    wrong = pg_database.replace(ROLE_PASSWORD, "not-the-password")
+    refused = banwatch("migrate", "--to", wrong, env=environment(path), check=False)
+    assert refused.returncode == 2
+    message = refused.stderr.strip()
+    assert message.startswith("banwatch: cannot open database postgresql://banwatch@")
+    assert "password authentication failed" in message
+    assert "check the URL given to --to" in message
+    assert "not-the-password" not in refused.stdout + refused.stderr
+
+
 def test_a_store_on_postgresql_already_is_not_moved(tmp_path: Path) -> None:
     env = environment("postgresql://bw:s3cret-pw@127.0.0.1:5432/banwatch")
     refused = banwatch("migrate", "--to", "postgresql://bw@db/x", env=env, check=False)
