@@ -156,9 +156,10 @@ class Mover:
             " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
         )
         theirs = {str(r[0]) for r in rows} - set(PG_OWN)
-        for name, side in [(n, self.source_name) for n in sorted(mine - known)] + [
-            (n, self.target_name) for n in sorted(theirs - known)
-        ]:
+        unknown = [(n, self.source_name) for n in sorted(mine - known)]
+        unknown += [(n, self.target_name) for n in sorted(theirs - known)]
+        if unknown:
+            name, side = unknown[0]
             raise StoreError(
                 f"{side} has a table `{name}` this Banwatch cannot move; "
                 "upgrade Banwatch and run `banwatch migrate` again"

@@ -23,7 +23,7 @@ from bot.models import Category, Entities, Flag, SubscriptionKind
 from bot.store import Store
 from bot.store.chats import DigestSettings
 from bot.store.feedback import Verdict
-from bot.store.move import PG_OWN, PLAN, SQLITE_INDEXES
+from bot.store.move import PG_OWN, PLAN, SQLITE_INDEXES, Mover, Watcher
 from bot.targets import Targets
 from tests.support.builders import (
     SEED_TEXT,
@@ -351,3 +351,40 @@ async def test_no_move_while_a_bot_runs_on_either_store(tmp_path: Path, pg_datab
         assert "stop it" in refused.stderr
     async with Store.open(pg_database) as target:
         assert await target.feeds.all() == []  # nothing copied
+
+
+@pytest.mark.slow
+async def test_small_batches_move_the_same_store(tmp_path: Path, pg_database: str) -> None:
+    """Many batches, each its own transaction, copy what one would; a second run, whose
+    check reads the target batch by batch, copies nothing."""
+    path = tmp_path / "banwatch.db"
+    filled = await fill(path)
+    before = await seen(path, filled)
+
+    class Batches(Watcher):
+        def __init__(self) -> None:
+            self.sizes: list[int] = []
+
+        def advance(self, rows: int) -> None:
+            self.sizes.append(rows)
+
+    runs = []
+    for _ in range(2):
+        watcher = Batches()
+        async with Store.open(path, exclusive=True) as mine, Store.open(pg_database) as theirs:
+            mover = Mover(
+                mine.db,
+                theirs.db,
+                source_name="a",
+                target_name="b",
+                fix="",
+                batch=3,
+                watcher=watcher,
+            )
+            runs.append((await mover.run(), watcher.sizes))
+    (first, sizes), (second, _) = runs
+    assert first.copied["items"] == len(filled.items)
+    assert max(sizes) == 3
+    assert not second.changed
+    assert sum(second.copied.values()) == 0
+    assert await seen(pg_database, filled) == before
