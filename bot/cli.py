@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -24,11 +26,13 @@ from bot.clitext import for_cli, utf8_lines, write_problem
 from bot.commands import Invocation, Reply
 from bot.commands.admin import feed_status, shown_url
 from bot.config import Settings, load_settings
-from bot.errors import BanwatchError, UsageError
+from bot.errors import BanwatchError, StoreError, UsageError
 from bot.feeds.poller import PollReport
 from bot.redact import REDACTOR
 from bot.store import Store
+from bot.store.move import PLAN, Moved, Mover, Watcher
 from bot.store.paths import database_path_problem
+from bot.store.pg import display, is_url
 from bot.text import strip_controls
 
 T = TypeVar("T")
@@ -304,6 +308,109 @@ def backup(target: Annotated[Path, typer.Argument(help="Where to write the copy"
     if problem is not None:
         raise fail(f"cannot back up to {target}: {problem}")
     print(f"backed up {cfg.database_name} to {target}")
+
+
+class _Bar(Watcher):
+    """The move's phases on one progress bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("", total=None)
+
+    def phase(self, description: str, total: int) -> None:
+        self.progress.update(self.task, description=description, total=total, completed=0)
+
+    def advance(self, rows: int) -> None:
+        self.progress.advance(self.task, rows)
+
+
+def _target(url: str) -> str:
+    """The --to URL, checked as BOT_DATABASE's is."""
+    shape = (  # no `user:password@` in it: error lines mask what stands there
+        "--to takes a PostgreSQL URL, postgresql://user@host:port/database with "
+        "`:password` after the user"
+    )
+    if not is_url(url):
+        raise fail(f"{shape}, not {url!r}")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is no number
+    except ValueError:
+        raise fail(f"{shape}: the port in {url!r} is not a number") from None
+    if not parts.hostname and "host=" not in parts.query:
+        raise fail(f"{shape}: {url!r} names no host")
+    if parts.password:  # masked wherever it shows, in the URL or alone
+        REDACTOR.update([parts.password])
+    return url
+
+
+def _about_target(exc: StoreError) -> StoreError:
+    """The store's refusal to open the target, in the words of this command."""
+    text = str(exc).replace("check BOT_DATABASE", "check the URL given to --to")
+    return StoreError(text.replace("set BOT_DATABASE to another database", "stop it first"))
+
+
+@cli.command()
+def migrate(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="URL",
+            help="The PostgreSQL database to copy into: postgresql://user:password@host/db",
+        ),
+    ],
+) -> None:
+    """Copy the SQLite store (BOT_DATABASE) into PostgreSQL, every id kept; running it again
+    copies nothing new."""
+    url = _target(to)
+    cfg = settings()
+    if not isinstance(cfg.database, Path):
+        raise fail(
+            f"BOT_DATABASE is PostgreSQL already ({cfg.database_name}); `banwatch migrate` "
+            "copies a SQLite store: set BOT_DATABASE to its file"
+        )
+    require_database(cfg)
+    source, target = str(cfg.database), display(url)
+    user = urlsplit(url).username or "ROLE"
+    fix = (
+        "give --to a new, empty database (for example `createdb --owner="
+        f"{user} banwatch_new`, then --to …/banwatch_new)"
+    )
+
+    async def go() -> Moved:
+        async with contextlib.AsyncExitStack() as stack:
+            mine = await stack.enter_async_context(Store.open(cfg.database, exclusive=True))
+            try:
+                theirs = await stack.enter_async_context(Store.open(url, exclusive=True))
+            except StoreError as exc:
+                raise _about_target(exc) from None
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as progress:
+                mover = Mover(
+                    mine.db,
+                    theirs.db,
+                    source_name=source,
+                    target_name=target,
+                    fix=fix,
+                    watcher=_Bar(progress),
+                )
+                return await mover.run()
+
+    moved = run_async(go())
+    if not moved.changed:
+        print(f"nothing to move: {target} holds every row of {source} already; nothing changed")
+        return
+    counts = ", ".join(f"{t.name} {moved.copied[t.name]}" for t in PLAN if moved.copied.get(t.name))
+    counts = counts or "no new rows (the id sequences set past the copied ids)"
+    print(f"moved {source} into {target}, every id kept: {counts}")
+    print(f"to run the bot on it, set BOT_DATABASE to {target} (with its password)")
 
 
 @cli.command()
