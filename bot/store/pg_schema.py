@@ -210,6 +210,12 @@ STEPS: list[str] = [
         PRIMARY KEY (source, update_id)
     );
     CREATE INDEX IF NOT EXISTS updates_seen_seen ON updates_seen(seen);
+    CREATE TABLE IF NOT EXISTS request_effects (
+        request TEXT PRIMARY KEY,
+        effect  TEXT NOT NULL,
+        seen    {TIME} NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS request_effects_seen ON request_effects(seen);
     """,
 ]
 

@@ -66,9 +66,11 @@ class UpdateRepo:
             )
 
     async def prune(self, older_than: timedelta = RETAIN) -> int:
-        """Forget the ids first seen more than `older_than` ago; how many."""
+        """Forget the ids first seen more than `older_than` ago, and the effects of requests
+        noted then (bot.store.chats.ChatRepo.unsubscribe_nth); how many ids."""
         cutoff = to_db(self.clock.now() - older_than, precise=True)
         async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM request_effects WHERE seen < ?", (cutoff,))
             return await tx.execute("DELETE FROM updates_seen WHERE seen < ?", (cutoff,))
 
     async def _maybe_prune(self, now: datetime) -> None:
