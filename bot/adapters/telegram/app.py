@@ -245,6 +245,11 @@ class TelegramAdapter:
     async def _start_webhook(self, url: str) -> None:
         secret = self.settings.webhook_secret
         token = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        if secret is None and self.store.db.dialect == "postgresql":
+            log.warning(
+                "BOT_WEBHOOK_SECRET is not set: this replica made its own secret, and "
+                "Telegram keeps only the last replica's; give every replica the same one"
+            )
         self.webhook = WebhookServer(
             self.application.bot,
             self.receive,
