@@ -98,8 +98,10 @@ async def test_an_update_given_to_two_replicas_and_twice_to_one_is_handled_once(
         httpx.AsyncClient(timeout=10) as client,
     ):
         subscribe = update(7, "/subscribe bans")
-        statuses = await asyncio.gather(
-            deliver(client, one.url, subscribe), deliver(client, two.url, subscribe)
+        statuses = list(
+            await asyncio.gather(
+                deliver(client, one.url, subscribe), deliver(client, two.url, subscribe)
+            )
         )
         statuses.append(await deliver(client, one.url, subscribe))  # a retry after a timeout
         assert statuses == [200, 200, 200]  # every delivery answered: none is sent again
@@ -139,7 +141,7 @@ async def test_a_button_press_given_to_both_replicas_is_one_press(
         statuses = await asyncio.gather(
             deliver(client, one.url, press), deliver(client, two.url, press)
         )
-        assert statuses == [200, 200]
+        assert list(statuses) == [200, 200]
         [ack] = bot_api.answers
         assert ack["text"].startswith(f"Thanks: #{item_id} marked useful")
         rows = await one.store.db.fetchall("SELECT verdict FROM feedback")
