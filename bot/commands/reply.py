@@ -25,6 +25,9 @@ class Invocation:
     lang: str | None = None  # the user's language, when the platform says
     thread: int | None = None  # the forum topic the command was sent in (Telegram)
     via: str = ""  # a channel's @name, when its administrator acts for it from a private chat
+    # The id of the delivery this came in ("telegram:<bot>:<update>"), which a platform
+    # repeats when it delivers it again: an effect that must not happen twice is keyed by it.
+    request: str = ""
 
 
 @dataclass(frozen=True, slots=True)

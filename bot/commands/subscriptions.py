@@ -151,16 +151,15 @@ async def unsubscribe(ctx: Context, inv: Invocation) -> Reply:
     if chat is None or chat.id is None:
         return Reply(_("This chat has no subscriptions."))
     if number is not None:
-        subs = await ctx.store.chats.subscriptions(chat.id)
-        if number > len(subs) or subs[number - 1].id is None:
+        # By its number, once per request: a retried update must not remove the next one.
+        sub = await ctx.store.chats.unsubscribe_nth(chat.id, number, inv.request)
+        if sub is None:
             return Reply(
                 _(
                     "This chat has no subscription number {number}. /subscriptions lists them."
                 ).format(number=number),
                 error=True,
             )
-        sub = subs[number - 1]
-        await ctx.store.chats.unsubscribe_id(chat.id, sub.id or 0)
         return Reply(
             _("Unsubscribed from {label}.").format(
                 label=_label(sub.kind, sub.value, _, sub.targets)

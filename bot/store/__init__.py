@@ -28,6 +28,7 @@ from bot.store.paths import database_path_problem
 from bot.store.pg import PgDatabase, is_url
 from bot.store.pg_search import PgSearcher
 from bot.store.search import MARK_END, MARK_START, Searcher, SearchHit, SearchPage
+from bot.store.updates import UpdateRepo
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class Store:
         self.outbox = Outbox(db, clock)
         self.feedback = FeedbackRepo(db, clock)
         self.notices = NoticeRepo(db, clock)
+        self.updates = UpdateRepo(db, clock)  # chat updates seen (webhook replicas)
 
     @classmethod
     @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 
 from bot.clock import Clock
@@ -138,22 +139,24 @@ class ChatRepo:
         mode: str = INSTANT,
         targets: Targets | None = None,
     ) -> str:
-        """Subscribe with a delivery mode: "added", "changed" (the mode) or "same"."""
+        """Subscribe with a delivery mode: "added", "changed" (the mode) or "same". The same
+        subscription asked for twice at once (a retried update, two processes) is added
+        once: the insert does nothing when the row is there, whoever wrote it."""
         key = (chat_id, kind.value, value, _targets(targets))
         where = "chat_id = ? AND kind = ? AND value = ? AND targets = ?"
         async with self.db.transaction() as conn:
-            row = await conn.fetchone(f"SELECT mode FROM subscriptions WHERE {where}", key)
-            if row is None:
-                await conn.execute(
-                    "INSERT INTO subscriptions (chat_id, kind, value, targets, created, mode)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (*key, to_db(self.clock.now()), mode),
-                )
+            added = await conn.execute(
+                "INSERT INTO subscriptions (chat_id, kind, value, targets, created, mode)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, kind, value, targets) DO NOTHING",
+                (*key, to_db(self.clock.now()), mode),
+            )
+            if added:
                 return "added"
-            if row[0] == mode:
-                return "same"
-            await conn.execute(f"UPDATE subscriptions SET mode = ? WHERE {where}", (mode, *key))
-            return "changed"
+            changed = await conn.execute(
+                f"UPDATE subscriptions SET mode = ? WHERE {where} AND mode <> ?",
+                (mode, *key, mode),
+            )
+            return "changed" if changed else "same"
 
     async def subscription_modes(self, chat_id: int) -> dict[int, str]:
         """Subscription id → delivery mode, for this chat."""
@@ -265,14 +268,36 @@ class ChatRepo:
                 (chat_id, kind.value, value, _targets(targets)),
             )
 
-    async def unsubscribe_id(self, chat_id: int, subscription_id: int) -> bool:
-        """Remove one of this chat's subscriptions by its id."""
+    async def unsubscribe_nth(
+        self, chat_id: int, number: int, request: str = ""
+    ) -> Subscription | None:
+        """Remove the chat's `number`th subscription (as /subscriptions lists them, by id);
+        the one removed, or None when there is no such number. With a `request` id (an
+        update a platform may deliver again), a second run of the same request removes
+        nothing more and returns what the first removed: the numbers moved up meanwhile."""
         async with self.db.transaction() as conn:
-            removed = await conn.execute(
-                "DELETE FROM subscriptions WHERE chat_id = ? AND id = ?",
-                (chat_id, subscription_id),
+            if request:
+                row = await conn.fetchone(
+                    "SELECT effect FROM request_effects WHERE request = ?", (request,)
+                )
+                if row is not None:
+                    return _subscription_from_effect(chat_id, row[0])
+            row = await conn.fetchone(
+                "SELECT * FROM subscriptions WHERE chat_id = ? ORDER BY id LIMIT 1 OFFSET ?",
+                (chat_id, number - 1),
             )
-            return removed > 0
+            if row is None:
+                return None
+            sub = _subscription(row)
+            await conn.execute("DELETE FROM subscriptions WHERE id = ?", (sub.id,))
+            if request:
+                effect = {"kind": sub.kind.value, "value": sub.value, "targets": row["targets"]}
+                await conn.execute(
+                    "INSERT INTO request_effects (request, effect, seen) VALUES (?, ?, ?)"
+                    " ON CONFLICT (request) DO NOTHING",
+                    (request, json.dumps(effect), to_db(self.clock.now(), precise=True)),
+                )
+            return sub
 
     async def subscriptions(self, chat_id: int) -> list[Subscription]:
         rows = await self.db.fetchall(
@@ -289,6 +314,17 @@ def _subscription(row: Row) -> Subscription:
         value=row["value"],
         created=from_db(row["created"]),
         targets=Targets.from_db(row["targets"]),
+    )
+
+
+def _subscription_from_effect(chat_id: int, effect: str) -> Subscription:
+    """The subscription a request removed, as `unsubscribe_nth` noted it."""
+    data = json.loads(effect)
+    return Subscription(
+        chat_id=chat_id,
+        kind=SubscriptionKind(data["kind"]),
+        value=data["value"],
+        targets=Targets.from_db(data["targets"]),
     )
 
 

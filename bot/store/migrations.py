@@ -243,4 +243,30 @@ MIGRATIONS: list[Migration] = [
         last_error TEXT
     );
     """,
+    # 11: reserved for the step of issue 15 point 2 (branch h-workers); a no-op here, replaced
+    # by that step when it is merged (step 12 below does not depend on it).
+    "SELECT 1;",
+    # 12: chat updates seen (bot/store/updates.py): each Telegram update claimed by id before
+    # it is handled, so webhook replicas on one database handle it once; and the effect a
+    # request that must not be repeated had (`/unsubscribe 2` run again after a crash must
+    # not remove what is now number 2), by the request's id. Both pruned after two days.
+    # IF NOT EXISTS: safe to run again on a store whose version was set back.
+    """
+    CREATE TABLE IF NOT EXISTS updates_seen (
+        source        TEXT NOT NULL,
+        update_id     INTEGER NOT NULL,
+        claimed_by    TEXT NOT NULL,
+        claimed_until TEXT NOT NULL,
+        done          INTEGER NOT NULL DEFAULT 0,
+        seen          TEXT NOT NULL,
+        PRIMARY KEY (source, update_id)
+    );
+    CREATE INDEX IF NOT EXISTS updates_seen_seen ON updates_seen(seen);
+    CREATE TABLE IF NOT EXISTS request_effects (
+        request TEXT PRIMARY KEY,
+        effect  TEXT NOT NULL,
+        seen    TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS request_effects_seen ON request_effects(seen);
+    """,
 ]

@@ -195,6 +195,28 @@ STEPS: list[str] = [
         last_error TEXT
     );
     """,
+    # 2: reserved for SQLite's step 11 (issue 15 point 2, branch h-workers); a no-op here,
+    # replaced by that step when it is merged.
+    "SELECT 1",
+    # 3: SQLite's step 12, chat updates seen (bot/store/updates.py)
+    f"""
+    CREATE TABLE IF NOT EXISTS updates_seen (
+        source        TEXT NOT NULL,
+        update_id     BIGINT NOT NULL,
+        claimed_by    TEXT NOT NULL,
+        claimed_until {TIME} NOT NULL,
+        done          INTEGER NOT NULL DEFAULT 0,
+        seen          {TIME} NOT NULL,
+        PRIMARY KEY (source, update_id)
+    );
+    CREATE INDEX IF NOT EXISTS updates_seen_seen ON updates_seen(seen);
+    CREATE TABLE IF NOT EXISTS request_effects (
+        request TEXT PRIMARY KEY,
+        effect  TEXT NOT NULL,
+        seen    {TIME} NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS request_effects_seen ON request_effects(seen);
+    """,
 ]
 
 

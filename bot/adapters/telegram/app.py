@@ -6,6 +6,10 @@
 
 Long polling by default; a webhook when BOT_WEBHOOK_URL is set (with a secret token checked
 on every request). TELEGRAM_API_URL points at another Bot API server (self-hosted, tests).
+
+In webhook mode any number of replicas may run behind one proxy on one database: each claims
+an update's id in the store before handling it (bot/store/updates.py), so an update delivered
+to two of them, or twice to one, is handled once.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import contextlib
 import logging
 import os
 import secrets
+import socket
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Self
@@ -141,7 +146,10 @@ class TelegramAdapter:
         self.codec = CallbackCodec()
         self.handlers = Handlers(commands, store, self.codec)
         self.transport = TelegramTransport(self.application.bot, self.codec)
+        self.store = store
         self.webhook: WebhookServer | None = None
+        # This replica's name on the updates it claims (one per adapter, even in one process).
+        self.replica = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._add_handlers()
 
     def _add_handlers(self) -> None:
@@ -216,12 +224,35 @@ class TelegramAdapter:
             except TelegramError as exc:  # the admin has not talked to the bot yet
                 log.info("admin menu for %s not set: %s", admin, exc)
 
+    @property
+    def update_source(self) -> str:
+        """Whose update ids these are: Telegram numbers updates per bot."""
+        return f"telegram:{self.application.bot.id}"
+
+    async def receive(self, update: Update) -> None:
+        """One update from the webhook: handled here if this replica claims it first, else
+        dropped (another replica has it, or had it). Returns once it is handled, so the
+        webhook answers only then; a crash before that leaves the claim to lapse and the
+        update to be delivered again."""
+        source = self.update_source
+        if not await self.store.updates.claim(source, update.update_id, self.replica):
+            log.info("update %d was handled elsewhere: dropped", update.update_id)
+            return
+        app = self.application
+        await app.update_processor.process_update(update, app.process_update(update))
+        await self.store.updates.done(source, update.update_id, self.replica)
+
     async def _start_webhook(self, url: str) -> None:
         secret = self.settings.webhook_secret
         token = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        if secret is None and self.store.db.dialect == "postgresql":
+            log.warning(
+                "BOT_WEBHOOK_SECRET is not set: this replica made its own secret, and "
+                "Telegram keeps only the last replica's; give every replica the same one"
+            )
         self.webhook = WebhookServer(
             self.application.bot,
-            self.application.update_queue,
+            self.receive,
             url,
             token,
             self.settings.webhook_listen,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 
 from telegram import Bot, Chat, ChatMemberAdministrator, Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
@@ -61,6 +62,11 @@ def for_channel_command(name: str, args: str) -> bool:
     return canonical(name) in CHANNEL_COMMANDS and names_channel(args)
 
 
+def request_of(bot: Bot, update: Update) -> str:
+    """The id a redelivery of this update repeats (update ids are numbered per bot)."""
+    return f"{PLATFORM}:{bot.id}:{update.update_id}"
+
+
 def canonical(name: str) -> str | None:
     """The core's name for a command, or None when the core has no such command."""
     folded = name.casefold()
@@ -95,6 +101,7 @@ class Handlers:
             if isinstance(found, Reply):
                 await self.answer(context.bot, chat.id, found)
                 return
+            found = replace(found, request=request_of(context.bot, update))
             await self.answer(context.bot, chat.id, await self.commands.run(found))
             return
         inv = Invocation(
@@ -107,6 +114,7 @@ class Handlers:
             can_manage=await self._can_manage(context.bot, chat, user, message, name),
             lang=user.language_code if user else None,
             thread=thread,
+            request=request_of(context.bot, update),
         )
         reply = await self.commands.run(inv)
         await self.answer(context.bot, chat.id, reply, thread)
@@ -187,6 +195,7 @@ class Handlers:
             can_manage=await self._can_manage(context.bot, chat, user, None, press.command),
             page=press.page,
             lang=user.language_code,
+            request=request_of(context.bot, update),
         )
         reply = await self.commands.run(inv)
         thread = topic_of(message) if isinstance(message, Message) else None

@@ -3,6 +3,10 @@
 Telegram POSTs each update as JSON to the webhook URL with the secret token we gave it in the
 `X-Telegram-Bot-Api-Secret-Token` header; anything else gets 403 or 404 and is not read
 further. Put TLS in front (a reverse proxy), as Telegram requires HTTPS.
+
+An update is answered 200 once `on_update` has handled it (or dropped it as handled
+elsewhere): a replica that dies mid-update leaves it unanswered, and Telegram or the proxy
+delivers it again (see bot/store/updates.py for how replicas share the work).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from telegram import Bot, Update
@@ -21,15 +26,28 @@ MAX_BODY = 1_000_000
 MAX_HEAD = 16_384
 READ_TIMEOUT = 10.0
 SECRET_HEADER = "x-telegram-bot-api-secret-token"  # noqa: S105 - a header name
-_REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Not Allowed",
+    500: "Internal Server Error",
+}
 
 
 class WebhookServer:
     def __init__(
-        self, bot: Bot, queue: asyncio.Queue[object], url: str, secret: str, listen: str, port: int
+        self,
+        bot: Bot,
+        on_update: Callable[[Update], Awaitable[None]],
+        url: str,
+        secret: str,
+        listen: str,
+        port: int,
     ) -> None:
         self.bot = bot
-        self.queue = queue
+        self.on_update = on_update
         self.path = urlsplit(url).path or "/"
         self.secret = secret.encode()
         self.listen = listen
@@ -51,13 +69,15 @@ class WebhookServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            async with asyncio.timeout(READ_TIMEOUT):
-                status = await self._handle(reader)
+            async with asyncio.timeout(READ_TIMEOUT):  # reading the request, not handling it
+                status, update = await self._read(reader)
+            if update is not None:
+                await self.on_update(update)
         except (TimeoutError, asyncio.LimitOverrunError, asyncio.IncompleteReadError, ValueError):
             status = 400
         except Exception:
             log.exception("webhook request failed")
-            status = 400
+            status = 500  # not handled: delivered again
         try:
             writer.write(
                 f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
@@ -69,7 +89,7 @@ class WebhookServer:
         except (ConnectionError, OSError):
             pass
 
-    async def _handle(self, reader: asyncio.StreamReader) -> int:
+    async def _read(self, reader: asyncio.StreamReader) -> tuple[int, Update | None]:
         head = await reader.readuntil(b"\r\n\r\n")
         request_line, *header_lines = head.decode("latin-1").split("\r\n")
         method, target, _ = request_line.split(" ", 2)
@@ -79,17 +99,15 @@ class WebhookServer:
             if sep:
                 headers[name.strip().casefold()] = value.strip()
         if urlsplit(target).path != self.path:
-            return 404
+            return 404, None
         if method != "POST":
-            return 405
+            return 405, None
         given = headers.get(SECRET_HEADER, "").encode("latin-1")
         if not hmac.compare_digest(given, self.secret):
             log.warning("webhook request with a wrong or missing secret token")
-            return 403
+            return 403, None
         length = int(headers.get("content-length", "-1"))
         if not 0 <= length <= MAX_BODY:
-            return 400
+            return 400, None
         data = json.loads(await reader.readexactly(length))
-        update = Update.de_json(data, self.bot)
-        await self.queue.put(update)
-        return 200
+        return 200, Update.de_json(data, self.bot)
