@@ -24,13 +24,12 @@ from bot.store.search import (
     CANDIDATES,
     MARK_END,
     MARK_START,
+    PagedSearch,
     SearchHit,
-    SearchPage,
-    query_terms,
     substring_snippet,
 )
 from bot.store.sql import Database
-from bot.text import CJK_CLASS, chinese_spellings, has_cjk
+from bot.text import CJK_CLASS, chinese_spellings
 
 CONFIG = pg_schema.SEARCH_CONFIG
 TEXT_INDEXED = pg_schema.TEXT_INDEXED  # snippets come from the words the index holds
@@ -48,7 +47,7 @@ _RUN = re.compile(f"[{CJK_CLASS}]+")
 _JOINS = "JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
 
 
-class PgSearcher:
+class PgSearcher(PagedSearch):
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -56,16 +55,6 @@ class PgSearcher:
         """PostgreSQL keeps the index with the rows (a generated column under GIN): nothing
         to rebuild."""
         return False
-
-    async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
-        terms = query_terms(query)
-        if not terms:
-            return SearchPage([], has_more=False, terms=[])
-        if any(has_cjk(t) for t in terms):
-            hits = await self._search_substring(terms, limit + 1, offset)
-        else:
-            hits = await self._search_words(terms, limit + 1, offset)
-        return SearchPage(hits[:limit], has_more=len(hits) > limit, terms=terms)
 
     async def _search_words(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
         candidates = max(CANDIDATES, limit + offset)

@@ -22,7 +22,7 @@ MARK_END = "\x03"
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A year-old item needs a twice better text match to rank beside today's one.
 _RANK = "relevance / (1.0 + (julianday('now') - julianday(i.published)) / 365.0)"
-# Matches ranked per query: the most recently stored ones (see Searcher._search_fts).
+# Matches ranked per query: the most recently stored ones (see Searcher._search_words).
 CANDIDATES = 500
 
 
@@ -50,14 +50,10 @@ def fts_query(terms: list[str]) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-class Searcher:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def check_index(self, *, thorough: bool = False) -> bool:
-        """Find damage to the full-text index and rebuild it (see bot.store.index_repair);
-        True when it was rebuilt."""
-        return await check_search_index(self.db, thorough=thorough)
+class PagedSearch:
+    """What the searchers of both backends share: the query cut into terms, one hit more
+    than the page asked for (to know whether there is a next page), Chinese, Japanese and
+    Korean terms found by substring and the others through the word index."""
 
     async def search(self, query: str, *, limit: int = 5, offset: int = 0) -> SearchPage:
         terms = query_terms(query)
@@ -66,10 +62,26 @@ class Searcher:
         if any(has_cjk(t) for t in terms):
             hits = await self._search_substring(terms, limit + 1, offset)
         else:
-            hits = await self._search_fts(terms, limit + 1, offset)
+            hits = await self._search_words(terms, limit + 1, offset)
         return SearchPage(hits[:limit], has_more=len(hits) > limit, terms=terms)
 
-    async def _search_fts(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
+    async def _search_words(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
+        raise NotImplementedError
+
+    async def _search_substring(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
+        raise NotImplementedError
+
+
+class Searcher(PagedSearch):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def check_index(self, *, thorough: bool = False) -> bool:
+        """Find damage to the full-text index and rebuild it (see bot.store.index_repair);
+        True when it was rebuilt."""
+        return await check_search_index(self.db, thorough=thorough)
+
+    async def _search_words(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
         # Ranking every match costs bm25 and a read of each (large) item row: for a common
         # word that is most of the store. So only the CANDIDATES most recently stored
         # matches are ranked (all of them for all but very common words), and only the page
