@@ -21,11 +21,13 @@ This module knows no chat library: adapters implement `Transport`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Protocol
 
 from bot.clock import Bucket, Clock, Window, wait_event
@@ -34,6 +36,7 @@ from bot.commands.reply import Reply
 from bot.errors import ChatGone, ChatMoved, DeliveryError, RetryLater, TransientDeliveryError
 from bot.models import Chat
 from bot.store import Alert, Store
+from bot.store.leases import LEASE_SECONDS
 from bot.store.outbox import CLAIM_SECONDS, new_owner
 
 log = logging.getLogger(__name__)
@@ -118,9 +121,19 @@ class Sender:
         owner: str | None = None,
         claim_seconds: float = CLAIM_SECONDS,
         notices: bool = False,
+        elect: bool = False,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
-        """`notices`: also send the operator's notices (BOT_ADMIN_CHAT, bot/ops/admin.py)."""
+        """`notices`: also send the operator's notices (BOT_ADMIN_CHAT, bot/ops/admin.py).
+        `elect`: send to a platform only while this process holds its sender lease (see
+        `Sender.holds`): with several processes on one database, one sends to each platform,
+        so the bot keeps one pace across them all."""
         self.store = store
+        self.elect = elect
+        self.lease_seconds = lease_seconds
+        self.lease_margin = min(CLAIM_MARGIN, lease_seconds / 5)
+        self._leases: dict[str, datetime] = {}  # platform → until when this process sends
+        self._renewing = asyncio.Lock()
         self.notices = notices
         self.owner = owner or new_owner()  # the name this sender's claims carry
         self.claim_seconds = claim_seconds
@@ -146,18 +159,87 @@ class Sender:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            self._wake.clear()
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    attempted = await self.send_due()
+                    delay = await self._until_next_due()
+                    if not attempted and delay <= 0:
+                        delay = self.idle  # nothing could be taken after all: never spin
+                except Exception:
+                    log.exception("sender round failed; trying again shortly")
+                    delay = min(self.idle, 5.0)
+                if self.elect:  # renew our leases in time, or look for one set free
+                    delay = min(delay, self.lease_seconds / 3)
+                if delay > 0:
+                    await wait_event(self.clock, self._wake, delay)
+        finally:
+            await self._give_back_leases()
+
+    def _lease_name(self, platform: str) -> str:
+        return f"sender:{platform}"
+
+    def holds(self, platform: str) -> bool:
+        """May this process send to `platform` now: it holds the platform's sender lease with
+        time to spare (always, without `elect`). Digests ask it too."""
+        if not self.elect:
+            return True
+        until = self._leases.get(platform)
+        return until is not None and (until - self.clock.now()).total_seconds() > self.lease_margin
+
+    async def _elected(self, platforms: list[str]) -> list[str]:
+        """The platforms of `platforms` this process sends to: it takes or renews their
+        leases (renewed once half of one has passed)."""
+        if not self.elect:
+            return platforms
+        return [p for p in platforms if await self._may_send(p)]
+
+    async def _may_send(self, platform: str) -> bool:
+        if not self.elect:
+            return True
+        if self._fresh(platform):
+            return True
+        async with self._renewing:
+            if self._fresh(platform):
+                return True
             try:
-                attempted = await self.send_due()
-                delay = await self._until_next_due()
-                if not attempted and delay <= 0:
-                    delay = self.idle  # nothing could be taken after all: never spin
-            except Exception:
-                log.exception("sender round failed; trying again shortly")
-                delay = min(self.idle, 5.0)
-            if delay > 0:
-                await wait_event(self.clock, self._wake, delay)
+                await self._renew(platform)
+            except Exception as exc:  # the database is away: our lease holds until it ends
+                log.warning("sender lease of %s not renewed: %s", platform, exc)
+        return self.holds(platform)
+
+    def _fresh(self, platform: str) -> bool:
+        until = self._leases.get(platform)
+        left = (until - self.clock.now()).total_seconds() if until is not None else 0.0
+        return left > self.lease_seconds / 2
+
+    async def _renew(self, platform: str) -> None:
+        name = self._lease_name(platform)
+        had = platform in self._leases
+        until = await self.store.leases.take(name, self.owner, self.lease_seconds)
+        if until is None:
+            if had:
+                log.warning("another process sends to %s now (this one's lease ran out)", platform)
+            self._leases.pop(platform, None)
+            return
+        self._leases[platform] = until
+        if not had:
+            # The previous sender's lease ran out: it starts no send any more, so what it
+            # held is ours at once rather than when each claim expires.
+            freed = await self.store.outbox.release_others(platform, self.owner)
+            log.info(
+                "this process sends to %s now%s",
+                platform,
+                f" ({freed} alerts the previous sender held taken over)" if freed else "",
+            )
+
+    async def _give_back_leases(self) -> None:
+        """At a clean stop: another process becomes the sender at once."""
+        for platform in list(self._leases):
+            self._leases.pop(platform, None)
+            with contextlib.suppress(Exception):
+                await self.store.leases.give_back(self._lease_name(platform), self.owner)
 
     async def drain(self, *, within: float = 10.0) -> int:
         """Send until nothing is due (for tests and the CLI). Returns the messages sent."""
@@ -176,7 +258,7 @@ class Sender:
         """One round: claim the due rows of the platforms not paused, send them (chats in
         parallel, each chat's rows in order), give back what is left. Returns how many rows
         were claimed."""
-        platforms = self._open_platforms()
+        platforms = await self._elected(self._open_platforms())
         if not platforms:
             return 0
         # few, and before a claim starts to run
@@ -278,7 +360,7 @@ class Sender:
         reply = reply or alert_reply(alert.item, chat.lang, chat.tz)
         for _ in range(3):  # a chat can move, and move back, but not forever
             await self._pace(limits, chat)
-            if not self._still_ours(alert):
+            if not self._still_ours(alert) or not await self._may_send(chat.platform):
                 return None
             try:
                 await transport.send(chat, reply)

@@ -13,6 +13,20 @@ import aiosqlite
 
 from bot.store import cjk
 
+
+async def add_leases(conn: aiosqlite.Connection) -> None:
+    """Migration 11: the lease columns on feeds and the `leases` table."""
+    async with conn.execute("PRAGMA table_info(feeds)") as cur:
+        columns = {str(row[1]) for row in await cur.fetchall()}
+    for column in ("lease_owner", "lease_until"):
+        if column not in columns:
+            await conn.execute(f"ALTER TABLE feeds ADD COLUMN {column} TEXT")
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS leases ("
+        " name TEXT PRIMARY KEY, owner TEXT NOT NULL, until TEXT NOT NULL)"
+    )
+
+
 Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
 
 MIGRATIONS: list[Migration] = [
@@ -243,4 +257,10 @@ MIGRATIONS: list[Migration] = [
         last_error TEXT
     );
     """,
+    # 11: several processes on one database (PostgreSQL; on SQLite the file lock keeps one).
+    # A feed being polled carries a lease (`lease_owner`, `lease_until`), so one process polls
+    # it at a time; `leases` holds named leases such as "sender:telegram", the one process
+    # sending to a platform. A coroutine, so the columns are added only when missing (SQLite
+    # has no ADD COLUMN IF NOT EXISTS) and the step stays safe to run again.
+    add_leases,
 ]

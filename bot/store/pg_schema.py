@@ -195,6 +195,18 @@ STEPS: list[str] = [
         last_error TEXT
     );
     """,
+    # 2: several processes on one database (SQLite's migration 11): the lease of a feed being
+    # polled, and named leases ("sender:telegram": the one process sending to a platform).
+    f"""
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until {TIME};
+    CREATE INDEX feeds_due ON feeds(next_poll);
+    CREATE TABLE leases (
+        name  TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        until {TIME} NOT NULL
+    );
+    """,
 ]
 
 
