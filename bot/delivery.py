@@ -127,12 +127,15 @@ class Sender:
         """`notices`: also send the operator's notices (BOT_ADMIN_CHAT, bot/ops/admin.py).
         `elect`: send to a platform only while this process holds its sender lease (see
         `Sender.holds`): with several processes on one database, one sends to each platform,
-        so the bot keeps one pace across them all."""
+        so the bot keeps one pace across them all; and one message at a time is in flight
+        per platform, sent and marked (`_turn`), so a killed sender repeats at most one."""
         self.store = store
         self.elect = elect
         self.lease_seconds = lease_seconds
         self.lease_margin = min(CLAIM_MARGIN, lease_seconds / 5)
         self._leases: dict[str, datetime] = {}  # platform → until when this process sends
+        self.one_in_flight = elect
+        self._turns: dict[str, asyncio.Lock] = {}
         self._renewing = asyncio.Lock()
         self.notices = notices
         self.owner = owner or new_owner()  # the name this sender's claims carry
@@ -270,11 +273,23 @@ class Sender:
         for alert in known:
             by_chat.setdefault(alert.chat.id or 0, []).append(alert)
         if by_chat:
+            keeper = asyncio.create_task(self._keep_leases(platforms)) if self.elect else None
             try:
                 await asyncio.gather(*(self._send_chat(rows) for rows in by_chat.values()))
             finally:
+                if keeper is not None:
+                    keeper.cancel()
+                    await asyncio.gather(keeper, return_exceptions=True)
                 await self.store.outbox.release(self.owner)
         return len(known) + told
+
+    async def _keep_leases(self, platforms: list[str]) -> None:
+        """Renew the sender leases while a round lasts, even when its chats all wait out
+        their own limits (no send, so no renewal on the way)."""
+        while True:
+            await self.clock.sleep(self.lease_seconds / 4)
+            for platform in platforms:
+                await self._may_send(platform)
 
     async def _send_notices(self, platforms: list[str]) -> int:
         """The operator's notices (bot/store/notices.py), paced and retried like alerts.
@@ -359,53 +374,62 @@ class Sender:
         assert chat_id is not None  # noqa: S101 - outbox rows name stored chats
         reply = reply or alert_reply(alert.item, chat.lang, chat.tz)
         for _ in range(3):  # a chat can move, and move back, but not forever
-            await self._pace(limits, chat)
-            if not self._still_ours(alert) or not await self._may_send(chat.platform):
-                return None
-            try:
-                await transport.send(chat, reply)
-            except ChatMoved as exc:
-                log.info("chat %s moved to %s; following it", chat.key, exc.new_key)
-                await self.store.chats.move(chat_id, exc.new_key)
-                chat = replace(chat, key=exc.new_key, kind="group")
-                continue
-            except RetryLater as exc:
-                self.rate_limited += 1
-                log.warning(
-                    "%s asked to wait %.0fs (chat %s)", chat.platform, exc.retry_after, chat.key
-                )
-                until = self.clock.monotonic() + exc.retry_after
-                limits.paused_until = max(limits.paused_until, until)
-                # Due again at once, but the paused platform's rows are not taken until the
-                # pause ends: then this chat's alerts go out in their order.
-                await self.store.outbox.retry(alert.id, 0, str(exc), owner=self.owner, count=False)
-                return None
-            except ChatGone as exc:
-                dropped = await self.store.chats.deactivate(chat_id, str(exc))
-                log.info("chat %s is gone (%s); dropped %d alerts", chat.key, exc, dropped)
-                return None
-            except TransientDeliveryError as exc:
-                await self._backoff(alert, exc)
-                return None
-            except DeliveryError as exc:  # an adapter's own subclass: treat as transient
-                await self._backoff(alert, exc)
-                return None
-            except Exception as exc:
-                log.exception("sending alert %d to chat %s failed unexpectedly", alert.id, chat.key)
-                await self._backoff(alert, exc)
-                return None
-            else:
-                ids = [alert.id, *(also or [])]
-                marked = await self.store.outbox.mark_sent_many(ids, self.owner)
-                if marked < len(ids):  # only when a send outlived CLAIM_MARGIN
+            if not self._still_ours(alert):
+                return None  # no pace spent on a row that goes back
+            await self._pace(limits, chat, overall=not self.one_in_flight)
+            async with self._turn(chat.platform):
+                if self.one_in_flight:  # the bot's pace, taken in turn
+                    await self._pace_overall(limits)
+                if not self._still_ours(alert) or not await self._may_send(chat.platform):
+                    return None
+                try:
+                    await transport.send(chat, reply)
+                except ChatMoved as exc:
+                    log.info("chat %s moved to %s; following it", chat.key, exc.new_key)
+                    await self.store.chats.move(chat_id, exc.new_key)
+                    chat = replace(chat, key=exc.new_key, kind="group")
+                    continue
+                except RetryLater as exc:
+                    self.rate_limited += 1
                     log.warning(
-                        "alert %d to chat %s was sent after its claim ran out; another sender "
-                        "may send it again",
-                        alert.id,
-                        chat.key,
+                        "%s asked to wait %.0fs (chat %s)", chat.platform, exc.retry_after, chat.key
                     )
-                self.sent += 1
-                return chat
+                    until = self.clock.monotonic() + exc.retry_after
+                    limits.paused_until = max(limits.paused_until, until)
+                    # Due again at once, but the paused platform's rows are not taken until the
+                    # pause ends: then this chat's alerts go out in their order.
+                    await self.store.outbox.retry(
+                        alert.id, 0, str(exc), owner=self.owner, count=False
+                    )
+                    return None
+                except ChatGone as exc:
+                    dropped = await self.store.chats.deactivate(chat_id, str(exc))
+                    log.info("chat %s is gone (%s); dropped %d alerts", chat.key, exc, dropped)
+                    return None
+                except TransientDeliveryError as exc:
+                    await self._backoff(alert, exc)
+                    return None
+                except DeliveryError as exc:  # an adapter's own subclass: treat as transient
+                    await self._backoff(alert, exc)
+                    return None
+                except Exception as exc:
+                    log.exception(
+                        "sending alert %d to chat %s failed unexpectedly", alert.id, chat.key
+                    )
+                    await self._backoff(alert, exc)
+                    return None
+                else:
+                    ids = [alert.id, *(also or [])]
+                    marked = await self.store.outbox.mark_sent_many(ids, self.owner)
+                    if marked < len(ids):  # only when a send outlived CLAIM_MARGIN
+                        log.warning(
+                            "alert %d to chat %s was sent after its claim ran out; another sender "
+                            "may send it again",
+                            alert.id,
+                            chat.key,
+                        )
+                    self.sent += 1
+                    return chat
         await self._backoff(alert, DeliveryError("chat keeps moving"))
         return None
 
@@ -432,12 +456,29 @@ class Sender:
         log.info("alert %d: its claim is running out; it goes back to the outbox", alert.id)
         return False
 
-    async def _pace(self, limits: _Limits, chat: Chat) -> None:
+    async def _pace(self, limits: _Limits, chat: Chat, *, overall: bool = True) -> None:
+        await self._wait_pause(limits)
+        for limiter in limits.for_chat(chat):
+            await limiter.acquire()
+        if overall:
+            await limits.overall.acquire()
+
+    async def _pace_overall(self, limits: _Limits) -> None:
+        await self._wait_pause(limits)
+        await limits.overall.acquire()
+
+    async def _wait_pause(self, limits: _Limits) -> None:
         for _ in range(1000):  # a pause can be extended while we wait for it
             wait = limits.paused_until - self.clock.monotonic()
             if wait <= 0:
                 break
             await self.clock.sleep(wait)
-        for limiter in limits.for_chat(chat):
-            await limiter.acquire()
-        await limits.overall.acquire()
+
+    def _turn(self, platform: str) -> contextlib.AbstractAsyncContextManager[object]:
+        """With `one_in_flight`, one message at a time per platform: its send and its mark
+        (so a process killed with SIGKILL leaves at most one message sent and not marked,
+        the one duplicate another sender may repeat); chats still wait out their own
+        limits side by side."""
+        if not self.one_in_flight:
+            return contextlib.nullcontext()
+        return self._turns.setdefault(platform, asyncio.Lock())
