@@ -23,11 +23,16 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from telegram import Bot
 
+from bot.adapters.telegram.callbacks import CallbackCodec
+from bot.adapters.telegram.transport import TelegramTransport
+from bot.delivery import Sender
 from bot.models import SubscriptionKind
 from bot.store import Store
 from tests.support.botapi import FakeBotAPI
 from tests.support.feedserver import FeedServer
+from tests.test_delivery import add_items
 
 FEEDS = 200
 CHATS = 300
@@ -199,3 +204,50 @@ async def _at_most(count: Callable[[], object], n: int) -> bool:
     if asyncio.iscoroutine(result):
         result = await result
     return isinstance(result, int) and result <= n
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["one-pace", "each-its-own"])
+async def test_three_senders_draw_no_more_429s_than_one_when_they_share_one_pace(
+    database: Path | str, bot_api: FakeBotAPI, shared: bool
+) -> None:
+    """Three processes' senders, each pacing itself at Telegram's 30 messages/s: without the
+    sender lease (`elect`), together they go three times as fast and the API answers 429;
+    with it, one sends and the bot keeps one pace."""
+    bot_api.enforce()
+    async with (
+        Store.open(database) as first,
+        Store.open(database) as second,
+        Store.open(database) as third,
+    ):
+        for n in range(CHATS // 3):
+            key = FIRST_CHAT + n
+            bot_api.private_chat(bot_api.user(key))
+            chat = await first.chats.ensure("telegram", str(key))
+            assert chat.id is not None
+            await first.chats.subscribe(chat.id, SubscriptionKind.BANS)
+        await add_items(first, 1)
+        async with (
+            Bot(bot_api.token, base_url=f"{bot_api.url}/bot") as b1,
+            Bot(bot_api.token, base_url=f"{bot_api.url}/bot") as b2,
+            Bot(bot_api.token, base_url=f"{bot_api.url}/bot") as b3,
+        ):
+            senders = [
+                Sender(
+                    store,
+                    {"telegram": TelegramTransport(bot, CallbackCodec())},
+                    batch=CHATS // 9,  # each takes a share: all three send at once
+                    elect=shared,
+                )
+                for store, bot in ((first, b1), (second, b2), (third, b3))
+            ]
+            async with asyncio.timeout(WAIT):
+                while await first.outbox.pending_count():
+                    await asyncio.gather(*(s.send_due() for s in senders))
+                    await asyncio.sleep(0.05)
+    delivered = [len(bot_api.messages(FIRST_CHAT + n)) for n in range(CHATS // 3)]
+    assert delivered == [1] * (CHATS // 3)  # each once, either way
+    if shared:
+        assert bot_api.rate_limited() == 0
+        assert sum(1 for s in senders if s.sent) == 1  # one process sent them all
+    else:
+        assert bot_api.rate_limited() > 0  # what one pace per process draws
