@@ -65,6 +65,18 @@ BAN = (
 )
 
 
+def spawn(command: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`banwatch COMMAND` as a process of its own, its output in `log`."""
+    with log.open("wb") as out:  # the child keeps its own copy
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", command],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=log.parent,
+        )
+
+
 async def wait_until(what: str, check: Callable[[], object], within: float = WAIT) -> None:
     """Poll `check` every 0.2 s until it is true; fail naming `what` after `within` s."""
     deadline = time.monotonic() + within
@@ -133,14 +145,7 @@ async def test_three_processes_share_the_feeds_and_send_each_alert_once_at_one_p
         }
 
         def start(command: str, n: int) -> subprocess.Popen[bytes]:
-            with (tmp_path / f"{command}{n}.log").open("wb") as log:  # the child keeps it
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "bot", command],
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    cwd=tmp_path,
-                )
+            proc = spawn(command, env, tmp_path / f"{command}{n}.log")
             processes.append(proc)
             return proc
 
@@ -251,3 +256,45 @@ async def test_three_senders_draw_no_more_429s_than_one_when_they_share_one_pace
         assert sum(1 for s in senders if s.sent) == 1  # one process sent them all
     else:
         assert bot_api.rate_limited() > 0  # what one pace per process draws
+
+
+@pytest.mark.slow
+async def test_a_worker_alone_on_sqlite_polls_and_sends_and_stops_cleanly(
+    feed_server: FeedServer, bot_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """`banwatch worker` needs no setting `run` does not: the same environment, no chat
+    updates taken (no getUpdates), feeds polled, alerts sent; SIGTERM stops it cleanly."""
+    feed_server.add("/news.xml", rss("news", [QUIET]))
+    feed_list = tmp_path / "feeds.txt"
+    feed_list.write_text(feed_server.url("/news.xml") + "\n", encoding="utf-8")
+    database = tmp_path / "bw.db"
+    key = FIRST_CHAT
+    bot_api.private_chat(bot_api.user(key))
+    async with Store.open(database) as store:
+        chat = await store.chats.ensure("telegram", str(key))
+        assert chat.id is not None
+        await store.chats.subscribe(chat.id, SubscriptionKind.BANS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env |= {
+        "BOT_DATABASE": str(database),
+        "BOT_FEEDS": str(feed_list),
+        "BOT_ALLOW_PRIVATE_FEEDS": "1",
+        "BOT_POLL_INTERVAL": "2",
+        "BOT_PARSE_WORKERS": "0",
+        "TELEGRAM_BOT_TOKEN": bot_api.token,
+        "TELEGRAM_API_URL": bot_api.url,
+    }
+    worker = spawn("worker", env, tmp_path / "worker.log")
+    try:
+        await wait_until("the feed polled", lambda: feed_server.requests_for("/news.xml"))
+        feed_server.add("/news.xml", rss("news", [QUIET, BAN]))
+        [alert] = await bot_api.wait_messages(key, within=WAIT)
+        assert "China bans" in alert["text"]
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
+    assert bot_api.called("getUpdates") == []  # a worker takes no chat updates
+    assert len(bot_api.messages(key)) == 1
