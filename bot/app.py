@@ -322,6 +322,8 @@ async def run_worker(settings: Settings, clock: Clock = SYSTEM) -> None:
         transports: dict[str, Transport] = {}
         pacing: dict[str, Pacing] = {}
         if settings.telegram_bot_token is not None:
+            from bot.adapters.telegram import telegram_sender
+
             transports["telegram"] = await stack.enter_async_context(telegram_sender(settings))
         if settings.discord_bot_token is not None:
             from bot.adapters.discordbot import DiscordAdapter
@@ -337,33 +339,6 @@ async def run_worker(settings: Settings, clock: Clock = SYSTEM) -> None:
             "sends to " + " and ".join(transports) if transports else "polls only: no chat token",
         )
         await run_until_stopped(*jobs)
-
-
-@contextlib.asynccontextmanager
-async def telegram_sender(settings: Settings) -> AsyncIterator[Transport]:
-    """Telegram's transport alone: a Bot that sends, with no updates taken."""
-    from telegram import Bot
-    from telegram.error import TelegramError
-
-    from bot.adapters.telegram.app import startup_error
-    from bot.adapters.telegram.callbacks import CallbackCodec
-    from bot.adapters.telegram.transport import TelegramTransport
-
-    assert settings.telegram_bot_token is not None  # noqa: S101 - the caller checked
-    bot = Bot(
-        settings.telegram_bot_token.get_secret_value(),
-        base_url=settings.telegram_base_url,
-        base_file_url=settings.telegram_file_url,
-    )
-    try:
-        await bot.initialize()
-    except TelegramError as exc:
-        raise startup_error(exc, settings.telegram_api_url) from None
-    try:
-        yield TelegramTransport(bot, CallbackCodec())
-    finally:
-        with contextlib.suppress(TelegramError, OSError):
-            await bot.shutdown()
 
 
 async def run_discord(settings: Settings) -> None:
