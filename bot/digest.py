@@ -75,8 +75,14 @@ class DigestTask:
             day = due_date(settings, now)
             if transport is None or day is None or chat.id is None:
                 continue
-            if self.may_send is not None and not self.may_send(chat.platform):
-                continue  # another process sends to this platform
+            if self.may_send is not None:
+                if not self.may_send(chat.platform):
+                    continue  # another process sends to this platform
+                # Read again: the process that sent before this one took over may have
+                # recorded it since the list above was read.
+                fresh = await self.store.chats.digest(chat.id)
+                if fresh is None or due_date(fresh, now) != day:
+                    continue
             chat = await self.store.chats.for_delivery(chat)  # its forum topic, if any
             assert chat.id is not None  # noqa: S101 - checked above
             reply = await build_digest(self.store, chat.id, chat.lang, now)
