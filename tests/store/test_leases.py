@@ -20,6 +20,7 @@ from bot.delivery import Pacing, Sender
 from bot.digest import DigestTask
 from bot.models import Chat, SubscriptionKind
 from bot.store import Store
+from bot.store.migrations import MIGRATIONS
 from tests.support.clock import FakeClock, drive
 from tests.test_delivery import add_items
 
@@ -161,3 +162,20 @@ async def test_each_digest_goes_out_once_across_processes(
     assert sorted(sent) == [0, 0, 4]
     assert sorted(key for _, key in log) == [str(2001 + n) for n in range(4)]
     assert len({name for name, _ in log}) == 1
+
+
+@pytest.mark.sqlite_only
+async def test_migration_11_keeps_feeds_and_runs_again_on_a_store_set_back(
+    database: Path | str, clock: FakeClock
+) -> None:
+    """A store of ten migrations gets the lease columns with its feeds kept; one whose
+    version was set back by hand runs step 11 again without harm."""
+    async with Store.open(database, clock) as store:
+        await add_feeds(store, 3)
+        async with store.db.transaction() as tx:
+            await tx.execute("PRAGMA user_version = 10")
+    async with Store.open(database, clock) as store:
+        taken = await store.feeds.lease_due("A", clock.now(), limit=10)
+        assert len(taken) == 3
+        version = await store.db.fetchone("PRAGMA user_version")
+        assert version is not None and version[0] == len(MIGRATIONS)
