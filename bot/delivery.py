@@ -267,7 +267,10 @@ class Sender:
         # few, and before a claim starts to run
         told = await self._send_notices(platforms) if self.notices else 0
         known = await self.store.outbox.claim(
-            self.owner, limit=self.batch, platforms=platforms, seconds=self.claim_seconds
+            self.owner,
+            limit=self._claim_limit(platforms),
+            platforms=platforms,
+            seconds=self.claim_seconds,
         )
         by_chat: dict[int, list[Alert]] = {}
         for alert in known:
@@ -282,6 +285,14 @@ class Sender:
                     await asyncio.gather(keeper, return_exceptions=True)
                 await self.store.outbox.release(self.owner)
         return len(known) + told
+
+    def _claim_limit(self, platforms: list[str]) -> int:
+        """The batch, and with one message in flight no more than the slowest of these
+        platforms' paces can send before the claim runs low (the rest would only go back)."""
+        if not self.one_in_flight:
+            return self.batch
+        rate = min(self._limits[p].pacing.global_per_second for p in platforms)
+        return max(1, min(self.batch, int(rate * (self.claim_seconds - self.claim_margin))))
 
     async def _keep_leases(self, platforms: list[str]) -> None:
         """Renew the sender leases while a round lasts, even when its chats all wait out
