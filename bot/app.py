@@ -1,4 +1,5 @@
-"""Wiring only: build the services from the settings, pick the adapter, run.
+"""Wiring only: build the services from the settings, pick the adapter, run. `banwatch worker`
+runs the same without an adapter taking chat updates (run_worker).
 
 store (SQLite) ─┬─ poller (fetch → parse → classify → store + outbox) ── wakes ─┐
                 ├─ commands ◀── adapters (telegram · discord · console)         │
@@ -196,9 +197,19 @@ def background_jobs(
     (woken by new items), the daily digests (looked at every 30 s, or every poll interval
     when shorter) and one thorough check of the search index."""
     settings = svc.settings
-    sender = Sender(svc.store, transports, pacing, notices=settings.admin_target is not None)
+    # One process sends to each platform (its sender lease), whichever of several processes
+    # on one database; what a killed one held goes to another within BOT_LEASE_SECONDS.
+    sender = Sender(
+        svc.store,
+        transports,
+        pacing,
+        notices=settings.admin_target is not None,
+        elect=True,
+        lease_seconds=settings.lease_seconds,
+        claim_seconds=settings.lease_seconds,
+    )
     every = min(DIGEST_EVERY_S, settings.poll_interval)
-    digests = DigestTask(svc.store, transports, every=every)
+    digests = DigestTask(svc.store, transports, every=every, may_send=sender.holds)
     jobs = [_check_search_index(svc.store), sender.run(), digests.run()]
     metrics, serve = metrics_server(svc, sender, poll=poll)
     jobs += serve
@@ -295,6 +306,38 @@ async def run_telegram(settings: Settings, clock: Clock = SYSTEM) -> None:
         mask_handlers()  # any handler a library added while starting
         jobs = background_jobs(svc, {"telegram": tg.transport})
         log.info("Banwatch is running on Telegram; Ctrl-C stops it")
+        await run_until_stopped(*jobs)
+
+
+async def run_worker(settings: Settings, clock: Clock = SYSTEM) -> None:
+    """`banwatch worker`: polls feeds and sends alerts, digests and notices, and takes no chat
+    updates. Any number of workers (and `banwatch run`) share one PostgreSQL database: each
+    feed is polled by one process at a time, and one process sends to each platform (see
+    bot/store/leases.py). It sends to the platforms whose tokens are set; with none, it polls
+    only. On SQLite it is the one Banwatch on the file, as `run` is."""
+    async with (
+        services(settings, clock, exclusive=True) as svc,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        transports: dict[str, Transport] = {}
+        pacing: dict[str, Pacing] = {}
+        if settings.telegram_bot_token is not None:
+            from bot.adapters.telegram import telegram_sender
+
+            transports["telegram"] = await stack.enter_async_context(telegram_sender(settings))
+        if settings.discord_bot_token is not None:
+            from bot.adapters.discordbot import DiscordAdapter
+            from bot.delivery import DISCORD_PACING
+
+            dc = DiscordAdapter(settings, svc.commands, svc.store, gateway=False)
+            transports["discord"] = (await stack.enter_async_context(dc)).transport
+            pacing["discord"] = DISCORD_PACING
+        mask_handlers()  # any handler a library added while starting
+        jobs = background_jobs(svc, transports, pacing)
+        log.info(
+            "Banwatch worker is running (%s); Ctrl-C stops it",
+            "sends to " + " and ".join(transports) if transports else "polls only: no chat token",
+        )
         await run_until_stopped(*jobs)
 
 

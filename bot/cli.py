@@ -175,6 +175,14 @@ def run() -> None:
 
 
 @cli.command()
+def worker() -> None:
+    """Poll feeds and send alerts and digests, without taking chat updates. Run any number
+    beside `banwatch run` on one PostgreSQL database: they share the work."""
+    cfg = settings()
+    run_async(runner.run_worker(cfg))
+
+
+@cli.command()
 def chat(
     poll: Annotated[
         bool,

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     )
     parse_timeout: float = Field(default=30.0, gt=0, le=3600, alias="BOT_PARSE_TIMEOUT")
 
+    # Several processes on one PostgreSQL database: how long a process's leases (the feed it
+    # polls, the platform it sends to) and alert claims hold without renewal, so what a process
+    # killed with SIGKILL holds is taken over by the others within this long.
+    lease_seconds: float = Field(default=60.0, ge=5, le=120, alias="BOT_LEASE_SECONDS")
+
     retention_days: int = Field(default=180, ge=1, alias="BOT_RETENTION_DAYS")
     retention_items: int = Field(default=200_000, ge=100, alias="BOT_RETENTION_ITEMS")
 

@@ -21,11 +21,13 @@ This module knows no chat library: adapters implement `Transport`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Protocol
 
 from bot.clock import Bucket, Clock, Window, wait_event
@@ -34,6 +36,7 @@ from bot.commands.reply import Reply
 from bot.errors import ChatGone, ChatMoved, DeliveryError, RetryLater, TransientDeliveryError
 from bot.models import Chat
 from bot.store import Alert, Store
+from bot.store.leases import LEASE_SECONDS
 from bot.store.outbox import CLAIM_SECONDS, new_owner
 
 log = logging.getLogger(__name__)
@@ -124,9 +127,22 @@ class Sender:
         owner: str | None = None,
         claim_seconds: float = CLAIM_SECONDS,
         notices: bool = False,
+        elect: bool = False,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
-        """`notices`: also send the operator's notices (BOT_ADMIN_CHAT, bot/ops/admin.py)."""
+        """`notices`: also send the operator's notices (BOT_ADMIN_CHAT, bot/ops/admin.py).
+        `elect`: send to a platform only while this process holds its sender lease (see
+        `Sender.holds`): with several processes on one database, one sends to each platform,
+        so the bot keeps one pace across them all; and one message at a time is in flight
+        per platform, sent and marked (`_turn`), so a killed sender repeats at most one."""
         self.store = store
+        self.elect = elect
+        self.lease_seconds = lease_seconds
+        self.lease_margin = min(CLAIM_MARGIN, lease_seconds / 5)
+        self._leases: dict[str, datetime] = {}  # platform → until when this process sends
+        self.one_in_flight = elect
+        self._turns: dict[str, asyncio.Lock] = {}
+        self._renewing = asyncio.Lock()
         self.notices = notices
         self.owner = owner or new_owner()  # the name this sender's claims carry
         self.claim_seconds = claim_seconds
@@ -165,18 +181,87 @@ class Sender:
         self._wake.set()
 
     async def run(self) -> None:
-        while True:
-            self._wake.clear()
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    attempted = await self.send_due()
+                    delay = await self._until_next_due()
+                    if not attempted and delay <= 0:
+                        delay = self.idle  # nothing could be taken after all: never spin
+                except Exception:
+                    log.exception("sender round failed; trying again shortly")
+                    delay = min(self.idle, 5.0)
+                if self.elect:  # renew our leases in time, or look for one set free
+                    delay = min(delay, self.lease_seconds / 3)
+                if delay > 0:
+                    await wait_event(self.clock, self._wake, delay)
+        finally:
+            await self._give_back_leases()
+
+    def _lease_name(self, platform: str) -> str:
+        return f"sender:{platform}"
+
+    def holds(self, platform: str) -> bool:
+        """May this process send to `platform` now: it holds the platform's sender lease with
+        time to spare (always, without `elect`). Digests ask it too."""
+        if not self.elect:
+            return True
+        until = self._leases.get(platform)
+        return until is not None and (until - self.clock.now()).total_seconds() > self.lease_margin
+
+    async def _elected(self, platforms: list[str]) -> list[str]:
+        """The platforms of `platforms` this process sends to: it takes or renews their
+        leases (renewed once half of one has passed)."""
+        if not self.elect:
+            return platforms
+        return [p for p in platforms if await self._may_send(p)]
+
+    async def _may_send(self, platform: str) -> bool:
+        if not self.elect:
+            return True
+        if self._fresh(platform):
+            return True
+        async with self._renewing:
+            if self._fresh(platform):
+                return True
             try:
-                attempted = await self.send_due()
-                delay = await self._until_next_due()
-                if not attempted and delay <= 0:
-                    delay = self.idle  # nothing could be taken after all: never spin
-            except Exception:
-                log.exception("sender round failed; trying again shortly")
-                delay = min(self.idle, 5.0)
-            if delay > 0:
-                await wait_event(self.clock, self._wake, delay)
+                await self._renew(platform)
+            except Exception as exc:  # the database is away: our lease holds until it ends
+                log.warning("sender lease of %s not renewed: %s", platform, exc)
+        return self.holds(platform)
+
+    def _fresh(self, platform: str) -> bool:
+        until = self._leases.get(platform)
+        left = (until - self.clock.now()).total_seconds() if until is not None else 0.0
+        return left > self.lease_seconds / 2
+
+    async def _renew(self, platform: str) -> None:
+        name = self._lease_name(platform)
+        had = platform in self._leases
+        until = await self.store.leases.take(name, self.owner, self.lease_seconds)
+        if until is None:
+            if had:
+                log.warning("another process sends to %s now (this one's lease ran out)", platform)
+            self._leases.pop(platform, None)
+            return
+        self._leases[platform] = until
+        if not had:
+            # The previous sender's lease ran out: it starts no send any more, so what it
+            # held is ours at once rather than when each claim expires.
+            freed = await self.store.outbox.release_others(platform, self.owner)
+            log.info(
+                "this process sends to %s now%s",
+                platform,
+                f" ({freed} alerts the previous sender held taken over)" if freed else "",
+            )
+
+    async def _give_back_leases(self) -> None:
+        """At a clean stop: another process becomes the sender at once."""
+        for platform in list(self._leases):
+            self._leases.pop(platform, None)
+            with contextlib.suppress(Exception):
+                await self.store.leases.give_back(self._lease_name(platform), self.owner)
 
     async def drain(self, *, within: float = 10.0) -> int:
         """Send until nothing is due (for tests and the CLI). Returns the messages sent."""
@@ -195,23 +280,46 @@ class Sender:
         """One round: claim the due rows of the platforms not paused, send them (chats in
         parallel, each chat's rows in order), give back what is left. Returns how many rows
         were claimed."""
-        platforms = self._open_platforms()
+        platforms = await self._elected(self._open_platforms())
         if not platforms:
             return 0
         # few, and before a claim starts to run
         told = await self._send_notices(platforms) if self.notices else 0
         known = await self.store.outbox.claim(
-            self.owner, limit=self.batch, platforms=platforms, seconds=self.claim_seconds
+            self.owner,
+            limit=self._claim_limit(platforms),
+            platforms=platforms,
+            seconds=self.claim_seconds,
         )
         by_chat: dict[int, list[Alert]] = {}
         for alert in known:
             by_chat.setdefault(alert.chat.id or 0, []).append(alert)
         if by_chat:
+            keeper = asyncio.create_task(self._keep_leases(platforms)) if self.elect else None
             try:
                 await asyncio.gather(*(self._send_chat(rows) for rows in by_chat.values()))
             finally:
+                if keeper is not None:
+                    keeper.cancel()
+                    await asyncio.gather(keeper, return_exceptions=True)
                 await self.store.outbox.release(self.owner)
         return len(known) + told
+
+    def _claim_limit(self, platforms: list[str]) -> int:
+        """The batch, and with one message in flight no more than the slowest of these
+        platforms' paces can send before the claim runs low (the rest would only go back)."""
+        if not self.one_in_flight:
+            return self.batch
+        rate = min(self._limits[p].pacing.global_per_second for p in platforms)
+        return max(1, min(self.batch, int(rate * (self.claim_seconds - self.claim_margin))))
+
+    async def _keep_leases(self, platforms: list[str]) -> None:
+        """Renew the sender leases while a round lasts, even when its chats all wait out
+        their own limits (no send, so no renewal on the way)."""
+        while True:
+            await self.clock.sleep(self.lease_seconds / 4)
+            for platform in platforms:
+                await self._may_send(platform)
 
     async def _send_notices(self, platforms: list[str]) -> int:
         """The operator's notices (bot/store/notices.py), paced and retried like alerts.
@@ -296,53 +404,62 @@ class Sender:
         assert chat_id is not None  # noqa: S101 - outbox rows name stored chats
         reply = reply or alert_reply(alert.item, chat.lang, chat.tz)
         for _ in range(3):  # a chat can move, and move back, but not forever
-            await self._pace(limits, chat)
             if not self._still_ours(alert):
-                return None
-            try:
-                await transport.send(chat, reply)
-            except ChatMoved as exc:
-                log.info("chat %s moved to %s; following it", chat.key, exc.new_key)
-                await self.store.chats.move(chat_id, exc.new_key)
-                chat = replace(chat, key=exc.new_key, kind="group")
-                continue
-            except RetryLater as exc:
-                self._waited(chat.platform)
-                log.warning(
-                    "%s asked to wait %.0fs (chat %s)", chat.platform, exc.retry_after, chat.key
-                )
-                until = self.clock.monotonic() + exc.retry_after
-                limits.paused_until = max(limits.paused_until, until)
-                # Due again at once, but the paused platform's rows are not taken until the
-                # pause ends: then this chat's alerts go out in their order.
-                await self.store.outbox.retry(alert.id, 0, str(exc), owner=self.owner, count=False)
-                return None
-            except ChatGone as exc:
-                dropped = await self.store.chats.deactivate(chat_id, str(exc))
-                log.info("chat %s is gone (%s); dropped %d alerts", chat.key, exc, dropped)
-                return None
-            except TransientDeliveryError as exc:
-                await self._backoff(alert, exc)
-                return None
-            except DeliveryError as exc:  # an adapter's own subclass: treat as transient
-                await self._backoff(alert, exc)
-                return None
-            except Exception as exc:
-                log.exception("sending alert %d to chat %s failed unexpectedly", alert.id, chat.key)
-                await self._backoff(alert, exc)
-                return None
-            else:
-                ids = [alert.id, *(also or [])]
-                marked = await self.store.outbox.mark_sent_many(ids, self.owner)
-                if marked < len(ids):  # only when a send outlived CLAIM_MARGIN
+                return None  # no pace spent on a row that goes back
+            await self._pace(limits, chat, overall=not self.one_in_flight)
+            async with self._turn(chat.platform):
+                if self.one_in_flight:  # the bot's pace, taken in turn
+                    await self._pace_overall(limits)
+                if not self._still_ours(alert) or not await self._may_send(chat.platform):
+                    return None
+                try:
+                    await transport.send(chat, reply)
+                except ChatMoved as exc:
+                    log.info("chat %s moved to %s; following it", chat.key, exc.new_key)
+                    await self.store.chats.move(chat_id, exc.new_key)
+                    chat = replace(chat, key=exc.new_key, kind="group")
+                    continue
+                except RetryLater as exc:
+                    self._waited(chat.platform)
                     log.warning(
-                        "alert %d to chat %s was sent after its claim ran out; another sender "
-                        "may send it again",
-                        alert.id,
-                        chat.key,
+                        "%s asked to wait %.0fs (chat %s)", chat.platform, exc.retry_after, chat.key
                     )
-                self.sent += 1
-                return chat
+                    until = self.clock.monotonic() + exc.retry_after
+                    limits.paused_until = max(limits.paused_until, until)
+                    # Due again at once, but the paused platform's rows are not taken until the
+                    # pause ends: then this chat's alerts go out in their order.
+                    await self.store.outbox.retry(
+                        alert.id, 0, str(exc), owner=self.owner, count=False
+                    )
+                    return None
+                except ChatGone as exc:
+                    dropped = await self.store.chats.deactivate(chat_id, str(exc))
+                    log.info("chat %s is gone (%s); dropped %d alerts", chat.key, exc, dropped)
+                    return None
+                except TransientDeliveryError as exc:
+                    await self._backoff(alert, exc)
+                    return None
+                except DeliveryError as exc:  # an adapter's own subclass: treat as transient
+                    await self._backoff(alert, exc)
+                    return None
+                except Exception as exc:
+                    log.exception(
+                        "sending alert %d to chat %s failed unexpectedly", alert.id, chat.key
+                    )
+                    await self._backoff(alert, exc)
+                    return None
+                else:
+                    ids = [alert.id, *(also or [])]
+                    marked = await self.store.outbox.mark_sent_many(ids, self.owner)
+                    if marked < len(ids):  # only when a send outlived CLAIM_MARGIN
+                        log.warning(
+                            "alert %d to chat %s was sent after its claim ran out; another sender "
+                            "may send it again",
+                            alert.id,
+                            chat.key,
+                        )
+                    self.sent += 1
+                    return chat
         await self._backoff(alert, DeliveryError("chat keeps moving"))
         return None
 
@@ -369,12 +486,29 @@ class Sender:
         log.info("alert %d: its claim is running out; it goes back to the outbox", alert.id)
         return False
 
-    async def _pace(self, limits: _Limits, chat: Chat) -> None:
+    async def _pace(self, limits: _Limits, chat: Chat, *, overall: bool = True) -> None:
+        await self._wait_pause(limits)
+        for limiter in limits.for_chat(chat):
+            await limiter.acquire()
+        if overall:
+            await limits.overall.acquire()
+
+    async def _pace_overall(self, limits: _Limits) -> None:
+        await self._wait_pause(limits)
+        await limits.overall.acquire()
+
+    async def _wait_pause(self, limits: _Limits) -> None:
         for _ in range(1000):  # a pause can be extended while we wait for it
             wait = limits.paused_until - self.clock.monotonic()
             if wait <= 0:
                 break
             await self.clock.sleep(wait)
-        for limiter in limits.for_chat(chat):
-            await limiter.acquire()
-        await limits.overall.acquire()
+
+    def _turn(self, platform: str) -> contextlib.AbstractAsyncContextManager[object]:
+        """With `one_in_flight`, one message at a time per platform: its send and its mark
+        (so a process killed with SIGKILL leaves at most one message sent and not marked,
+        the one duplicate another sender may repeat); chats still wait out their own
+        limits side by side."""
+        if not self.one_in_flight:
+            return contextlib.nullcontext()
+        return self._turns.setdefault(platform, asyncio.Lock())

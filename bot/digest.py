@@ -5,12 +5,14 @@ chat's local time (`/digest on 08:00 Europe/Paris`).
 (in their zone) and whose digest for that local date is not recorded yet, sends it through
 the platform's `Transport` and records the date only once the platform accepted it: a crash
 repeats at most the message in flight, and a failed send is tried again at the next look.
+With several processes on one database, only the one sending to a platform (its sender
+lease) sends that platform's digests.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -44,8 +46,13 @@ class DigestTask:
         *,
         every: float = 30.0,
         clock: Clock | None = None,
+        may_send: Callable[[str], bool] | None = None,
     ) -> None:
+        """`may_send(platform)`: whether this process sends to the platform now (with several
+        processes on one database, the one holding its sender lease: `Sender.holds`), so
+        each digest goes out once a day across them all."""
         self.store = store
+        self.may_send = may_send
         self.transports = transports
         self.every = every
         self.clock = clock or store.clock
@@ -68,6 +75,14 @@ class DigestTask:
             day = due_date(settings, now)
             if transport is None or day is None or chat.id is None:
                 continue
+            if self.may_send is not None:
+                if not self.may_send(chat.platform):
+                    continue  # another process sends to this platform
+                # Read again: the process that sent before this one took over may have
+                # recorded it since the list above was read.
+                fresh = await self.store.chats.digest(chat.id)
+                if fresh is None or due_date(fresh, now) != day:
+                    continue
             chat = await self.store.chats.for_delivery(chat)  # its forum topic, if any
             assert chat.id is not None  # noqa: S101 - checked above
             reply = await build_digest(self.store, chat.id, chat.lang, now)

@@ -9,6 +9,7 @@ ingested. A body whose digest equals the last one is not parsed at all.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from bot.feeds.prepare import FeedInfo, Preparer
 from bot.feeds.schedule import DISABLED_RETRY, next_poll, should_disable
 from bot.models import Feed, Item
 from bot.store import Store
+from bot.store.outbox import new_owner
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,6 @@ class Poller:
         self._poke = asyncio.Event()
         # Polls `run` has started, by feed id; each is its own task (see `run`).
         self._running: dict[int, asyncio.Task[PollReport]] = {}
-        self._just_ended: set[int] = set()  # polls that ended while `run` read the due feeds
         self.max_polls = max_polls or settings.fetch_concurrency
         self.preparer = preparer or Preparer(
             classifier, settings.parse_workers, settings.parse_timeout
@@ -83,6 +84,9 @@ class Poller:
         self._health = HealthWriter(store)
         self.last_tick: float | None = None  # clock.monotonic() of `run`'s last look (/healthz)
         self.on_report: Callable[[PollReport], None] | None = None  # each poll's end
+        # The name on the leases of the feeds `run` polls: one process polls a feed at a time.
+        self.owner = new_owner()
+        self.lease_seconds = settings.lease_seconds
 
     async def close(self) -> None:
         """Stop the parse workers (after the feed they are on)."""
@@ -260,20 +264,21 @@ class Poller:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):  # a clean stop frees its feeds at once
+                await self.store.feeds.give_back(self.owner)
 
     async def _start_due(self) -> None:
         free = self.max_polls - len(self._running)
         if free <= 0:
             return
-        self._just_ended.clear()
-        for feed in await self.store.feeds.due(self.clock.now()):
-            # A poll that ended while the due feeds were read may be in them as it was
-            # before (its next poll saved just after the read): its end looks again.
-            if feed.id is None or feed.id in self._running or feed.id in self._just_ended:
+        # Leased, not just read: another process on the database polls none of these (and
+        # those it polls are not among them). A feed of ours still in flight holds its lease.
+        leased = await self.store.feeds.lease_due(
+            self.owner, self.clock.now(), limit=free, seconds=self.lease_seconds
+        )
+        for feed in leased:
+            if feed.id is None or feed.id in self._running:
                 continue
-            if free == 0:
-                break  # the others stay due: a poll that ends wakes the loop
-            free -= 1
             task = asyncio.create_task(self.poll_feed(feed), name=f"poll feed #{feed.id}")
             self._running[feed.id] = task
             task.add_done_callback(functools.partial(self._ended, feed.id))
@@ -281,7 +286,6 @@ class Poller:
     def _ended(self, feed_id: int, task: asyncio.Task[PollReport]) -> None:
         if self._running.get(feed_id) is task:
             del self._running[feed_id]
-        self._just_ended.add(feed_id)
         self._poke.set()  # a slot is free and this feed has its next due time
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("polling feed #%s failed", feed_id, exc_info=exc)

@@ -21,6 +21,7 @@ from bot.store.db import Database
 from bot.store.feedback import FeedbackRepo
 from bot.store.feeds import FeedRepo
 from bot.store.items import ItemRepo, Stats
+from bot.store.leases import LeaseRepo
 from bot.store.lock import InstanceLock, held_by_another
 from bot.store.notices import NoticeRepo
 from bot.store.outbox import Alert, Outbox
@@ -57,6 +58,7 @@ class Store:
         self.feedback = FeedbackRepo(db, clock)
         self.notices = NoticeRepo(db, clock)
         self.updates = UpdateRepo(db, clock)  # chat updates seen (webhook replicas)
+        self.leases = LeaseRepo(db, clock)  # feeds polled, the one sender per platform
 
     @classmethod
     @asynccontextmanager
@@ -70,18 +72,17 @@ class Store:
     ) -> AsyncIterator[Store]:
         """`path`: a SQLite file, or a postgresql:// URL (bot/store/pg.py).
 
-        `exclusive`: this process is the one Banwatch running on the database (the bot, not
-        a read command). Refused with a StoreError when another holds it (bot/store/lock.py;
-        on PostgreSQL a session advisory lock); claims on the outbox left by a killed
-        process are given back at once. The search index is checked (and rebuilt when
-        damaged) on every open; the whole file only when it may have been damaged since it
-        was last known good (see bot.store.db), or with `full_check`."""
+        `exclusive`: this process polls or sends (the bot, a worker; not a read command). On
+        SQLite it is the one Banwatch on the file: refused with a StoreError when another
+        holds it (bot/store/lock.py), and the claims and leases a killed process left are
+        given back at once. On PostgreSQL any number of processes share the database: what
+        one of them leaves behind expires (BOT_LEASE_SECONDS) and the others take it over.
+        The search index is checked (and rebuilt when damaged) on every open; the whole file
+        only when it may have been damaged since it was last known good (see bot.store.db),
+        or with `full_check`."""
         if is_url(path):
-            async with PgDatabase(str(path), exclusive=exclusive) as pg:
-                store = cls(pg, clock)
-                if exclusive and (stale := await store.outbox.release_all()):
-                    log.info("gave back %d alerts claimed by a Banwatch that stopped", stale)
-                yield store
+            async with PgDatabase(str(path)) as pg:
+                yield cls(pg, clock)
             return
         lock = InstanceLock(Path(path)) if exclusive and str(path) != ":memory:" else None
         if lock is not None:
@@ -94,6 +95,8 @@ class Store:
                 store = cls(db, clock)
                 if lock is not None and (stale := await store.outbox.release_all()):
                     log.info("gave back %d alerts claimed by a Banwatch that stopped", stale)
+                if lock is not None:
+                    await store.leases.give_back_all()
                 await store.search.check_index()
                 yield store
         finally:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.models import Feed
 from bot.store.db import from_db, to_db
+from bot.store.leases import LEASE_SECONDS
 from bot.store.sql import Database, Row, placeholders
 
 
@@ -128,12 +129,57 @@ class FeedRepo:
         )
         return [_feed(r) for r in rows]
 
+    async def lease_due(
+        self, owner: str, now: datetime, *, limit: int, seconds: float = LEASE_SECONDS
+    ) -> list[Feed]:
+        """Take up to `limit` due feeds (as `due` orders them) that no other process is
+        polling: each gets `owner`'s lease until now + `seconds`, in one statement. On
+        PostgreSQL the due rows are locked `FOR UPDATE SKIP LOCKED`, so processes that look
+        at once take different feeds and never wait for each other; on SQLite the one
+        writer does the same. The lease ends when the poll's health is saved, or expires
+        (a process killed while polling)."""
+        if limit <= 0:
+            return []
+        lock = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
+        moment = to_db(now, precise=True)
+        async with self.db.transaction() as conn:
+            rows = await conn.fetchall(
+                "UPDATE feeds SET lease_owner = :owner, lease_until = :until"
+                " WHERE id IN (SELECT id FROM feeds"
+                "  WHERE ((next_poll IS NULL AND disabled = 0) OR next_poll <= :now)"
+                "  AND (lease_until IS NULL OR lease_until <= :now)"
+                f"  ORDER BY next_poll IS NOT NULL, next_poll, id LIMIT :limit{lock})"
+                " RETURNING *",
+                {
+                    "owner": owner,
+                    "until": to_db(now + timedelta(seconds=seconds), precise=True),
+                    "now": moment,
+                    "limit": limit,
+                },
+            )
+        feeds = [_feed(r) for r in rows]
+        feeds.sort(key=lambda f: (f.next_poll is not None, f.next_poll or now, f.id or 0))
+        return feeds
+
+    async def give_back(self, owner: str) -> int:
+        """Free the feeds `owner` leased and did not finish (a poller that stops)."""
+        async with self.db.transaction() as conn:
+            return await conn.execute(
+                "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?",
+                (owner,),
+            )
+
     async def next_due(self, exclude: Collection[int] = ()) -> datetime | None:
         """The earliest next poll (a disabled feed's daily retry included), leaving out
-        `exclude` (feeds being polled now)."""
+        `exclude` (feeds being polled now); a feed another process is polling is due again
+        when its lease expires, at the latest."""
         skip = sorted(exclude)
         where = f" WHERE id NOT IN ({placeholders(len(skip))})" if skip else ""
-        row = await self.db.fetchone(f"SELECT min(next_poll) FROM feeds{where}", tuple(skip))
+        row = await self.db.fetchone(
+            "SELECT min(CASE WHEN lease_until > next_poll THEN lease_until ELSE next_poll END)"
+            f" FROM feeds{where}",
+            tuple(skip),
+        )
         return from_db(row[0]) if row else None
 
     async def save_health(self, *feeds: Feed) -> None:
@@ -143,7 +189,7 @@ class FeedRepo:
             await conn.executemany(
                 "UPDATE feeds SET title = ?, lang = ?, etag = ?, last_modified = ?, body_hash = ?,"
                 " last_success = ?, last_error = ?, last_checked = ?, failures = ?, disabled = ?,"
-                " next_poll = ? WHERE id = ?",
+                " next_poll = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
                 [
                     (
                         feed.title,

@@ -13,6 +13,20 @@ import aiosqlite
 
 from bot.store import cjk
 
+
+async def add_leases(conn: aiosqlite.Connection) -> None:
+    """Migration 11: the lease columns on feeds and the `leases` table."""
+    async with conn.execute("PRAGMA table_info(feeds)") as cur:
+        columns = {str(row[1]) for row in await cur.fetchall()}
+    for column in ("lease_owner", "lease_until"):
+        if column not in columns:
+            await conn.execute(f"ALTER TABLE feeds ADD COLUMN {column} TEXT")
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS leases ("
+        " name TEXT PRIMARY KEY, owner TEXT NOT NULL, until TEXT NOT NULL)"
+    )
+
+
 Migration = str | Callable[[aiosqlite.Connection], Awaitable[None]]
 
 MIGRATIONS: list[Migration] = [
@@ -243,9 +257,12 @@ MIGRATIONS: list[Migration] = [
         last_error TEXT
     );
     """,
-    # 11: reserved for the step of issue 15 point 2 (branch h-workers); a no-op here, replaced
-    # by that step when it is merged (step 12 below does not depend on it).
-    "SELECT 1;",
+    # 11: several processes on one database (PostgreSQL; on SQLite the file lock keeps one).
+    # A feed being polled carries a lease (`lease_owner`, `lease_until`), so one process polls
+    # it at a time; `leases` holds named leases such as "sender:telegram", the one process
+    # sending to a platform. A coroutine, so the columns are added only when missing (SQLite
+    # has no ADD COLUMN IF NOT EXISTS) and the step stays safe to run again.
+    add_leases,
     # 12: chat updates seen (bot/store/updates.py): each Telegram update claimed by id before
     # it is handled, so webhook replicas on one database handle it once; and the effect a
     # request that must not be repeated had (`/unsubscribe 2` run again after a crash must

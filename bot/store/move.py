@@ -61,9 +61,10 @@ PLAN: tuple[Table, ...] = (
 # Search indexes of each backend's own form: rebuilt, never copied.
 SQLITE_INDEXES = ("items_fts", "items_cjk")
 PG_OWN = ("banwatch_schema", cjk.TABLE)
-# Delivery records that live two days (webhook updates claimed, effects of a request): a move
-# is made with the bot stopped, so they are not copied; the target starts with its own.
-TRANSIENT = ("updates_seen", "request_effects")
+# Records that only a running bot needs (webhook updates claimed, effects of a request, the
+# leases of running processes): a move is made with the bot stopped, so they are not copied;
+# the target starts with its own.
+TRANSIENT = ("updates_seen", "request_effects", "leases")
 # PostgreSQL's column types as the copy sends them: (array cast, Python type).
 TYPES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "bigint": ("bigint[]", int),

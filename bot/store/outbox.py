@@ -15,8 +15,12 @@ hold across senders too.
 
 The claim is "select the due, unheld rows; stamp them" in one transaction. On PostgreSQL the
 claim transaction first takes a lock of its own name (`Tx.hold`, an advisory lock), so claims
-of any number of processes follow one another as they do on SQLite's one writer; a claim that
-selects `FOR UPDATE SKIP LOCKED` instead can replace it where claims must run side by side.
+of any number of processes follow one another as they do on SQLite's one writer (which keeps
+a chat's rows with one sender, in order); the stamp locks the rows `FOR UPDATE SKIP LOCKED`
+and re-checks that each is unheld, so a row another transaction is writing is left for the
+next claim, never waited for nor taken twice. With several processes, one of them sends to a
+platform at a time (its lease, bot/store/leases.py); on taking over it gives back at once what
+the previous sender left (`release_others`).
 """
 
 from __future__ import annotations
@@ -112,18 +116,36 @@ class Outbox:
         now = self.clock.now()
         until = now + timedelta(seconds=seconds)
         sql, params = _due_query(platforms, now, limit, owner=owner)
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
         async with self.db.transaction() as conn:
             await conn.hold(CLAIMS)
             rows = await conn.fetchall(sql, params)
             if not rows:
                 return []
             ids = [int(r["alert_id"]) for r in rows]
-            await conn.execute(
+            # Stamped only if still unheld: on PostgreSQL a row another transaction is
+            # writing (a stale sender's mark or retry) is skipped, never waited for.
+            stamped = await conn.fetchall(
                 "UPDATE outbox SET claimed_by = ?, claimed_until = ?"
-                f" WHERE id IN ({placeholders(len(ids))})",
-                (owner, to_db(until, precise=True), *ids),
+                f" WHERE id IN (SELECT id FROM outbox WHERE id IN ({placeholders(len(ids))})"
+                f" AND (claimed_until IS NULL OR claimed_until <= ?){skip_locked})"
+                " RETURNING id",
+                (owner, to_db(until, precise=True), *ids, to_db(now, precise=True)),
             )
-        return [_alert(r, claimed_until=until) for r in rows]
+        taken = {int(r[0]) for r in stamped}
+        return [_alert(r, claimed_until=until) for r in rows if int(r["alert_id"]) in taken]
+
+    async def release_others(self, platform: str, owner: str) -> int:
+        """Give back the rows of `platform`'s chats that senders other than `owner` hold: the
+        process that has just become the one sender to `platform` (its lease) takes over
+        at once what the previous one, whose lease ran out, left unfinished."""
+        async with self.db.transaction() as conn:
+            return await conn.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL"
+                " WHERE claimed_until IS NOT NULL AND claimed_by <> ? AND status = 'pending'"
+                " AND chat_id IN (SELECT id FROM chats WHERE platform = ?)",
+                (owner, platform),
+            )
 
     async def release(self, owner: str) -> int:
         """Give back every row `owner` still holds unfinished (the end of its round)."""

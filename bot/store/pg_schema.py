@@ -195,9 +195,18 @@ STEPS: list[str] = [
         last_error TEXT
     );
     """,
-    # 2: reserved for SQLite's step 11 (issue 15 point 2, branch h-workers); a no-op here,
-    # replaced by that step when it is merged.
-    "SELECT 1",
+    # 2: several processes on one database (SQLite's migration 11): the lease of a feed being
+    # polled, and named leases ("sender:telegram": the one process sending to a platform).
+    f"""
+    ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until {TIME};
+    CREATE INDEX feeds_due ON feeds(next_poll);
+    CREATE TABLE leases (
+        name  TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        until {TIME} NOT NULL
+    );
+    """,
     # 3: SQLite's step 12, chat updates seen (bot/store/updates.py)
     f"""
     CREATE TABLE IF NOT EXISTS updates_seen (

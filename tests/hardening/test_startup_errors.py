@@ -232,21 +232,23 @@ class FlakyGateway(FakeBotAPI):
 
 @pytest.mark.parametrize("level", ["INFO", "DEBUG"])
 def test_a_running_bot_logs_a_502_page_quoting_the_token_without_it(
-    env: dict[str, str], level: str
+    env: dict[str, str], level: str, tmp_path: Path
 ) -> None:
     """The token was on 5 lines: the library's exception (logged with its traceback) quoted
     the page. The formatter masks the message and the traceback."""
     api = FlakyGateway()
     api.start()
-    bot = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        env=env
-        | {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.url}
-        | {"BOT_LOG_LEVEL": level},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Files, not pipes: nobody reads a pipe while the bot runs, and DEBUG fills one (64 KB)
+    # within its first second, which would stop the bot at its next log line.
+    with (tmp_path / "out.log").open("w") as out_file, (tmp_path / "err.log").open("w") as errs:
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=env
+            | {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.url}
+            | {"BOT_LOG_LEVEL": level},
+            stdout=out_file,
+            stderr=errs,
+        )
     try:
         deadline = time.monotonic() + TIMEOUT / 2
         while not api.called("getUpdates") and time.monotonic() < deadline:
@@ -258,12 +260,14 @@ def test_a_running_bot_logs_a_502_page_quoting_the_token_without_it(
             time.sleep(0.05)
         assert api.pages >= 2, "the bot did not poll through the broken proxy"
         bot.send_signal(signal.SIGTERM)
-        out, err = bot.communicate(timeout=TIMEOUT / 2)
+        bot.wait(timeout=TIMEOUT / 2)
     finally:
         if bot.poll() is None:
             bot.kill()
-            bot.communicate()
+            bot.wait()
         api.stop()
+    out = (tmp_path / "out.log").read_text()
+    err = (tmp_path / "err.log").read_text()
     assert "502" in err  # the failure was logged ...
     assert api.token not in out + err  # ... without the token
     assert api.token.partition(":")[2] not in out + err

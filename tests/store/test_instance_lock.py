@@ -156,8 +156,9 @@ async def test_a_second_bot_on_the_same_database_is_refused_in_one_line(
     # Refused before it spoke to Telegram (the running bot's long polling aside).
     assert {name for name, _ in bot_api.calls[calls:]} <= {"getUpdates"}
 
-    # The terminal chat and `fetch` send or poll too: refused the same way.
-    for args in (("chat", "--no-poll"), ("fetch", "--once")):
+    # The terminal chat, `fetch` and a worker send or poll too: refused the same way (several
+    # processes share a PostgreSQL database, not a SQLite file).
+    for args in (("chat", "--no-poll"), ("fetch", "--once"), ("worker",)):
         refused = banwatch(env, tmp_path, *args)
         assert refused.returncode != 0, args
         assert "another Banwatch is already running" in refused.stderr, args

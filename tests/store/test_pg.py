@@ -1,5 +1,5 @@
 """What only PostgreSQL has: its schema made by the first open (as a role that is no
-superuser), the one running Banwatch per database, a server that does not answer, and the
+superuser), several Banwatch processes on one database, a server that does not answer, and the
 CLI on a postgresql:// BOT_DATABASE. What both backends share is tested on both elsewhere."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bot.models import SubscriptionKind
 from bot.store import Store, pg_schema
 from tests.support.builders import make_item, seed_item
 from tests.support.cli import banwatch
+from tests.support.clock import FakeClock
 from tests.support.feedserver import FeedServer
 from tests.support.pg import free_port
 
@@ -53,33 +54,32 @@ async def test_a_database_of_a_newer_banwatch_is_refused(pg_database: str) -> No
             pass
 
 
-async def test_one_bot_per_database_and_readers_beside_it(pg_database: str) -> None:
-    async with Store.open(pg_database, exclusive=True) as bot:
-        with pytest.raises(StoreError) as refused:
-            async with Store.open(pg_database, exclusive=True):
-                pass
-        message = str(refused.value)
-        assert message.startswith("another Banwatch is already running on postgresql://")
-        assert "banwatch-test" not in message  # never the password
-        async with Store.open(pg_database) as reader:  # `latest`, `search` beside the bot
-            assert await reader.outbox.pending_count() == 0
-        assert await bot.outbox.pending_count() == 0
-    async with Store.open(pg_database, exclusive=True):  # the bot stopped: the lock is free
-        pass
+async def test_several_bots_share_one_database_and_readers_beside_them(pg_database: str) -> None:
+    async with (
+        Store.open(pg_database, exclusive=True) as bot,
+        Store.open(pg_database, exclusive=True) as worker,  # `banwatch worker` beside `run`
+        Store.open(pg_database) as reader,  # `latest`, `search` beside them
+    ):
+        assert await reader.outbox.pending_count() == 0
+        assert await bot.leases.take("sender:telegram", "bot") is not None
+        assert await worker.leases.take("sender:telegram", "worker") is None  # one sender
 
 
-async def test_claims_left_by_a_stopped_bot_are_given_back_at_the_next_start(
-    pg_database: str,
+async def test_claims_left_by_a_killed_bot_are_taken_over_when_they_expire(
+    pg_database: str, clock: FakeClock
 ) -> None:
-    async with Store.open(pg_database) as store:
+    async with Store.open(pg_database, clock) as store:
         feed, _ = await store.feeds.add("https://a.example/rss")
         chat = await store.chats.ensure("telegram", "1")
         assert feed.id and chat.id
         await store.chats.subscribe(chat.id, SubscriptionKind.ALL)
         await store.items.add_many([seed_item(feed.id)])
-        assert len(await store.outbox.claim("killed-sender")) == 1
+        assert len(await store.outbox.claim("killed-sender", seconds=60)) == 1
         assert await store.outbox.claim("other") == []  # held
-    async with Store.open(pg_database, exclusive=True) as bot:
+    # Another process may be alive and hold claims: a start gives none of them back ...
+    async with Store.open(pg_database, clock, exclusive=True) as bot:
+        assert await bot.outbox.claim("new-sender") == []
+        await clock.advance(61)  # ... they expire, and then any sender takes them
         [alert] = await bot.outbox.claim("new-sender")
         assert await bot.outbox.mark_sent(alert.id, "new-sender")
 

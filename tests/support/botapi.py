@@ -73,6 +73,20 @@ FAULTS = {
 
 
 @dataclass(frozen=True)
+class RateLimits:
+    """Telegram's limits for one bot token, enforced by the server: a sendMessage over any
+    of them is answered 429 with retry_after. `jitter`: the windows are that much shorter
+    than a second and a minute, since requests paced exactly by the client can arrive a
+    little closer together on a busy loopback (three senders that do not share one pace
+    exceed the limit by far more)."""
+
+    per_second: int = 30
+    chat_per_second: int = 1
+    group_per_minute: int = 20
+    jitter: float = 0.05
+
+
+@dataclass(frozen=True)
 class Attempt:
     """One sendMessage as the server saw it: when it arrived, to which chat, and the status
     of the answer (200, or the fault's)."""
@@ -167,6 +181,8 @@ class FakeBotAPI:
         self.hanging_up = False  # close every connection without an answer
         self.hung_up = 0  # requests met by a hang-up
         self.away = False
+        self.limits: RateLimits | None = None  # `enforce`: answer 429 over Telegram's limits
+        self._accepted: deque[tuple[float, int]] = deque()  # (arrival, chat) of the last minute
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -346,6 +362,38 @@ class FakeBotAPI:
         with self.cond:
             self.faults[chat_id].extend([fault] * times)
 
+    def enforce(self, limits: RateLimits | None = None) -> None:
+        """From now on, answer 429 to a sendMessage over Telegram's limits (per bot, per
+        chat, per group) as the real API does; `rate_limited` counts those answers."""
+        with self.cond:
+            self.limits = limits or RateLimits()
+
+    def rate_limited(self) -> int:
+        """sendMessage answers 429 so far (scripted or enforced)."""
+        with self.cond:
+            return sum(1 for a in self.attempt_log if a.status == 429)
+
+    def _over_limits(self, chat_id: int, arrived: float) -> bool:
+        """Would accepting a message to `chat_id` now break a limit? Called under `cond`."""
+        limits = self.limits
+        if limits is None:
+            return False
+        accepted = self._accepted
+        while accepted and accepted[0][0] < arrived - 60.0:
+            accepted.popleft()
+        second = arrived - (1.0 - limits.jitter)
+        recent = [chat for at, chat in accepted if at > second]
+        if len(recent) >= limits.per_second:
+            return True
+        if recent.count(chat_id) >= limits.chat_per_second:
+            return True
+        if self.chats.get(chat_id, {}).get("type", "private") != "private":
+            minute = arrived - (60.0 - limits.jitter)
+            in_minute = sum(1 for at, chat in accepted if at > minute and chat == chat_id)
+            if in_minute >= limits.group_per_minute:
+                return True
+        return False
+
     def slow(self, chat_id: int, *, times: int = 1, accepted: bool = True) -> None:
         """The next `times` sendMessage to `chat_id` are answered only when the test calls
         `release()` (the client's read timeout gives up first). `accepted`: the message is
@@ -513,6 +561,11 @@ class FakeBotAPI:
         with self.cond:
             if self.faults[chat_id]:
                 raise ApiError(self.faults[chat_id].popleft())
+            if self._over_limits(chat_id, arrived):
+                fault = Fault(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+                raise ApiError(fault)
+            if self.limits is not None:  # counted at once: a racing request sees it
+                self._accepted.append((arrived, chat_id))
             if chat_id in self.blocked:
                 raise ApiError(FAULTS["forbidden"])
             if chat_id not in self.chats:

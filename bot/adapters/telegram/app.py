@@ -19,11 +19,11 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import Self
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
@@ -270,3 +270,26 @@ class TelegramAdapter:
         await self.application.bot.set_webhook(
             url=url, secret_token=token, allowed_updates=ALLOWED_UPDATES
         )
+
+
+@contextlib.asynccontextmanager
+async def telegram_sender(settings: Settings) -> AsyncIterator[TelegramTransport]:
+    """Telegram's transport alone, for `banwatch worker`: a Bot that sends and takes no
+    updates (no long polling, no webhook, no menu set)."""
+    if settings.telegram_bot_token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN: not set (get one from @BotFather)")
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_file_url,
+    )
+    try:
+        with _quiet_unless_debugging("telegram"):
+            await bot.initialize()
+    except TelegramError as exc:
+        raise startup_error(exc, settings.telegram_api_url) from None
+    try:
+        yield TelegramTransport(bot, CallbackCodec())
+    finally:
+        with contextlib.suppress(TelegramError, OSError):
+            await bot.shutdown()
