@@ -210,6 +210,8 @@ def main(argv: list[str] | None = None) -> list[Row]:
     rows = run_all(QUICK if args.quick else FULL, only, progress)
     info["seconds"] = round(time.monotonic() - started, 1)
     Console().print(table(rows, info))
+    for note in dict.fromkeys(r.note for r in rows if r.value != r.value and r.note):
+        Console().print(f"[yellow]not measured:[/] {note}", highlight=False)
     if args.markdown:
         print(markdown(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)

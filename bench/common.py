@@ -26,7 +26,7 @@ class Row:
     @property
     def ratio(self) -> float:
         if not self.baseline:  # 0 against 0 (429 answers) is the same as its baseline
-            return 1.0 if self.value == 0 else math.inf
+            return 1.0 if self.value == 0 else math.inf if self.value == self.value else math.nan
         return self.value / self.baseline
 
     @property
