@@ -259,7 +259,6 @@ def _rows(
 ) -> list[Row]:
     """Ingest and fan-out rows of one set of processes, against SQLite's one process."""
     total = size.feeds * size.items
-    scale = f"{size.feeds} feeds × {size.items} items; {size.chats:,} chats, one flagged item"
     base_ingest = base.items_per_s if isinstance(base, Measure) else math.nan
     if isinstance(got, str):
         return [
@@ -270,23 +269,23 @@ def _rows(
             Row(f"fan-out, {label}: 429 answers", math.nan, "count", 0.0,
                 "SQLite, 1 process", "", got),
         ]  # fmt: skip
-    notes = []
+    ingest_note = f"{size.feeds} feeds × {size.items} items, {processes} × `banwatch worker`"
     if got.polling < processes:
-        notes.append(f"{got.polling} of {processes} processes had feeds at the start")
+        ingest_note += f"; {got.polling} of {processes} had feeds when the clock started"
     if got.items != total:
-        notes.append(f"only {got.items} of {total} items stored")
+        ingest_note += f"; only {got.items} of {total} items stored"
+    fanout_note = f"{size.chats:,} private chats, one flagged item, one elected sender"
     if got.sent < size.chats:
-        notes.append(f"only {got.sent} of {size.chats} chats reached")
-    note = "; ".join(notes) or scale
+        fanout_note += f"; only {got.sent} of {size.chats} chats reached"
     ingest_goal = "" if label.startswith("SQLite") else "ratio>=0.5"
     base_limited = float(base.limited) if isinstance(base, Measure) else math.nan
     return [
         Row(f"ingest, {label}", got.items_per_s, "items/s", base_ingest, "SQLite, 1 process",
-            ingest_goal, note),
+            ingest_goal, ingest_note),
         Row(f"fan-out, {label}: messages/s", got.msg_per_s, "msg/s", float(LIMIT),
-            "server limit", "value>=28", note),
+            "server limit", "value>=28", fanout_note),
         Row(f"fan-out, {label}: 429 answers", float(got.limited), "count", base_limited,
-            "SQLite, 1 process", "value<=0", note),
+            "SQLite, 1 process", "value<=0", fanout_note),
     ]  # fmt: skip
 
 
