@@ -30,13 +30,24 @@ from bench import (
     feeds_scale,
     ingest,
     memory,
+    processes,
     responsive,
     store_scale,
 )
 from bench.common import Row, goal_text
 from bench.server import FeedHost
 
-BENCHES = ("ingest", "feeds", "classify", "commands", "responsive", "fanout", "memory", "store")
+BENCHES = (
+    "ingest",
+    "feeds",
+    "classify",
+    "commands",
+    "responsive",
+    "fanout",
+    "memory",
+    "store",
+    "processes",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +59,17 @@ class Size:
     samples: int  # per command timing
     burst_feeds: int
     chats: int
+    processes: processes.ProcessesSize
 
 
-FULL = Size(ingest.IngestSize(200, 50, 2), 5_000, 100_000, 1_000, 300, 200, 2_000)
-QUICK = Size(ingest.IngestSize(3, 5, 1), 200, 2_000, 20, 20, 3, 15)
+FULL = Size(
+    ingest.IngestSize(200, 50, 2), 5_000, 100_000, 1_000, 300, 200, 2_000,
+    processes.ProcessesSize(feeds=200, items=50, chats=600),
+)  # fmt: skip
+QUICK = Size(
+    ingest.IngestSize(3, 5, 1), 200, 2_000, 20, 20, 3, 15,
+    processes.ProcessesSize(feeds=4, items=5, chats=4),
+)  # fmt: skip
 
 
 def machine() -> dict[str, Any]:
@@ -100,6 +118,8 @@ def run_all(size: Size, only: set[str], progress: Callable[[str], None]) -> list
     if "store" in only:
         progress("store scale (BENCH_STORE_ITEMS) and flagged ingest")
         rows += store_scale.run(quick=size is QUICK)
+    if "processes" in only:  # BENCH_PG=postgresql://… or a throwaway cluster
+        rows += processes.run(size.processes, progress)
     big = only & {"commands", "responsive", "memory"}
     if not big and "fanout" not in only:
         return rows
@@ -190,6 +210,8 @@ def main(argv: list[str] | None = None) -> list[Row]:
     rows = run_all(QUICK if args.quick else FULL, only, progress)
     info["seconds"] = round(time.monotonic() - started, 1)
     Console().print(table(rows, info))
+    for note in dict.fromkeys(r.note for r in rows if r.value != r.value and r.note):
+        Console().print(f"[yellow]not measured:[/] {note}", highlight=False)
     if args.markdown:
         print(markdown(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,9 @@ class Row:
 
     @property
     def ratio(self) -> float:
-        return self.value / self.baseline if self.baseline else math.inf
+        if not self.baseline:  # 0 against 0 (429 answers) is the same as its baseline
+            return 1.0 if self.value == 0 else math.inf if self.value == self.value else math.nan
+        return self.value / self.baseline
 
     @property
     def passed(self) -> bool | None:

@@ -6,6 +6,10 @@ sees many hosts, as it would in production).
     GET /plain/v<version>/feed/<n>.xml  the same bytes, no validators: always 200
     GET /s<step>/v<version>/feed/<n>.xml each version adds only <step> new entries (ETag
                                         "<n>-<version>-<step>")
+    GET /gated/v<version>/feed/<n>.xml  as /v<version>/…, answered once the gate of that
+                                        version is open (at most GATE_WAIT s later)
+    GET /open/v<version>                opens that gate (bench/processes.py: every process
+                                        is up and has its feeds in hand when the clock starts)
 
 Bodies come from bench.data, built on first request and kept.
 """
@@ -17,13 +21,16 @@ import re
 import subprocess
 import sys
 import threading
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
 
 from bench import data
 
-_PATH = re.compile(r"^/(plain/)?(?:s(\d+)/)?v(\d+)/feed/(\d+)\.xml$")
+_PATH = re.compile(r"^/(gated/)?(plain/)?(?:s(\d+)/)?v(\d+)/feed/(\d+)\.xml$")
+_OPEN = re.compile(r"^/open/v(\d+)$")
+GATE_WAIT = 240.0
 RSS = "application/rss+xml; charset=utf-8"
 
 
@@ -34,6 +41,11 @@ class _Server(ThreadingHTTPServer):
 def _handler(items: int) -> type[BaseHTTPRequestHandler]:
     cache: dict[tuple[int, int, int | None], bytes] = {}
     lock = threading.Lock()
+    gates: dict[int, threading.Event] = {}
+
+    def gate(version: int) -> threading.Event:
+        with lock:
+            return gates.setdefault(version, threading.Event())
 
     def body(feed: int, version: int, step: int | None) -> bytes:
         with lock:
@@ -52,13 +64,18 @@ def _handler(items: int) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             match = _PATH.match(self.path)
+            opened = _OPEN.match(self.path)
+            if opened is not None:
+                gate(int(opened[1])).set()
             if match is None:
-                self.send_response(404)
+                self.send_response(200 if opened else 404)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            plain, version, feed = bool(match[1]), int(match[3]), int(match[4])
-            step = int(match[2]) if match[2] else None
+            plain, version, feed = bool(match[2]), int(match[4]), int(match[5])
+            step = int(match[3]) if match[3] else None
+            if match[1]:
+                gate(version).wait(GATE_WAIT)
             etag = f'"{feed}-{version}"' if step is None else f'"{feed}-{version}-{step}"'
             if not plain and etag in self.headers.get("If-None-Match", ""):
                 self.send_response(304)
@@ -126,11 +143,23 @@ class FeedHost:
                 self._proc.wait()
 
     def url(
-        self, feed: int, version: int = 0, *, plain: bool = False, step: int | None = None
+        self,
+        feed: int,
+        version: int = 0,
+        *,
+        plain: bool = False,
+        step: int | None = None,
+        gated: bool = False,
     ) -> str:
         host = self.hosts[feed % len(self.hosts)]
-        prefix = ("plain/" if plain else "") + (f"s{step}/" if step is not None else "")
+        prefix = ("gated/" if gated else "") + ("plain/" if plain else "")
+        prefix += f"s{step}/" if step is not None else ""
         return f"http://{host}/{prefix}v{version}/feed/{feed}.xml"
+
+    def open_gate(self, version: int) -> None:
+        """Answer the gated requests of `version`, waiting and to come."""
+        with urllib.request.urlopen(f"http://{self.hosts[0]}/open/v{version}", timeout=10):
+            pass
 
 
 def main() -> None:
