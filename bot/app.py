@@ -197,14 +197,16 @@ def background_jobs(
     (woken by new items), the daily digests (looked at every 30 s, or every poll interval
     when shorter) and one thorough check of the search index."""
     settings = svc.settings
-    # One process sends to each platform (its sender lease), whichever of several processes
-    # on one database; what a killed one held goes to another within BOT_LEASE_SECONDS.
+    # On PostgreSQL, one process sends to each platform (its sender lease), whichever of
+    # several processes on one database, one message in flight at a time; what a killed one
+    # held goes to another within BOT_LEASE_SECONDS. On SQLite the file lock keeps one process,
+    # which sends without a lease and keeps several messages in flight.
     sender = Sender(
         svc.store,
         transports,
         pacing,
         notices=settings.admin_target is not None,
-        elect=True,
+        elect=svc.store.db.dialect == "postgresql",
         lease_seconds=settings.lease_seconds,
         claim_seconds=settings.lease_seconds,
     )

@@ -393,6 +393,13 @@ def migrate(
                 theirs = await stack.enter_async_context(Store.open(url, exclusive=True))
             except StoreError as exc:
                 raise _about_target(exc) from None
+            # On PostgreSQL no lock keeps a second process out: a running bot or worker is
+            # seen by the lease its sender renews.
+            if held := await theirs.leases.live():
+                raise StoreError(
+                    f"another Banwatch is already running on {target} (it holds "
+                    f"{', '.join(held)}): stop it, then run `banwatch migrate` again"
+                )
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),

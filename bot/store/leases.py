@@ -58,6 +58,15 @@ class LeaseRepo:
         assert until is not None  # noqa: S101 - NOT NULL
         return str(row[0]), until
 
+    async def live(self) -> list[str]:
+        """The names of the leases held now (not expired): a process is running on this
+        database (its sender renews one every third of BOT_LEASE_SECONDS)."""
+        rows = await self.db.fetchall(
+            "SELECT name FROM leases WHERE until > ? ORDER BY name",
+            (to_db(self.clock.now(), precise=True),),
+        )
+        return [str(r[0]) for r in rows]
+
     async def give_back(self, name: str, owner: str) -> bool:
         """Free `name` if `owner` holds it. Returns whether it did."""
         async with self.db.transaction() as tx:

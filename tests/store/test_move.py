@@ -344,7 +344,9 @@ async def test_no_move_while_a_bot_runs_on_either_store(tmp_path: Path, pg_datab
     async with Store.open(path) as store:
         await store.feeds.add("https://a.example/rss")
     for running in (path, pg_database):
-        async with Store.open(running, exclusive=True):
+        async with Store.open(running, exclusive=True) as bot:
+            # A bot on PostgreSQL is known by the sender lease it keeps renewed.
+            await bot.leases.take("sender:telegram", "a running bot")
             refused = banwatch("migrate", "--to", pg_database, env=environment(path), check=False)
         assert refused.returncode == 2
         assert "another Banwatch is already running on" in refused.stderr
