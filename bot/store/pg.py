@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 SCHEMES = ("postgresql://", "postgres://")
 POOL_SIZE = 4  # connections for reads beside the one write at a time
 CONNECT_TIMEOUT = 10.0
-INSTANCE_LOCK = 0x62616E7702  # session advisory lock of the one running Banwatch ("banw", 2)
 
 
 def is_url(target: object) -> bool:
@@ -97,14 +96,12 @@ class PgTx:
 class PgDatabase:
     dialect: Literal["postgresql"] = "postgresql"
 
-    def __init__(self, url: str, *, exclusive: bool = False) -> None:
-        """`exclusive`: hold the session lock of the one Banwatch running on this database
-        (as the file lock does on SQLite) for as long as the store is open."""
+    def __init__(self, url: str) -> None:
+        """Any number of processes may open one database (bot/store/leases.py shares the
+        work among them); there is no instance lock as on SQLite."""
         self.url = url
         self.name = display(url)
-        self.exclusive = exclusive
         self._pool: asyncpg.Pool[asyncpg.Record] | None = None
-        self._holder: asyncpg.Connection[asyncpg.Record] | None = None
         self._lock = asyncio.Lock()
 
     async def open(self) -> None:
@@ -116,8 +113,6 @@ class PgDatabase:
                 timeout=CONNECT_TIMEOUT,
                 server_settings={"application_name": "banwatch"},
             )
-            if self.exclusive:
-                await self._hold_instance_lock()
             async with self._pool.acquire() as conn:
                 await pg_schema.migrate(conn, self.name)  # type: ignore[arg-type]
         except StoreError:
@@ -134,27 +129,8 @@ class PgDatabase:
             await self.close()
             raise
 
-    async def _hold_instance_lock(self) -> None:
-        self._holder = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
-        if not await self._holder.fetchval("SELECT pg_try_advisory_lock($1)", INSTANCE_LOCK):
-            holder = await self._holder.fetchval(
-                "SELECT coalesce(a.client_addr::text || ' ', '') || 'pid ' || a.pid"
-                " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-                " WHERE l.locktype = 'advisory' AND l.granted"
-                " AND ((l.classid::bigint << 32) | l.objid::bigint) = $1 LIMIT 1",
-                INSTANCE_LOCK,
-            )
-            raise StoreError(
-                f"another Banwatch is already running on {self.name} "
-                f"(server process {holder or 'unknown'}); stop it or set BOT_DATABASE "
-                "to another database"
-            )
-
     async def close(self) -> None:
-        holder, self._holder = self._holder, None
         pool, self._pool = self._pool, None
-        if holder is not None:
-            await holder.close()  # the session lock goes with its connection
         if pool is not None:
             await pool.close()
 
