@@ -26,7 +26,7 @@ from bot.store.search import (
     MARK_START,
     PagedSearch,
     SearchHit,
-    substring_snippet,
+    substring_hits,
 )
 from bot.store.sql import Database
 from bot.text import CJK_CLASS, chinese_spellings
@@ -98,13 +98,7 @@ class PgSearcher(PagedSearch):
             f" WHERE {where} ORDER BY i.published DESC, i.id DESC LIMIT ? OFFSET ?",
             (*params, candidates, *[w for s in spellings for w in s], limit, offset),
         )
-        hits = []
-        for row in rows:
-            item = item_from_row(row)
-            found = [(t, w) for t in (item.text, item.title) for w in spellings[0] if w in t]
-            text, term = found[0] if found else (item.text or item.title, spellings[0][0])
-            hits.append(SearchHit(item, substring_snippet(text, term)))
-        return hits
+        return substring_hits(rows, spellings)
 
 
 def _index_needs(spellings: list[list[str]]) -> list[list[list[str]]]:

@@ -4,6 +4,7 @@ recency. Any user input is turned into a safe query: never an SQL or FTS syntax 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.models import Item
@@ -11,6 +12,7 @@ from bot.store import cjk
 from bot.store.db import Database
 from bot.store.index_repair import check_search_index
 from bot.store.items import ITEM_COLUMNS, item_from_row
+from bot.store.sql import Row
 from bot.text import chinese_spellings, has_cjk
 
 MAX_TERMS = 12
@@ -48,6 +50,18 @@ def query_terms(query: str) -> list[str]:
 def fts_query(terms: list[str]) -> str:
     """Every term quoted as an FTS5 string, so `NEAR`, `*`, `"` and `(` are just text."""
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def substring_hits(rows: Iterable[Row], spellings: list[list[str]]) -> list[SearchHit]:
+    """Hits of a substring search, each with its snippet: from the text, or from the title
+    when only the title holds the first term (in any of its spellings)."""
+    hits = []
+    for row in rows:
+        item = item_from_row(row)
+        found = [(t, w) for t in (item.text, item.title) for w in spellings[0] if w in t]
+        text, term = found[0] if found else (item.text or item.title, spellings[0][0])
+        hits.append(SearchHit(item, substring_snippet(text, term)))
+    return hits
 
 
 class PagedSearch:
@@ -144,14 +158,7 @@ class Searcher(PagedSearch):
                 f" WHERE {where} ORDER BY i.published DESC, i.id DESC LIMIT ? OFFSET ?",
                 (match, candidates, *words, limit, offset),
             )
-        hits = []
-        for row in rows:
-            item = item_from_row(row)
-            # The snippet comes from the text, or from the title when only the title matches.
-            found = [(t, w) for t in (item.text, item.title) for w in spellings[0] if w in t]
-            text, term = found[0] if found else (item.text or item.title, spellings[0][0])
-            hits.append(SearchHit(item, substring_snippet(text, term)))
-        return hits
+        return substring_hits(rows, spellings)
 
 
 def substring_snippet(text: str, term: str, width: int = 60) -> str:
