@@ -26,6 +26,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _RANK = "relevance / (1.0 + (julianday('now') - julianday(i.published)) / 365.0)"
 # Matches ranked per query: the most recently stored ones (see Searcher._search_words).
 CANDIDATES = 500
+# Candidates whose text is read at once when a Chinese query mixes scripts.
+CHUNK = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,8 @@ class Searcher(PagedSearch):
         The CJK bigram index (bot/store/cjk.py) finds the candidates: the CANDIDATES most
         recently stored items holding every term's CJK runs (all of them for all but very
         common words, as for other words). Terms made only of CJK are decided by the index;
-        others (`比特币ETF`, `币安 Binance`) are checked in each candidate's text. Either way
+        others (`比特币ETF`, `币安 Binance`) are checked in the candidates' text, newest first,
+        until the page is full. Either way
         the hits are those of a scan of every item's text."""
         spellings = [chinese_spellings(t) for t in terms]
         where = " AND ".join(
@@ -153,11 +156,39 @@ class Searcher(PagedSearch):
                 (match, candidates, limit, offset, *words),
             )
         else:
+            # Each candidate's text must be read to check the terms' other parts: newest
+            # first, in growing chunks, reading only ids until the page is full; then the
+            # page's rows alone.
+            ordered = [
+                int(row["id"])
+                for row in await self.db.fetchall(
+                    f"{cand} SELECT p.id FROM cand"
+                    "  JOIN items p INDEXED BY items_id_published ON p.id = cand.id"
+                    "  ORDER BY p.published DESC, p.id DESC",
+                    (match, candidates),
+                )
+            ]
+            place = {item_id: n for n, item_id in enumerate(ordered)}
+            need, start, step = limit + offset, 0, max(limit + offset, CHUNK)
+            found: list[int] = []
+            while start < len(ordered) and len(found) < need:
+                chunk = ordered[start : start + step]
+                passed = await self.db.fetchall(
+                    f"SELECT i.id FROM items i WHERE i.id IN ({', '.join('?' * len(chunk))})"
+                    f" AND {where}",
+                    (*chunk, *words),
+                )
+                found += sorted((int(row["id"]) for row in passed), key=place.__getitem__)
+                start, step = start + step, step * 4
+            page = found[offset:need]
+            if not page:
+                return []
             rows = await self.db.fetchall(
-                f"{cand} SELECT {ITEM_COLUMNS} FROM cand JOIN items i ON i.id = cand.id {joins}"
-                f" WHERE {where} ORDER BY i.published DESC, i.id DESC LIMIT ? OFFSET ?",
-                (match, candidates, *words, limit, offset),
+                f"SELECT {ITEM_COLUMNS} FROM items i {joins}"
+                f" WHERE i.id IN ({', '.join('?' * len(page))})",
+                tuple(page),
             )
+            rows.sort(key=lambda row: place[int(row["id"])])
         return substring_hits(rows, spellings)
 
 

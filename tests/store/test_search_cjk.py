@@ -10,6 +10,7 @@ import pytest
 
 from bot.store import Store, cjk
 from bot.store.migrations import MIGRATIONS
+from bot.store.search import CHUNK
 from bot.text import chinese_spellings
 from tests.support.builders import make_item
 
@@ -120,6 +121,33 @@ async def test_chinese_hits_are_newest_first_and_page(store: Store) -> None:
     dates = [h.item.published for h in first.hits + second.hits]
     assert dates == sorted(dates, reverse=True)
     assert len({h.item.id for h in first.hits + second.hits}) == 7
+
+
+async def test_a_query_mixing_scripts_pages_newest_first_past_a_chunk(store: Store) -> None:
+    """`比特币 ETF` is checked in the candidates' text a chunk at a time: every page, also
+    one that straddles chunks, is what a scan of every text sorted newest first gives."""
+    feed, _ = await store.feeds.add("https://zh.example/rss")
+    assert feed.id
+    now = datetime.now(UTC)
+    count = CHUNK * 2 + 7
+    # Every third item lacks "ETF": the index finds it, the text check drops it.
+    items = [
+        make_item(
+            feed.id,
+            n,
+            title=f"比特币 {'ETF' if n % 3 else '矿工'} {n}",
+            published=now - timedelta(hours=(n * 7) % count),
+        )
+        for n in range(count)
+    ]
+    await store.items.add_many(items)
+    expected = [
+        i.title for i in sorted(items, key=lambda i: i.published, reverse=True) if "ETF" in i.title
+    ]
+    for offset in (0, 5, CHUNK - 2, CHUNK + 3, len(expected) - 3):
+        page = await store.search.search("比特币 ETF", limit=5, offset=offset)
+        assert [h.item.title for h in page.hits] == expected[offset : offset + 5], offset
+        assert page.has_more == (offset + 5 < len(expected))
 
 
 async def test_an_item_deleted_by_retention_is_no_longer_found(store: Store) -> None:
