@@ -98,6 +98,7 @@ class _Found:
     erasures: list[Span]  # deleting data or content: "delete", "löschen", "删除"
     police: bool  # law enforcement named: police, prosecutors, FBI, BKA, 公安
     bankruptcy: bool  # a bankruptcy case: its court and judge do not regulate
+    violence: bool  # violent crime (kidnapping, robbery): its police and courts do not regulate
     courts: list[Span]  # courts and judges: they hear suits, they do not bring them
     delists: list[Span]  # delisting words: an exchange's business unless someone presses
     privacy: bool  # privacy coins named: what exchanges delist under pressure
@@ -785,6 +786,8 @@ class Classifier:
             if not any(i.overlaps(a) and i.start - a.start <= 3 for a in (*strong, *weak))
             and not any(_gap(i, r) <= 2 for r in rules)
         ]
+        # Violent crime is the story even right after "charged in" or "sentenced for".
+        incidents += hits.get("guards.violence", [])
         # A sanctions headline ("OFAC sanctions exchange") whose body says who may no longer
         # deal with the target is sanctions news: regulation, unless the headline says ban.
         sanctions = [s for s in hits.get("reg:sanction", ()) if s.start < title_end]
@@ -839,6 +842,7 @@ class Classifier:
             erasures=hits.get("ban.erase", []),
             police="guards.police" in hits,
             bankruptcy="guards.bankruptcy" in hits,
+            violence="guards.violence" in hits,
             courts=hits.get("guards.court", []),
             delists=hits.get("guards.delist", []),
             privacy="guards.privacy" in hits,
@@ -1118,7 +1122,7 @@ class Classifier:
             (
                 "reg.incidental",
                 incidental
-                and not (f.regulators or (f.authorities and not f.bankruptcy))
+                and not (f.regulators or (f.authorities and not (f.bankruptcy or f.violence)))
                 # a sentence or verdict in the headline is a court at work (not a
                 # bankruptcy court running a failed company's estate)
                 and (
