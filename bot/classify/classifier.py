@@ -625,6 +625,10 @@ class Classifier:
         sample = f"{title}\n{reading.lead}"[:DETECT_CHARS]
         mixed = "read.mixed-language" not in self.disabled
         codes = likely_languages(sample, CLASSIFIED) if mixed else []
+        # Headlines mix English with their own language ("Chinese crypto media banni de
+        # WeChat"); two neighbours (Portuguese or Spanish?) are one language misjudged.
+        if "en" not in codes:
+            codes = codes[:1]
         codes = codes or [detect_language(sample, CLASSIFIED)]
         flags = [self._read(title, reading, code) for code in codes]
         best = max(flags, key=lambda f: f.category is not Category.NONE)
