@@ -98,6 +98,7 @@ class _Found:
     erasures: list[Span]  # deleting data or content: "delete", "löschen", "删除"
     police: bool  # law enforcement named: police, prosecutors, FBI, BKA, 公安
     bankruptcy: bool  # a bankruptcy case: its court and judge do not regulate
+    payments: list[Span]  # crypto taken as payment or donation: "Bitcoin-Zahlungen", "dons"
     violence: bool  # violent crime (kidnapping, robbery): its police and courts do not regulate
     courts: list[Span]  # courts and judges: they hear suits, they do not bring them
     delists: list[Span]  # delisting words: an exchange's business unless someone presses
@@ -239,6 +240,11 @@ def _in_reach(text: str, a: Span, b: Span, window: int) -> bool:
 def _precedes(text: str, a: Span, b: Span, window: int) -> bool:
     """Whether `a` ends before `b` starts, at most `window` characters before, in one sentence."""
     return a.end <= b.start and b.start - a.end <= window and _same_sentence(text, a, b)
+
+
+def _paying(target: Span, payments: list[Span]) -> bool:
+    """Is the banned object crypto taken as payment (its object word a payment word)?"""
+    return target.group == "obj:payment ban" and any(target.overlaps(p) for p in payments)
 
 
 def _apart(spans: list[Span], guards: list[Span]) -> list[Span]:
@@ -847,6 +853,7 @@ class Classifier:
             police="guards.police" in hits,
             bankruptcy="guards.bankruptcy" in hits,
             violence="guards.violence" in hits,
+            payments=hits.get("guards.payment", []),
             courts=hits.get("guards.court", []),
             delists=hits.get("guards.delist", []),
             privacy="guards.privacy" in hits,
@@ -1059,7 +1066,9 @@ class Classifier:
                 # Closing, dropping or suspending with no one named doing it (no
                 # platform, bank, regulator, authority or country) is most often a
                 # company's own business: "Exchange drops 14 thinly traded tokens".
-                if not actor and t.on("ban.no-actor"):
+                # A company that stops taking crypto as payment ("Tesla stoppt
+                # Bitcoin-Zahlungen") bans it itself: it is the actor.
+                if not actor and not _paying(target, f.payments) and t.on("ban.no-actor"):
                     t.fire("ban.no-actor", [action])
                     score = min(score, w["ban.lone-word"])
                 found.append((score, action, target))
