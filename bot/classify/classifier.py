@@ -242,6 +242,14 @@ def _precedes(text: str, a: Span, b: Span, window: int) -> bool:
     return a.end <= b.start and b.start - a.end <= window and _same_sentence(text, a, b)
 
 
+# A headline that asks and then argues ("Bitcoin-Verbot? Warum die Angst übertrieben ist",
+# "¿Prohibir las criptomonedas? Por qué no es la solución") is an opinion piece.
+_ARGUED = re.compile(
+    r"\?\s*[«\"“]?\s*(?:why|warum|wieso|weshalb|pourquoi|por\s*qu[eé]|porque|por\s*que|为什么|為什麼)\b",
+    re.IGNORECASE,
+)
+
+
 def _paying(target: Span, payments: list[Span]) -> bool:
     """Is the banned object crypto taken as payment (its object word a payment word)?"""
     return target.group == "obj:payment ban" and any(target.overlaps(p) for p in payments)
@@ -870,7 +878,8 @@ class Classifier:
             opinion=any(
                 s.start < title_end and _labels_headline(title, s)
                 for s in hits.get("guards.opinion", ())
-            ),
+            )
+            or bool(_ARGUED.search(title)),
             community="guards.community" in hits,
             pressure=pressure,
             business="guards.business" in hits,
