@@ -250,6 +250,21 @@ _ARGUED = re.compile(
 )
 
 
+def _foreground(spans: Iterable[Span], launches: list[Span], withs: list[Span]) -> list[Span]:
+    """The spans that are not a launch's background: "OKX expands in UAE with full VARA
+    licence", "Bitpanda abre oficina en Madrid tras su registro" tell a launch, and the
+    licence after "with" or "after" is how it came about."""
+    return [
+        x
+        for x in spans
+        if not any(
+            launch.end <= w.start and 0 <= x.start - w.end <= BACKGROUND_REACH
+            for launch in launches
+            for w in withs
+        )
+    ]
+
+
 def _paying(target: Span, payments: list[Span]) -> bool:
     """Is the banned object crypto taken as payment (its object word a payment word)?"""
     return target.group == "obj:payment ban" and any(target.overlaps(p) for p in payments)
@@ -303,6 +318,7 @@ _FIGURE = re.compile(
 
 
 POST_WINDOW = 30  # characters between "sworn in as" and the last word of the post's title
+BACKGROUND_REACH = 25  # characters from "with", "after" to the licence it brings in
 FAKE_WINDOW = 25  # characters between "fake", "false report of" and the rule word it denies
 APPOINTER_WINDOW = 3  # characters between the body that appoints and its verb ("Senate confirms")
 
@@ -907,13 +923,17 @@ class Classifier:
             launch_headline=t.on("reg.launch-background")
             and _in_headline(hits.get("guards.launch", ()), title_end),
             rules_in_headline=_in_headline(
-                (
-                    *regulation,
-                    *regulators,
-                    *hits.get("context.authorities", ()),
-                    *strong,
-                    *weak,
-                    *lifted,
+                _foreground(
+                    (
+                        *regulation,
+                        *regulators,
+                        *hits.get("context.authorities", ()),
+                        *strong,
+                        *weak,
+                        *lifted,
+                    ),
+                    [s for s in hits.get("guards.launch", ()) if s.start < title_end],
+                    hits.get("guards.with", []),
                 ),
                 title_end,
             ),
