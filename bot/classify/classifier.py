@@ -265,6 +265,17 @@ def _foreground(spans: Iterable[Span], launches: list[Span], withs: list[Span]) 
     ]
 
 
+def _compound_start(text: str, start: int) -> int:
+    """Where the hyphenated word holding `start` begins ("Proof-of-Work-Verbot")."""
+    if start == 0 or text[start - 1] != "-":
+        return start
+    while start > 0 and (
+        text[start - 1] == "-" or (text[start - 1].isalnum() and text[start - 1] < "\u3000")
+    ):
+        start -= 1
+    return start
+
+
 def _paying(target: Span, payments: list[Span]) -> bool:
     """Is the banned object crypto taken as payment (its object word a payment word)?"""
     return target.group == "obj:payment ban" and any(target.overlaps(p) for p in payments)
@@ -575,8 +586,10 @@ def _lifts_and_denials(
     def negated(span: Span) -> bool:
         # A short negator ("no", "pas", "kein", "不会") must stand right before the ban
         # word: "no prohibirá", not "no registrada cierra".
+        # "Kein Proof-of-Work-Verbot": the negator stands before the whole compound.
+        word = Span(_compound_start(original, span.start), span.end, span.group)
         return any(
-            _precedes(original, n, span, NEAR_NEGATION if n.end - n.start <= 4 else LIFT_WINDOW)
+            _precedes(original, n, word, NEAR_NEGATION if n.end - n.start <= 4 else LIFT_WINDOW)
             for n in negations
         ) or any(_precedes(original, span, n, LIFT_WINDOW) for n in ruled_out)
 
