@@ -1036,8 +1036,23 @@ class Classifier:
             i.start >= f.title_end and i.start > min((a.end for a in f.weak), default=0)
             for i in f.incidents
         )
+        # A bank or payment network blocking payments, with the scams or fraud told after
+        # the action as its reason ("Chase UK to block crypto purchases, citing scams").
+        first = min((a.end for a in f.weak), default=0)
+        cut_off = (
+            any(p.group in PAYMENT_PLATFORMS for p in f.platforms)
+            and any(
+                o.group == "obj:payment ban"
+                and o.start < f.title_end
+                # payments for crypto ("crypto purchases", "payments to crypto exchanges"),
+                # not a lender's own withdrawals
+                and any(-3 <= o.start - c.end <= 3 or 0 <= c.start - o.end <= 20 for c in f.cryptos)
+                for o in f.objects
+            )
+            and all(i.start > first for i in f.incidents)
+        )
         if f.ordinary and f.weak and t.on("ban.incident"):
-            if seized and f.incidents:
+            if (seized or cut_off) and f.incidents:
                 t.fire("ban.incident", note="told as the takedown's cause: not lowered")
             else:
                 t.fire("ban.incident", [*f.incidents[:1], *f.weak[:1]], "sanctions story")
