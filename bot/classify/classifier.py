@@ -380,7 +380,7 @@ def _in_headline(spans: Iterable[Span], title_end: int) -> bool:
 # "[Sponsored]", "Press release", "Patrocinado", "Anzeige", "Publicité", "【廣告】", "贊助｜".
 _ADVERT = re.compile(
     r"^\W{0,2}(?:sponsored(?: (?:post|content|article))?|paid (?:post|content)|partner content|"
-    r"press release|advertorial|promoted|contenu sponsoris[ée]|article sponsoris[ée]|"
+    r"press release|advertorial|promoted|(?:contenu |article )?sponsoris[ée]|"
     r"publi-?r[ée]dactionnel|communiqu[ée] de presse|publicit[ée]|"
     r"(?:contenido |conte[úu]do )?patrocinad[oa]|comunicado de (?:prensa|imprensa)|"
     r"publieditorial|anzeige|gesponsert|werbung|pressemitteilung|"
@@ -390,7 +390,7 @@ _ADVERT = re.compile(
 
 
 def _advert(title: str, lead: str) -> bool:
-    return bool(_ADVERT.match(title) or _ADVERT.match(lead))
+    return bool(_ADVERT.match(html.unescape(title)) or _ADVERT.match(lead))
 
 
 _HEADLINE_SUBJECT = re.compile(r"^\W*(?:\S+\s+){0,2}\S*")  # the first three words
