@@ -1021,7 +1021,8 @@ class Classifier:
                 and target.group in THIRD_PARTY
                 and all(i.start > action.end for i in f.incidents)
             )
-            penalty = f.ordinary and not cause_only and t.on("ban.incident")
+            # Privacy coins are dropped under pressure, whatever "listing standards" say.
+            penalty = f.ordinary and not cause_only and not f.privacy and t.on("ban.incident")
             if f.ordinary and cause_only:
                 t.fire("ban.incident", note="told as the ban's cause: not lowered")
             elif penalty:
