@@ -312,7 +312,12 @@ def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) ->
 # A figure right after a verb: "drops 5%", "cai para US$ 42 mil", "跌破8.6万美元", "hits
 # $1.96", "repasse les 117 000 dollars": a number (its thousands spaced or not) with a unit
 # after it, or an amount with its currency.
-_UNITS = r"%|k\b|mil\b|万|美元|dollars?\b|prozent|por ciento|pour cent|por cento|euros?\b|€"
+# "mil" is a price ("US$ 100 mil", "cai para 95 mil dólares") unless a noun follows it ("bloqueia
+# 25 mil endereços": a count of things).
+_UNITS = (
+    r"%|k\b|mil\b(?!\s+(?!d[óo]lares|reais|euros?\b|usd\b)[^\W\d_])|万|美元|dollars?\b|prozent|"
+    r"por ciento|pour cent|por cento|euros?\b|€"
+)
 # Between the verb and its figure: spaces and up to two small words ("drops to", "cai para",
 # "drops nearly").
 _TO = (
