@@ -5,8 +5,8 @@ of feeds where every item is flagged (story matching on every item).
   items, against the same batches into an empty store with the same feeds.
 - Start-up: `Store.open` and close after a clean close, at N items against empty; and the
   first open of a copied file, which checks every page (what a crash costs).
-- `/search` p95 at N items by kind of word: latin (a mix), common, rare, Chinese, Chinese mixed with latin; against
-  a bare FTS5 MATCH of the common words.
+- `/search` p95 at N items by kind of word: latin (a mix), common, rare, Chinese, Chinese
+  mixed with latin; against a bare FTS5 MATCH of the common words.
 - Flagged ingest: 150 feeds × 50 items, every item about a ban or regulation, polled once
   by the real Poller from a loopback static server: items/s against `feedparser.parse`
   alone on the same bytes.
