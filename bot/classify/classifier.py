@@ -258,7 +258,7 @@ def _foreground(spans: Iterable[Span], launches: list[Span], withs: list[Span]) 
         x
         for x in spans
         if not any(
-            launch.end <= w.start and 0 <= x.start - w.end <= BACKGROUND_REACH
+            launch.end <= w.start and (x.overlaps(w) or 0 <= x.start - w.end <= BACKGROUND_REACH)
             for launch in launches
             for w in withs
         )
