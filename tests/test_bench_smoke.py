@@ -27,6 +27,7 @@ FIRST = {
     "/search p95 in the large store, common words",
     "/search p95 in the large store, rare words",
     "/search p95 in the large store, chinese words",
+    "/search p95 in the large store, chinese and latin words",
     "ingest, every item flagged",
     *(
         f"5 feeds, {cycle}: {figure}"

@@ -145,6 +145,12 @@ async def test_retry_later_waits_and_pauses(store: Store, clock: FakeClock) -> N
         assert fake.sent == []
         assert sender.failed == 0
         await clock.run_until(lambda: len(fake.sent) >= 2, limit=60)
+        # The send is marked right after the platform's answer: let the running sender
+        # record it before stopping it (a run under load stopped it in between).
+        for _ in range(200):
+            if await store.outbox.pending_count() == 0:
+                break
+            await asyncio.sleep(0.01)
     finally:
         task.cancel()
     assert min(fake.times) >= 30

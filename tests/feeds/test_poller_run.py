@@ -75,14 +75,18 @@ async def test_a_feed_that_hangs_does_not_stall_a_healthy_one(
     gate = threading.Event()
     slow, _ = await store.feeds.add(feed_server.add_file("/slow.rss", "crypto_fr.rss", hold=gate))
     healthy, _ = await store.feeds.add(feed_server.add_file("/healthy.rss", "crypto_en.rss"))
-    waiter = Waiter()
+    # 100 polls on loopback: a minute of real time at most, even on a loaded machine (a run
+    # with both cores busy used up 20 s and then stopped waiting).
+    waiter = Waiter(budget=60.0)
     try:
         async with make_fetcher(settings, clock) as fetcher:
             poller = Poller(store, fetcher, make_classifier(settings), settings)
             async with running(poller):
                 for _ in range(100):  # 100 s of the fake clock, a second at a time
                     await clock.advance(1)
-                    await waiter.until_scheduled(store, healthy, clock)
+                    assert await waiter.until_scheduled(store, healthy, clock), (
+                        "the healthy feed's polls outlasted a minute of real time"
+                    )
                 assert len(feed_server.requests_for("/slow.rss")) == 1  # in flight: not asked again
     finally:
         gate.set()  # the held answer goes out; the server's thread ends
