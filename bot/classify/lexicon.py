@@ -213,11 +213,14 @@ class TermIndex:
             bounds.append(m.span())
             folded_tokens.append(m.group())
         candidates, words, groups = self.folded_side.candidates, self.words, self.groups
+        known = self.folded_side.cache  # (looked up here first: most words are in it)
         second = self.second
         span = text.span
         last = len(folded_tokens) - 1
         for i, token in enumerate(folded_tokens):
-            hits = candidates(token)
+            hits = known.get(token)
+            if hits is None:
+                hits = candidates(token)
             if not hits:
                 continue
             following = folded_tokens[i + 1] if i < last else None
@@ -249,9 +252,14 @@ class TermIndex:
         original = text.original
         same = text.offsets is None
         tokens: list[str] | None = None
-        for i, (start, end) in enumerate(bounds):
-            if not original[start if same else text.span(start, end)[0]].isupper():
-                continue
+        offsets = text.offsets or ()
+        capitalised = [
+            i
+            for i, (start, _) in enumerate(bounds)
+            if original[start if same else offsets[start]].isupper()
+        ]
+        for i in capitalised:
+            start, end = bounds[i]
             token = original[start:end] if same else original[slice(*text.span(start, end))]
             hits = self.original_side.candidates(token)
             if not hits:
