@@ -12,6 +12,8 @@ rules to single sentences of text stored before these rules grew.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import unescape
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -167,14 +169,42 @@ def strip_trailing_credit(line: str) -> str:
     return _TRAILING_CREDIT.sub("", line).rstrip()
 
 
-def is_furniture(line: str) -> bool:
-    """Is this line (or sentence) page furniture rather than the story?"""
-    flat = " ".join(line.split())
+def _is_furniture(flat: str) -> bool:
     return (
         _FURNITURE_AT_START.match(flat) is not None
         or (_names_newsletter_or_agency(flat) and _FURNITURE_ANYWHERE.match(flat) is not None)
         or _BIO_LINE.match(flat) is not None  # is_bio
     )
+
+
+_remembered: dict[str, bool] | None = None  # see `remembering`
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """Inside this block, each distinct line is tested for furniture once: the normaliser
+    and then the classifier's reading test the same lines of an item (`prepare` opens one
+    block per item, so nothing is kept from one item to the next)."""
+    global _remembered  # a memo of a pure function, scoped by the block
+    outer = _remembered
+    if outer is None:
+        _remembered = {}
+    try:
+        yield
+    finally:
+        _remembered = outer
+
+
+def is_furniture(line: str) -> bool:
+    """Is this line (or sentence) page furniture rather than the story?"""
+    flat = " ".join(line.split())
+    memo = _remembered
+    if memo is None:
+        return _is_furniture(flat)
+    verdict = memo.get(flat)
+    if verdict is None:
+        verdict = memo[flat] = _is_furniture(flat)
+    return verdict
 
 
 def is_bio(line: str) -> bool:

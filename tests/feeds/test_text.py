@@ -107,3 +107,15 @@ def test_lines_naming_a_newsletter_or_agency_meet_every_rule(line: str) -> None:
         for rule in (*text._AT_START, *text._ANYWHERE)
     )
     assert text.is_furniture(line) is (expected or text.is_bio(line))
+
+
+def test_lines_remembered_inside_a_block_only() -> None:
+    lines = ["Image : Shutterstock", "The regulator fined the exchange.", "Image : Shutterstock"]
+    outside = [text.is_furniture(line) for line in lines]
+    with text.remembering():
+        assert [text.is_furniture(line) for line in lines] == outside == [True, False, True]
+        assert text._remembered == {"Image : Shutterstock": True, lines[1]: False}
+        with text.remembering():  # a block inside another shares its memo
+            assert text.is_furniture(lines[1]) is False
+        assert text._remembered is not None
+    assert text._remembered is None
