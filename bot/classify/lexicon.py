@@ -215,7 +215,7 @@ class TermIndex:
         candidates, words, groups = self.folded_side.candidates, self.words, self.groups
         known = self.folded_side.cache  # (looked up here first: most words are in it)
         second = self.second
-        span = text.span
+        span, same = text.span, text.offsets is None
         last = len(folded_tokens) - 1
         for i, token in enumerate(folded_tokens):
             hits = known.get(token)
@@ -226,7 +226,7 @@ class TermIndex:
             following = folded_tokens[i + 1] if i < last else None
             for term_id in hits:
                 if len(words[term_id]) == 1:
-                    start, end = span(*bounds[i])
+                    start, end = bounds[i] if same else span(*bounds[i])
                     also = head if head is not None and bounds[i][1] <= cut else None
                     for group in groups[term_id]:
                         found.setdefault(group, []).append(hit := Span(start, end, group))

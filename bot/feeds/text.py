@@ -164,9 +164,10 @@ def strip_trailing_credit(line: str) -> str:
     if not line:
         return line
     folded = line.casefold()
-    if not any(word in folded for word in _AGENCY_WORDS):
-        return line.rstrip()
-    return _TRAILING_CREDIT.sub("", line).rstrip()
+    for word in _AGENCY_WORDS:  # (a loop: quicker than any() over a generator)
+        if word in folded:
+            return _TRAILING_CREDIT.sub("", line).rstrip()
+    return line.rstrip()
 
 
 def _is_furniture(flat: str) -> bool:
