@@ -51,7 +51,6 @@ ABBREVIATIONS: dict[str, frozenset[str]] = {
 _LATIN_END = re.compile(r"([.!?…]+)([\"»”’')\]]*)\s+(?=[\"«“‘(\[¿¡]?[^\W\d_a-z]|[\"«“(\[]?\d)")
 # A CJK boundary: full-width end punctuation and any closing quotes; no space needed.
 _CJK_END = re.compile(r"[。！？!?]+[」』”’）)]*")
-_LAST_WORD = re.compile(r"(\S+)$")
 _WORD = re.compile(r"\w[\w’'.-]*\w|\w")
 _CAPITAL = re.compile(r"^[^\W\d_a-z]")
 
@@ -66,8 +65,13 @@ def split_sentences(text: str, lang: str | None = None) -> list[str]:
     return out
 
 
+@functools.cache
+def _abbreviations(lang: str) -> frozenset[str]:
+    return _COMMON_ABBREVIATIONS | ABBREVIATIONS.get(lang, frozenset())
+
+
 def _split_paragraph(text: str, lang: str | None) -> list[str]:
-    known = _COMMON_ABBREVIATIONS | ABBREVIATIONS.get((lang or "")[:2], frozenset())
+    known = _abbreviations((lang or "")[:2])
     pieces: list[str] = []
     start = 0
     for match in _LATIN_END.finditer(text):
@@ -88,10 +92,11 @@ def _split_paragraph(text: str, lang: str | None) -> list[str]:
 
 
 def _is_abbreviation(before: str, known: frozenset[str]) -> bool:
-    found = _LAST_WORD.search(before)
-    if found is None:
+    # The last word, when `before` ends in one (a paragraph has no line break: str.split()
+    # and re's \s agree on what a space is).
+    if not before or before[-1].isspace():
         return False
-    word = found.group(1).lstrip("(«“\"'").casefold()
+    word = before.rsplit(None, 1)[-1].lstrip("(«“\"'").casefold()
     if len(word) == 1 and word.isalpha():
         return True  # an initial: "J. Smith"
     return word in known or (word.count(".") >= 1 and len(word) <= 6 and word[-1].isalpha())

@@ -63,6 +63,16 @@ def _table_for(text: str) -> dict[int, str]:
     return _table
 
 
+def _positions(text: str, char: str) -> list[int]:
+    """Every index of `char` in `text`."""
+    found: list[int] = []
+    at = text.find(char)
+    while at >= 0:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class FoldedText:
     """`original` and its folded form; `offsets[i]` is the original index of folded[i]."""
@@ -79,9 +89,16 @@ class FoldedText:
         folded = text.translate(table)
         if len(folded) == len(text):
             return cls(text, folded, None)
+        # Most characters fold to one: only around the others (an ellipsis "…" folds to three,
+        # a combining accent to none) does the folded text shift against the original.
+        odd = [char for char in set(text) if len(table[ord(char)]) != 1]
         offsets: list[int] = []
-        for index, char in enumerate(text):
-            offsets.extend([index] * len(table[ord(char)]))
+        start = 0
+        for index in sorted(i for char in odd for i in _positions(text, char)):
+            offsets.extend(range(start, index))
+            offsets.extend([index] * len(table[ord(text[index])]))
+            start = index + 1
+        offsets.extend(range(start, len(text)))
         return cls(text, folded, tuple(offsets))
 
     def span(self, start: int, end: int) -> tuple[int, int]:

@@ -691,18 +691,39 @@ class Classifier:
             return self._decide(
                 self._find(lexicon, title, reading.text), code, lexicon.regulator_home
             )
-        lead = self._decide(self._find(lexicon, title, reading.lead), code, lexicon.regulator_home)
+        # The whole text starts with the headline and lead: its terms are matched once, and
+        # those of the headline and lead are told apart in the same pass.
+        head = FoldedText.of(f"{title}\n{reading.lead}" if reading.lead else title)
+        if reading.body:
+            whole_text = FoldedText.of(f"{title}\n{reading.text}")
+            whole_hits, head_hits = lexicon.index.find_with_head(whole_text, len(head.folded))
+        else:
+            head_hits = lexicon.index.find(head)
+        found = self._find(lexicon, title, reading.lead, head, head_hits)
+        lead = self._decide(found, code, lexicon.regulator_home)
         if reading.dropped:
             lead = replace(lead, rules=(*lead.rules, f"read.furniture ({reading.dropped})"))
         if not reading.body:
             return lead
-        whole = self._decide(self._find(lexicon, title, reading.text), code, lexicon.regulator_home)
+        found = self._find(lexicon, title, reading.text, whole_text, whole_hits)
+        whole = self._decide(found, code, lexicon.regulator_home)
         return _confirmed(lead, whole)
 
-    def _find(self, lex: Lexicon, title: str, text: str) -> _Found:
-        full = FoldedText.of(f"{title}\n{text}" if text else title)
+    def _find(
+        self,
+        lex: Lexicon,
+        title: str,
+        text: str,
+        full: FoldedText | None = None,
+        hits: dict[str, list[Span]] | None = None,
+    ) -> _Found:
+        """What the rules see in `title` and `text`; `full` and `hits` are their folded form
+        and matches when already known."""
+        if full is None:
+            full = FoldedText.of(f"{title}\n{text}" if text else title)
         t = _Trace(full.original, self.disabled)
-        hits = lex.index.find(full)
+        if hits is None:
+            hits = lex.index.find(full)
         loose = hits.get("guards.loose", []) if t.on("ban.loose") else []
         strong = t.keep(
             "ban.loose",

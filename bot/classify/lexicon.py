@@ -150,6 +150,9 @@ class TermIndex:
     cased: list[bool] = field(default_factory=list)
     folded_side: _Side = field(default_factory=_Side)
     original_side: _Side = field(default_factory=_Side)
+    # a term's second word when it must be one exact word: most terms of two or more words
+    # start with a common word ("en", "de", "the"), so the next token rules them out at once
+    second: list[str | None] = field(default_factory=list)
     cjk: dict[str, list[str]] = field(default_factory=dict)
     _cjk_regex: re.Pattern[str] | None = None
     _cjk_inner: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
@@ -179,10 +182,29 @@ class TermIndex:
         self.words.append(words)
         self.groups.append([group])
         self.cased.append(cased)
+        self.second.append(words[1][1] if len(words) > 1 and words[1][0] == "=" else None)
         (self.original_side if cased else self.folded_side).add(words[0], term_id)
 
     def find(self, text: FoldedText) -> dict[str, list[Span]]:
         """All matches, by group, in original-text coordinates."""
+        return self._find(text, None, 0)
+
+    def find_with_head(
+        self, text: FoldedText, head: int
+    ) -> tuple[dict[str, list[Span]], dict[str, list[Span]]]:
+        """`find(text)`, and what `find` gives for the text's first `head` folded characters
+        alone (a headline and lead, `text` being the whole item), from one pass. The head
+        must end where a line of `text` ends: no term matches across a line break."""
+        if head < len(text.folded) and text.folded[head] != "\n":
+            raise ValueError("the head of a text must end at a line break")
+        found_in_head: dict[str, list[Span]] = {}
+        return self._find(text, found_in_head, head), found_in_head
+
+    def _find(
+        self, text: FoldedText, head: dict[str, list[Span]] | None, cut: int
+    ) -> dict[str, list[Span]]:
+        """All matches; with `head`, those ending by folded position `cut` are put in it too,
+        in the order `find` would put them for that part of the text alone."""
         folded = text.folded
         found: dict[str, list[Span]] = {}
         bounds: list[tuple[int, int]] = []
@@ -191,31 +213,53 @@ class TermIndex:
             bounds.append(m.span())
             folded_tokens.append(m.group())
         candidates, words, groups = self.folded_side.candidates, self.words, self.groups
-        span = text.span
+        known = self.folded_side.cache  # (looked up here first: most words are in it)
+        second = self.second
+        span, same = text.span, text.offsets is None
+        last = len(folded_tokens) - 1
         for i, token in enumerate(folded_tokens):
-            for term_id in candidates(token):
+            hits = known.get(token)
+            if hits is None:
+                hits = candidates(token)
+            if not hits:
+                continue
+            following = folded_tokens[i + 1] if i < last else None
+            for term_id in hits:
                 if len(words[term_id]) == 1:
-                    start, end = span(*bounds[i])
+                    start, end = bounds[i] if same else span(*bounds[i])
+                    also = head if head is not None and bounds[i][1] <= cut else None
                     for group in groups[term_id]:
-                        found.setdefault(group, []).append(Span(start, end, group))
-                else:
-                    self._extend(found, text, bounds, folded_tokens, i, term_id)
+                        found.setdefault(group, []).append(hit := Span(start, end, group))
+                        if also is not None:
+                            also.setdefault(group, []).append(hit)
+                elif second[term_id] is None or second[term_id] == following:
+                    self._extend(found, head, cut, text, bounds, folded_tokens, i, term_id)
         if self.original_side.exact or self.original_side.prefix:
-            self._find_cased(found, text, bounds)
+            self._find_cased(found, head, cut, text, bounds)
         if self.cjk and _CJK.search(folded):
-            self._find_cjk(found, text)
+            self._find_cjk(found, head, cut, text)
         return found
 
     def _find_cased(
-        self, found: dict[str, list[Span]], text: FoldedText, bounds: list[tuple[int, int]]
+        self,
+        found: dict[str, list[Span]],
+        head: dict[str, list[Span]] | None,
+        cut: int,
+        text: FoldedText,
+        bounds: list[tuple[int, int]],
     ) -> None:
         """Terms in capitals, matched on the original words; only capitalised words are tried."""
         original = text.original
         same = text.offsets is None
         tokens: list[str] | None = None
-        for i, (start, end) in enumerate(bounds):
-            if not original[start if same else text.span(start, end)[0]].isupper():
-                continue
+        offsets = text.offsets or ()
+        capitalised = [
+            i
+            for i, (start, _) in enumerate(bounds)
+            if original[start if same else offsets[start]].isupper()
+        ]
+        for i in capitalised:
+            start, end = bounds[i]
             token = original[start:end] if same else original[slice(*text.span(start, end))]
             hits = self.original_side.candidates(token)
             if not hits:
@@ -223,7 +267,7 @@ class TermIndex:
             if tokens is None:
                 tokens = [original[slice(*text.span(s, e))] for s, e in bounds]
             for term_id in hits:
-                self._extend(found, text, bounds, tokens, i, term_id)
+                self._extend(found, head, cut, text, bounds, tokens, i, term_id)
 
     def _compile_cjk(self) -> re.Pattern[str]:
         bodies = sorted(self.cjk, key=len, reverse=True)
@@ -237,18 +281,29 @@ class TermIndex:
         self._cjk_regex = re.compile(_trie_pattern(bodies))
         return self._cjk_regex
 
-    def _find_cjk(self, found: dict[str, list[Span]], text: FoldedText) -> None:
+    def _find_cjk(
+        self,
+        found: dict[str, list[Span]],
+        head: dict[str, list[Span]] | None,
+        cut: int,
+        text: FoldedText,
+    ) -> None:
         """Chinese and Japanese terms: the longest term at each place, and every term in it."""
         regex = self._cjk_regex or self._compile_cjk()
         for m in regex.finditer(text.folded):
+            also = head if head is not None and m.end() <= cut else None
             for offset, body in self._cjk_inner[m.group()]:
                 start, end = text.span(m.start() + offset, m.start() + offset + len(body))
                 for group in self.cjk[body]:
-                    found.setdefault(group, []).append(Span(start, end, group))
+                    found.setdefault(group, []).append(hit := Span(start, end, group))
+                    if also is not None:
+                        also.setdefault(group, []).append(hit)
 
     def _extend(
         self,
         found: dict[str, list[Span]],
+        head: dict[str, list[Span]] | None,
+        cut: int,
         text: FoldedText,
         bounds: list[tuple[int, int]],
         tokens: list[str],
@@ -256,17 +311,15 @@ class TermIndex:
         term_id: int,
     ) -> None:
         words = self.words[term_id]
-        if len(words) == 1:
-            start, end = text.span(*bounds[i])
-            for group in self.groups[term_id]:
-                found.setdefault(group, []).append(Span(start, end, group))
-            return
-        last = _last_token(text.folded, bounds, tokens, i, words)
+        last = i if len(words) == 1 else _last_token(text.folded, bounds, tokens, i, words)
         if last is None:
             return
         start, end = text.span(bounds[i][0], bounds[last][1])
+        also = head if head is not None and bounds[last][1] <= cut else None
         for group in self.groups[term_id]:
-            found.setdefault(group, []).append(Span(start, end, group))
+            found.setdefault(group, []).append(hit := Span(start, end, group))
+            if also is not None:
+                also.setdefault(group, []).append(hit)
 
 
 def _joined(

@@ -58,6 +58,7 @@ def clean(text: str, *, drop_furniture: bool = True) -> tuple[str, list[str]]:
         return raw, []
     dropped: list[str] = []
     lines: list[str] = []
+    story_lines: set[str] = set()  # lines found not to be furniture
     for line in raw.split("\n"):
         if line and is_furniture(line):
             dropped.append(line)
@@ -65,6 +66,8 @@ def clean(text: str, *, drop_furniture: bool = True) -> tuple[str, list[str]]:
         kept = strip_trailing_credit(line)
         if kept != line:
             dropped.append(line[len(kept) :].strip())
+        else:
+            story_lines.add(line)
         if kept or (lines and lines[-1]):
             lines.append(kept)
     story = drop_closing_bio(lines)
@@ -73,7 +76,9 @@ def clean(text: str, *, drop_furniture: bool = True) -> tuple[str, list[str]]:
     for line in story:
         kept_sentences: list[str] = []
         for sentence in split_sentences(line):  # each sentence tested once
-            (dropped if is_furniture(sentence) else kept_sentences).append(sentence)
+            # (a line of one sentence is that sentence: tested already)
+            furniture = sentence not in story_lines and is_furniture(sentence)
+            (dropped if furniture else kept_sentences).append(sentence)
         if kept_sentences:
             paragraphs.append(" ".join(kept_sentences))
     return "\n".join(paragraphs), dropped

@@ -35,6 +35,7 @@ from bot.errors import FeedError, ParseError
 from bot.feeds.fetch import FetchResult
 from bot.feeds.normalize import clean_title, normalize_entry, stored_already
 from bot.feeds.parse import parse_bytes
+from bot.feeds.text import remembering
 from bot.feeds.workers import START_TIMEOUT_S, Worker, WorkerDied, WorkerOverran
 from bot.models import Item
 
@@ -86,17 +87,18 @@ def prepare(
         if stored_already(entry, base_url, feed.known_guids, feed.known_urls):
             skipped += 1
             continue
-        item = normalize_entry(
-            entry,
-            feed_id=feed.id,
-            feed_title=feed.title or parsed.title,
-            feed_lang=feed.lang or parsed.lang,
-            base_url=base_url,
-            fetched=fetched,
-        )
-        if item is None:
-            continue
-        item.flag = classifier.classify(item.title, item.text, item.lang)
+        with remembering():  # the classifier reads the lines the normaliser has just read
+            item = normalize_entry(
+                entry,
+                feed_id=feed.id,
+                feed_title=feed.title or parsed.title,
+                feed_lang=feed.lang or parsed.lang,
+                base_url=base_url,
+                fetched=fetched,
+            )
+            if item is None:
+                continue
+            item.flag = classifier.classify(item.title, item.text, item.lang)
         items.append(item)
     return Prepared(clean_title(parsed.title), parsed.lang, items, skipped)
 

@@ -12,6 +12,8 @@ rules to single sentences of text stored before these rules grew.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import unescape
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -37,43 +39,72 @@ _AGENCIES = r"""(?:shutterstock|getty(?:\s+images)?|unsplash|pixabay|istock(?:ph
     |adobe\s*stock|depositphotos|dreamstime|pexels)"""
 _CREDIT_START = r"(?:\b|(?<=image)|(?<=images)|(?<=photo))"
 
-# Whole lines that are page furniture, in the languages of the bundled feeds.
-_FURNITURE = re.compile(
-    r"""^(?:
-        (?:la\s+)?suite\s+ci-?dessous\.?
-      | continue\s+reading.*
-      | read\s+more\.?.*
-      | (?:lire|voir)\s+la\s+suite.*
-      | the\s+post\s+.+\s+appeared\s+first\s+on\s+.+
-      | l[’']article\s+.+\s+est\s+apparu\s+en\s+premier\s+sur\s+.+
-      | (?:newsletter|infolettre)\s*:.{0,120}
-      | .{0,40}\b(?:abonnez|inscrivez|subscribe|sign\s+up|suscr[ií]b|abonnier|assine|recevez)
-        .{0,100}\b(?:newsletter|infolettre|bolet[ií]n)\b.{0,100}
-      | (?:image|photo|illustration|cr[ée]dits?(?:\s+photo)?|source\s+de\s+l[’']image)
-        \s*(?:de\s+une\s*)?(?::|by|par|via|©)\s*.{0,100}
-      | ©\s*.{0,80}
-      | (?:ne\s+manquez\s+(?:pas|aucune|plus)|don[’']t\s+miss|never\s+miss|no\s+te\s+pierdas
-        |verpassen\s+sie\s+keine|n[ãa]o\s+perca)\b.{0,160}
-      | .{0,100}"""
-    + _CREDIT_START
-    + r"""(?:via|by|par|de|von|/)\s*"""
-    + _AGENCIES
-    + r"""\.?
-      | (?:disclaimer|avertissement|aviso\s+legal|haftungsausschluss|aviso)\s*:.{0,400}
-      | (?:cet\s+article|this\s+(?:article|content)|este\s+art[ií]culo|dieser\s+artikel
+# Whole lines that are page furniture, in the languages of the bundled feeds. Most rules start
+# with their own words at the line's start; two may start anywhere in the first 40 or 100
+# characters (a newsletter pitch, an image credit).
+_AT_START = (
+    r"""(?:la\s+)?suite\s+ci-?dessous\.?""",
+    r"""continue\s+reading.*""",
+    r"""read\s+more\.?.*""",
+    r"""(?:lire|voir)\s+la\s+suite.*""",
+    r"""the\s+post\s+.+\s+appeared\s+first\s+on\s+.+""",
+    r"""l[’']article\s+.+\s+est\s+apparu\s+en\s+premier\s+sur\s+.+""",
+    r"""(?:newsletter|infolettre)\s*:.{0,120}""",
+    r"""(?:image|photo|illustration|cr[ée]dits?(?:\s+photo)?|source\s+de\s+l[’']image)
+        \s*(?:de\s+une\s*)?(?::|by|par|via|©)\s*.{0,100}""",
+    r"""©\s*.{0,80}""",
+    r"""(?:ne\s+manquez\s+(?:pas|aucune|plus)|don[’']t\s+miss|never\s+miss|no\s+te\s+pierdas
+        |verpassen\s+sie\s+keine|n[ãa]o\s+perca)\b.{0,160}""",
+    r"""(?:disclaimer|avertissement|aviso\s+legal|haftungsausschluss|aviso)\s*:.{0,400}""",
+    r"""(?:cet\s+article|this\s+(?:article|content)|este\s+art[ií]culo|dieser\s+artikel
         |este\s+(?:artigo|conte[uú]do)|le\s+contenu\s+de\s+cet\s+article)\s+(?:ne\s+constitue
         |is\s+not|does\s+not\s+constitute|is\s+for\s+informational|no\s+constituye|no\s+es
-        |stellt\s+keine|ist\s+keine|n[ãa]o\s+constitui|n[ãa]o\s+[ée])\b.{0,300}
-      | (?:shutterstock|getty\s+images|unsplash|pixabay|istock(?:photo)?|adobe\s*stock)\b.{0,60}
-      | (?:share|partager|partagez|compartir|comparte|teilen|compartilhe|compartilhar)
+        |stellt\s+keine|ist\s+keine|n[ãa]o\s+constitui|n[ãa]o\s+[ée])\b.{0,300}""",
+    r"""(?:shutterstock|getty\s+images|unsplash|pixabay|istock(?:photo)?|adobe\s*stock)\b.{0,60}""",
+    r"""(?:share|partager|partagez|compartir|comparte|teilen|compartilhe|compartilhar)
         (?:\s+(?:this|cet|cette|on|sur|en|no|the|l[’']|this\s+article|article|story|post
         |artículo|artigo|artikel))*\s*[:!]?(?:[\s,|·•/]*(?:facebook|twitter|x|linkedin|telegram
-        |whatsapp|reddit|e-?mail|pinterest|flipboard|copy\s+link|copier\s+le\s+lien))*\.?
-      | (?:(?:facebook|twitter|x|linkedin|telegram|whatsapp|reddit|e-?mail|pinterest|flipboard
-        |tweet|copy\s+link|copier\s+le\s+lien)[\s,|·•/]*){2,}
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
+        |whatsapp|reddit|e-?mail|pinterest|flipboard|copy\s+link|copier\s+le\s+lien))*\.?""",
+    r"""(?:(?:facebook|twitter|x|linkedin|telegram|whatsapp|reddit|e-?mail|pinterest|flipboard
+        |tweet|copy\s+link|copier\s+le\s+lien)[\s,|·•/]*){2,}""",
 )
+_NEWSLETTER = r"""(?:newsletter|infolettre|bolet[ií]n)"""
+_ANYWHERE = (
+    r""".{0,40}\b(?:abonnez|inscrivez|subscribe|sign\s+up|suscr[ií]b|abonnier|assine|recevez)
+        .{0,100}\b"""
+    + _NEWSLETTER
+    + r"""\b.{0,100}""",
+    r""".{0,100}""" + _CREDIT_START + r"""(?:via|by|par|de|von|/)\s*""" + _AGENCIES + r"""\.?""",
+)
+
+
+def _whole_line(alternatives: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"^(?:" + "\n|".join(alternatives) + r")$", re.IGNORECASE | re.VERBOSE)
+
+
+_FURNITURE_AT_START = _whole_line(_AT_START)
+_FURNITURE_ANYWHERE = _whole_line(_ANYWHERE)
+# Each rule that may start anywhere names a newsletter or an agency: a line that names
+# neither (most lines) is spared trying it at each of its first 100 characters. Told by
+# substrings of the lowered line (a regular expression ignoring case is as slow as the rule):
+# each character that re.IGNORECASE matches to an ASCII letter lowers to that letter, but
+# for the three in _ODD_CASE (tests/feeds/test_text.py checks every code point).
+_ANYWHERE_WORDS = ("newsletter", "infolettre", "bolet", "shutterstock", "getty", "unsplash",
+                   "pixabay", "istock", "adobe", "depositphotos", "dreamstime",
+                   "pexels")  # fmt: skip
+_ODD_CASE = frozenset("\u0130\u0131\u017f")  # İ ı ſ
+
+
+def _names_newsletter_or_agency(flat: str) -> bool:
+    """Whether `flat` may match a rule of _ANYWHERE (never False when it does)."""
+    if not flat.isascii() and not _ODD_CASE.isdisjoint(flat):
+        return True
+    lowered = flat.lower()
+    for word in _ANYWHERE_WORDS:  # noqa: SIM110 - a loop is quicker than any() over a generator
+        if word in lowered:
+            return True
+    return False
+
 
 # "Claire Dubois est journaliste", "Jane Roe is a senior writer": a named person who writes.
 _PERSON_IS = r"""(?:[A-Z][\w’'.-]+\s+){1,3}(?:is|est|es|ist|é)\s+(?:\w+\s+){0,4}?"""
@@ -133,14 +164,48 @@ def strip_trailing_credit(line: str) -> str:
     if not line:
         return line
     folded = line.casefold()
-    if not any(word in folded for word in _AGENCY_WORDS):
-        return line.rstrip()
-    return _TRAILING_CREDIT.sub("", line).rstrip()
+    for word in _AGENCY_WORDS:  # (a loop: quicker than any() over a generator)
+        if word in folded:
+            return _TRAILING_CREDIT.sub("", line).rstrip()
+    return line.rstrip()
+
+
+def _is_furniture(flat: str) -> bool:
+    return (
+        _FURNITURE_AT_START.match(flat) is not None
+        or (_names_newsletter_or_agency(flat) and _FURNITURE_ANYWHERE.match(flat) is not None)
+        or _BIO_LINE.match(flat) is not None  # is_bio
+    )
+
+
+_remembered: dict[str, bool] | None = None  # see `remembering`
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """Inside this block, each distinct line is tested for furniture once: the normaliser
+    and then the classifier's reading test the same lines of an item (`prepare` opens one
+    block per item, so nothing is kept from one item to the next)."""
+    global _remembered  # a memo of a pure function, scoped by the block
+    outer = _remembered
+    if outer is None:
+        _remembered = {}
+    try:
+        yield
+    finally:
+        _remembered = outer
 
 
 def is_furniture(line: str) -> bool:
     """Is this line (or sentence) page furniture rather than the story?"""
-    return _FURNITURE.match(" ".join(line.split())) is not None or is_bio(line)
+    flat = " ".join(line.split())
+    memo = _remembered
+    if memo is None:
+        return _is_furniture(flat)
+    verdict = memo.get(flat)
+    if verdict is None:
+        verdict = memo[flat] = _is_furniture(flat)
+    return verdict
 
 
 def is_bio(line: str) -> bool:

@@ -40,3 +40,28 @@ def test_double_star_must_stand_between_two_words(term: str) -> None:
 
 def test_a_period_without_double_star_is_punctuation() -> None:
     assert matches("tesoro de ee. uu.", "El Tesoro de EE. UU. sancionó") == ["Tesoro de EE. UU"]
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "lang"),
+    [
+        (
+            "Binance stellt den Handel ein.\nDie Börse stellt den Handel mit dem Token ein",
+            '\n"Google wirft nicht lizenzierte Apps aus dem Store"; die SEC klagt',
+            "de",
+        ),
+        ("SEC sues exchange\nThe SEC sued the exchange", "\nBanned in China. 禁止交易所", "en"),
+        ("中国人民银行：禁止虚拟货币交易\n監管機構表示", "\n禁止挖矿；SEC 起诉 Binance", "zh"),
+        ("Prohibió el comercio", "\n\nEl Banco Central prohíbe a los bancos operar cripto", "es"),
+    ],
+)
+def test_the_head_of_a_text_matches_as_if_alone(head: str, body: str, lang: str) -> None:
+    from bot.classify.wordlists import load_lexicon
+
+    index = load_lexicon(lang).index
+    alone = FoldedText.of(head)
+    whole, in_head = index.find_with_head(FoldedText.of(head + body), len(alone.folded))
+    assert list(in_head.items()) == list(index.find(alone).items())  # groups in the same order
+    assert list(whole.items()) == list(index.find(FoldedText.of(head + body)).items())
+    with pytest.raises(ValueError, match="line break"):
+        index.find_with_head(FoldedText.of(head + body), len(alone.folded) - 1)

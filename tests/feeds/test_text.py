@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 import pytest
 
+from bot.feeds import text
 from bot.feeds.text import html_to_text, shorten
 
 
@@ -66,3 +70,52 @@ def test_plain_text_passes_through_tidied() -> None:
 def test_shorten_cuts_at_a_word() -> None:
     assert shorten("alpha beta gamma delta", 14) == "alpha beta…"
     assert shorten("short", 14) == "short"
+
+
+def test_the_newsletter_and_agency_prefilter_folds_case_as_the_rules_do() -> None:
+    """Every character that re.IGNORECASE matches to an ASCII letter lowers to that letter,
+    but for those the prefilter sends to the rules whatever they say: the prefilter never
+    spares a line a rule would match."""
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    odd = set()
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if 0xD800 <= code < 0xE000 or not letter.fullmatch(char):
+            continue
+        lowered = char.lower()
+        if not (len(lowered) == 1 and lowered.isascii() and re.fullmatch(lowered, char, re.I)):
+            odd.add(char)
+    assert odd == set(text._ODD_CASE)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Logo Wechatimagevia Shutterstock",
+        "Photo by a reader via ſhutterstock.",
+        "Ein Bild von İstock",
+        "Recevez chaque matin notre NEWSLETTER gratuite",
+        "Suscríbete a nuestro boletín diario",
+        "A story about a newsletter business and Getty's results",
+    ],
+)
+def test_lines_naming_a_newsletter_or_agency_meet_every_rule(line: str) -> None:
+    flat = " ".join(line.split())
+    assert text._names_newsletter_or_agency(flat)
+    expected = any(
+        re.match(rf"^(?:{rule})$", flat, re.IGNORECASE | re.VERBOSE)
+        for rule in (*text._AT_START, *text._ANYWHERE)
+    )
+    assert text.is_furniture(line) is (expected or text.is_bio(line))
+
+
+def test_lines_remembered_inside_a_block_only() -> None:
+    lines = ["Image : Shutterstock", "The regulator fined the exchange.", "Image : Shutterstock"]
+    outside = [text.is_furniture(line) for line in lines]
+    with text.remembering():
+        assert [text.is_furniture(line) for line in lines] == outside == [True, False, True]
+        assert text._remembered == {"Image : Shutterstock": True, lines[1]: False}
+        with text.remembering():  # a block inside another shares its memo
+            assert text.is_furniture(lines[1]) is False
+        assert text._remembered is not None
+    assert text._remembered is None
