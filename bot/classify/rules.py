@@ -124,13 +124,15 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "ban.no-actor",
         "An action with no platform, bank, regulator, authority, country or pressure named; "
-        "a delisting with no regulator, authority, rule or pressure named (privacy coins aside)",
+        "a delisting with no regulator, authority, rule or pressure named (privacy coins "
+        "aside); not a company refusing crypto as payment ('Tesla stoppt Bitcoin-Zahlungen')",
         "ban at most 0.5 (a company's own business)",
     ),
     Rule(
         "ban.incident",
         "Hacks, outages, maintenance, low liquidity: ordinary business; unless told after a "
-        "named party's ban on others' accounts, apps, ads or media, as its cause",
+        "named party's ban on others' accounts, apps, ads or media, or a bank's block on "
+        "payments for crypto ('citing scams'), as its cause",
         "ban word -0.35; actions do not count (not when told as the ban's cause)",
     ),
     Rule(
@@ -141,8 +143,9 @@ RULES: tuple[Rule, ...] = (
     Rule("ban.not-crypto", "No crypto word in the item", "ban at most 0.4"),
     Rule(
         "item.opinion",
-        "Not news: an opinion piece, reading list or podcast labelled so in the headline, or an "
-        "advert labelled at the start of its headline or lead (Sponsored:, Patrocinado, 廣告)",
+        "Not news: an opinion piece, reading list or podcast labelled so in the headline, a "
+        "headline that asks and then argues ('Bitcoin-Verbot? Warum …'), or an advert labelled "
+        "at the start of its headline or lead (Sponsored:, Patrocinado, 廣告)",
         "ban and regulation at most 0.4",
     ),
     Rule(
@@ -176,12 +179,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "reg.incidental",
-        "Rule words in a DAO vote, a funding round, a price headline or an incident, no regulator",
+        "Rule words in a DAO vote, a funding round, a price headline or an incident, no "
+        "regulator; violent crime against holders (kidnapping) even with police and charges",
         "regulation at most 0.4",
     ),
     Rule(
         "reg.launch-background",
-        "Rule words in the lead of a launch, deal, people move or record headline",
+        "Rule words in the lead of a launch, deal, purchase, people move or record headline, or "
+        "in its headline after 'with', 'after', 'designed to comply with' (how it came about)",
         "regulation at most 0.4",
     ),
     Rule(
