@@ -139,8 +139,11 @@ class StoryIndex:
 
     def best(self, item: Item) -> Candidate | None:
         """The recent flagged item whose story this item joins, or None."""
-        probe = Candidate.of(item, 0) if item.id is not None else None
-        if probe is None or not probe.title:
+        return self.best_of(Candidate.of(item, 0)) if item.id is not None else None
+
+    def best_of(self, probe: Candidate) -> Candidate | None:
+        """`best` for an item already made a candidate (its story id is not read)."""
+        if not probe.title:
             return None
         near = sorted(
             self._shortlist(probe),
