@@ -18,11 +18,11 @@ keeps the index between batches (`bot.store.story_cache`).
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from operator import attrgetter, itemgetter
 
 from rapidfuzz import fuzz, process
 
@@ -30,6 +30,10 @@ from bot.models import Item
 from bot.text import fold, has_cjk
 
 WINDOW = timedelta(hours=48)
+_MICROSECOND = timedelta(microseconds=1)
+_WINDOW_US = WINDOW // _MICROSECOND
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - for naive datetimes, if any
 TITLE_SAME = 88.0  # titles this close are one story on their own
 TITLE_CLOSE = 60.0  # titles this close are one story if flags and bodies agree
 BODY_CLOSE = 58.0
@@ -70,6 +74,15 @@ class Candidate:
     body: str  # normalised opening
     category: str
     names: frozenset[str]  # folded platforms and regulators
+    # Derived at creation: `published` in microseconds since 1970 (the window's test is then
+    # two integer comparisons), and the title's keys in the index (`title_keys`).
+    stamp: int = field(init=False, repr=False, compare=False)
+    keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        moment = self.published
+        self.stamp = (moment - (_EPOCH if moment.tzinfo else _NAIVE_EPOCH)) // _MICROSECOND
+        self.keys = frozenset(title_keys(self.title))
 
     @classmethod
     def of(cls, item: Item, story_id: int) -> Candidate:
@@ -118,14 +131,14 @@ class StoryIndex:
     def add(self, candidate: Candidate) -> None:
         self.discard(candidate.item_id)
         self.candidates[candidate.item_id] = candidate
-        for key in title_keys(candidate.title):
+        for key in candidate.keys:
             self._postings.setdefault(key, set()).add(candidate.item_id)
 
     def discard(self, item_id: int) -> None:
         candidate = self.candidates.pop(item_id, None)
         if candidate is None:
             return
-        for key in title_keys(candidate.title):
+        for key in candidate.keys:
             posting = self._postings.get(key)
             if posting is not None:
                 posting.discard(item_id)
@@ -139,12 +152,15 @@ class StoryIndex:
 
     def best(self, item: Item) -> Candidate | None:
         """The recent flagged item whose story this item joins, or None."""
-        probe = Candidate.of(item, 0) if item.id is not None else None
-        if probe is None or not probe.title:
+        return self.best_of(Candidate.of(item, 0)) if item.id is not None else None
+
+    def best_of(self, probe: Candidate) -> Candidate | None:
+        """`best` for an item already made a candidate (its story id is not read)."""
+        if not probe.title:
             return None
         near = sorted(
             self._shortlist(probe),
-            key=lambda c: (c.published, c.item_id),
+            key=attrgetter("stamp", "item_id"),
             reverse=True,  # newest first, as the items were read before
         )
         if not near:
@@ -170,27 +186,32 @@ class StoryIndex:
 
     def _shortlist(self, probe: Candidate) -> list[Candidate]:
         """Items of other feeds, within the window, that share the probe's rarest title keys:
-        the `SHORTLIST` sharing the most rarity."""
-        postings = sorted(
-            (p for key in title_keys(probe.title) if (p := self._postings.get(key))), key=len
-        )
-        weights: dict[int, float] = {}
-        read = 0
-        for rank, posting in enumerate(postings):
-            if rank and read + len(posting) > POSTINGS_READ:
-                break  # the probe's common words: its rarer ones find its story
+        the `SHORTLIST` sharing the most rarity (of equal ones, the first met)."""
+        postings = sorted((p for key in probe.keys if (p := self._postings.get(key))), key=len)
+        if not postings:
+            return []
+        # The rarest key's items, then the next rarest keys' while at most POSTINGS_READ
+        # items were read (the probe's common words: its rarer ones find its story).
+        weights = dict.fromkeys(postings[0], 1.0 / len(postings[0]))
+        read = len(postings[0])
+        for posting in postings[1:]:
             read += len(posting)
+            if read > POSTINGS_READ:
+                break
             weight = 1.0 / len(posting)
+            get = weights.get
             for item_id in posting:
-                weights[item_id] = weights.get(item_id, 0.0) + weight
+                weights[item_id] = get(item_id, 0.0) + weight
         candidates = self.candidates
-        fits = (
+        feed = probe.feed_id
+        earliest, latest = probe.stamp - _WINDOW_US, probe.stamp + _WINDOW_US
+        fits = [
             (weight, other)
             for item_id, weight in weights.items()
-            if (other := candidates[item_id]).feed_id != probe.feed_id
-            and _near(other.published, probe.published)
-        )
-        return [c for _, c in heapq.nlargest(SHORTLIST, fits, key=lambda wc: wc[0])]
+            if (other := candidates[item_id]).feed_id != feed and earliest <= other.stamp <= latest
+        ]
+        fits.sort(key=itemgetter(0), reverse=True)  # stable: as heapq.nlargest would rank them
+        return [c for _, c in fits[:SHORTLIST]]
 
     @staticmethod
     def _agree(a: Candidate, b: Candidate) -> bool:
@@ -212,10 +233,3 @@ def title_keys(title: str) -> set[str]:
         else:
             keys.update(word[k : k + 2] for k in range(len(word) - 1))
     return keys
-
-
-def _near(a: datetime, b: datetime) -> bool:
-    try:
-        return abs(a - b) <= WINDOW
-    except OverflowError:  # years apart at the ends of the calendar
-        return False

@@ -36,6 +36,7 @@ from bot.clock import SYSTEM, Clock
 from bot.errors import FetchError
 from bot.feeds.decode import ACCEPT_ENCODING, BoundedBody, check_declared_length
 from bot.feeds.guard import GuardedBackend, Resolver, check_url, feed_host, system_resolver
+from bot.feeds.pool import pool_class
 
 USER_AGENT = f"Banwatch/{__version__} (+https://github.com/banwatch/banwatch)"
 ACCEPT = (
@@ -176,8 +177,9 @@ class Fetcher:
         dialling through `GuardedBackend` (over `network_backend`, httpcore's by default)."""
         transport = httpx.AsyncHTTPTransport(retries=0)
         # httpx has no public way to pass a network backend: replace the transport's pool
-        # with one built as httpx builds it, plus the guarded backend.
-        transport._pool = httpcore.AsyncConnectionPool(
+        # with one built as httpx builds it, plus the guarded backend (and a pool that looks
+        # at its connections less: bot/feeds/pool.py).
+        transport._pool = pool_class()(
             ssl_context=httpx.create_ssl_context(),
             # As many idle connections kept as requests may run at once: with fewer, a
             # burst of polls closes and reopens connections to the same hosts.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from operator import add
 
 import aiosqlite
 
@@ -41,7 +42,7 @@ def grams(*texts: str) -> str:
     out: list[str] = []
     for text in texts:
         for run in _RUN.findall(text):
-            out.extend(run[k : k + 2] for k in range(len(run) - 1))
+            out += map(add, run, run[1:])  # its bigrams: run[k] + run[k + 1]
             out.append(run[-1])
     return " ".join(out)
 
@@ -53,7 +54,7 @@ def gram_set(*texts: str) -> list[str]:
     for text in texts:
         for run in _RUN.findall(text):
             out.update(run)
-            out.update(run[k : k + 2] for k in range(len(run) - 1))
+            out.update(map(add, run, run[1:]))
     return sorted(out)
 
 

@@ -76,6 +76,19 @@ def _file_state(database: Path) -> dict[str, int] | None:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
+async def _fetchall(conn: aiosqlite.Connection, sql: str, params: Params) -> list[Row]:
+    """One trip to the connection's thread (execute, fetch and close would be three: each
+    trip wakes that thread and then the event loop, which costs more CPU than most of
+    our statements)."""
+    return list(await conn.execute_fetchall(sql, params))
+
+
+async def _fetchone(conn: aiosqlite.Connection, sql: str, params: Params) -> Row | None:
+    """The first row, in one trip (our one-row queries: by id, aggregates, RETURNING)."""
+    rows = await _fetchall(conn, sql, params)
+    return rows[0] if rows else None
+
+
 class SqliteTx:
     """The statements of one transaction on the writer connection (bot.store.sql.Tx)."""
 
@@ -83,26 +96,26 @@ class SqliteTx:
         self.conn = conn
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self.conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await _fetchall(self.conn, sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self.conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await _fetchone(self.conn, sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self.conn.execute(sql, params) as cur:
-            return cur.rowcount
+        # One trip: the cursor of a finished INSERT/UPDATE/DELETE holds nothing to close.
+        cur = await self.conn.execute(sql, params)
+        return cur.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self.conn.executemany(sql, rows)
+        batch = rows if isinstance(rows, list) else list(rows)
+        if batch:  # nothing to write: no trip to the database thread
+            await self.conn.executemany(sql, batch)
 
     async def hold(self, name: str) -> None:
         """BEGIN IMMEDIATE holds the whole file already: nothing more to take."""
 
     async def data_version(self) -> int | None:
-        async with self.conn.execute("PRAGMA data_version") as cur:
-            row = await cur.fetchone()
+        row = await _fetchone(self.conn, "PRAGMA data_version", ())
         return int(row[0]) if row else 0
 
 
@@ -326,12 +339,10 @@ class Database:
                 raise
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self.reader.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await _fetchall(self.reader, sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self.reader.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await _fetchone(self.reader, sql, params)
 
     async def backup(self, target: Path) -> None:
         """Copy the live database with SQLite's online backup API.

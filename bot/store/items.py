@@ -24,6 +24,7 @@ ITEM_COLUMNS = (
     "i.id, i.feed_id, i.guid, i.url, i.title, i.text, i.published, i.fetched, i.lang, i.author,"
     " f.title AS source, g.category, g.score, g.evidence, g.entities, g.lang AS flag_lang"
 )
+INSERT_ROWS = 100  # items a statement (9 values each: under SQLite's oldest limit of 999)
 EVERY_ROW = 2**62  # a LIMIT of no limit that both SQLite and PostgreSQL read
 ITEM_JOINS = "FROM items i JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
 
@@ -56,6 +57,43 @@ def item_from_row(row: Row) -> Item:
         flag=flag,
         source=row["source"],
     )
+
+
+_INSERT = (
+    "INSERT INTO items (feed_id, guid, url, title, text, published, fetched, lang, author)"
+    " VALUES {rows} ON CONFLICT DO NOTHING RETURNING id, feed_id, guid, url"
+)
+_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+async def _insert_rows(conn: Tx, items: Sequence[Item]) -> list[Item]:
+    """Insert these items in one statement; give the new ones their ids and return them,
+    in order. An item is new when no stored item (nor an earlier one of these) has its
+    feed and guid, or its canonical link."""
+    values: list[object] = []
+    for item in items:
+        values += (
+            item.feed_id,
+            item.guid,
+            item.url,
+            item.title,
+            item.text,
+            to_db(item.published),
+            to_db(item.fetched),
+            item.lang,
+            item.author,
+        )
+    rows = await conn.fetchall(_INSERT.format(rows=", ".join([_ROW] * len(items))), values)
+    # RETURNING's order is not promised: rows are told apart by feed, guid and link (of
+    # items alike in all three, only the first can have been inserted).
+    ids = {(r["feed_id"], r["guid"], r["url"]): int(r["id"]) for r in rows}
+    new = []
+    for item in items:
+        item_id = ids.pop((item.feed_id, item.guid, item.url), None)
+        if item_id is not None:
+            item.id = item_id
+            new.append(item)
+    return new
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,32 +168,14 @@ class ItemRepo:
     async def _insert(
         self, conn: Tx, items: Sequence[Item], batch: _Batch, *, alerting: bool
     ) -> None:
-        """The loop of add_many: one INSERT per item; flags, stories and alerts collected."""
-        fanout = Fanout(conn, alerting=alerting)
-        batch_ids: set[int] = set()  # flagged items of this batch: not committed yet
-        stories: StoryIndex | None = None
+        """The body of add_many: the items inserted a statement of many rows at a time;
+        flags, stories and alerts collected."""
         dialect = self.db.dialect
-        for item in items:
-            row = await conn.fetchone(
-                "INSERT INTO items (feed_id, guid, url, title, text, published, fetched,"
-                " lang, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-                " RETURNING id",
-                (
-                    item.feed_id,
-                    item.guid,
-                    item.url,
-                    item.title,
-                    item.text,
-                    to_db(item.published),
-                    to_db(item.fetched),
-                    item.lang,
-                    item.author,
-                ),
-            )
-            if row is None:
-                continue
-            item.id = int(row[0])
-            batch.new.append(item)
+        for start in range(0, len(items), INSERT_ROWS):
+            batch.new += await _insert_rows(conn, items[start : start + INSERT_ROWS])
+        flagged: list[Item] = []
+        for item in batch.new:
+            assert item.id is not None  # noqa: S101 - just inserted
             if (grams := cjk.index_value(dialect, item.title, item.text)) is not None:
                 batch.grams.append((item.id, grams))
             flag = item.flag
@@ -172,26 +192,45 @@ class ItemRepo:
                     to_db(item.published),
                 )
             )
-            if not flag.flagged:
-                continue
-            if stories is None:
-                stories = await self.stories.prepare(conn, items)
-            found = stories.best(item)
-            while (
-                found is not None
-                and found.item_id not in batch_ids
-                and not await self.stories.still_stored(conn, found)
-            ):
-                found = stories.best(item)
-            story = found.story_id if found is not None else None
-            story_id = story if story is not None else item.id
-            candidate = Candidate.of(item, story_id)
-            self.stories.add(candidate)
-            batch_ids.add(item.id)
-            batch.joined.append(candidate)
-            batch.story_ids.append((story_id, item.id))
-            chats = await fanout.chats(item, story_id, new_story=story is None)
+            if flag.flagged:
+                flagged.append(item)
+        if not flagged:
+            return
+        stories = await self.stories.prepare(conn, items)
+        joined = await self._match(conn, stories, flagged, batch)
+        fanout = Fanout(conn, alerting=alerting)
+        for item, candidate, new_story in joined:
+            assert item.id is not None  # noqa: S101 - just inserted
+            batch.story_ids.append((candidate.story_id, item.id))
+            chats = await fanout.chats(item, candidate.story_id, new_story=new_story)
             batch.alerts += [(chat_id, item.id) for chat_id in chats]
+
+    async def _match(
+        self, conn: Tx, stories: StoryIndex, flagged: list[Item], batch: _Batch
+    ) -> list[tuple[Item, Candidate, bool]]:
+        """Each flagged item's story, in order: (item, its candidate, starts its story).
+
+        The items a batch would join are looked up together once the batch is matched (an
+        item deleted since, by retention or a removed feed, must not lend its story); when
+        one is gone it leaves the index and the batch is matched again."""
+        probes = [Candidate.of(item, 0) for item in flagged]
+        batch.joined += probes  # in the index from here on: out again if this rolls back
+        while True:
+            joined: list[tuple[Item, Candidate, bool]] = []
+            lenders: dict[int, Candidate] = {}  # stored before this batch
+            batch_ids: set[int] = set()
+            for item, probe in zip(flagged, probes, strict=True):
+                found = stories.best_of(probe)
+                if found is not None and found.item_id not in batch_ids:
+                    lenders[found.item_id] = found
+                probe.story_id = found.story_id if found is not None else probe.item_id
+                self.stories.add(probe)
+                batch_ids.add(probe.item_id)
+                joined.append((item, probe, found is None))
+            gone = await self.stories.not_stored(conn, list(lenders.values()))
+            if not gone:
+                return joined
+            self.stories.forget(probes)  # matched again without the items gone
 
     async def story_of(self, item_id: int) -> list[Item]:
         """The other items of this item's story, first published first."""

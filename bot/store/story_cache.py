@@ -9,9 +9,9 @@ are stored. Days not needed for a while are dropped once the index holds more th
 
 It stays true to the database: an item added in a transaction that rolls back is taken out
 again (`forget`); another connection's commit (`PRAGMA data_version`; on PostgreSQL, which
-cannot tell, every batch) empties the index; and the item a new one would join is looked up
-before it is trusted, so an item deleted since (a removed feed, retention) is dropped instead
-of lending its story.
+cannot tell, every batch) empties the index; and the items a batch would join are looked up
+(together) before they are trusted, so an item deleted since (a removed feed, retention) is
+dropped instead of lending its story.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from datetime import UTC, datetime
 
 from bot.models import Entities, Item
 from bot.store.db import from_db, to_db
-from bot.store.sql import Tx
+from bot.store.sql import Tx, placeholders
 from bot.stories import BODY_CHARS, WINDOW, Candidate, StoryIndex, normalise
 from bot.text import fold
 
 DAY = 86_400
 MAX_CANDIDATES = 40_000  # about 40 MB of titles and openings
+LOOKUP_IDS = 500  # ids a lookup (under SQLite's oldest limit of 999 values)
 
 
 def day_of(moment: datetime) -> int:
@@ -134,13 +135,20 @@ class StoryCache:
             if day is not None:
                 day.discard(candidate.item_id)
 
-    async def still_stored(self, conn: Tx, candidate: Candidate) -> bool:
-        """Is this item still stored, with this story? If not, it leaves the index."""
-        row = await conn.fetchone("SELECT story_id FROM items WHERE id = ?", (candidate.item_id,))
-        if row and row[0] == candidate.story_id:
-            return True
-        self.forget([candidate])
-        return False
+    async def not_stored(self, conn: Tx, candidates: Sequence[Candidate]) -> list[Candidate]:
+        """Those of these items no longer stored with their story (deleted since: retention,
+        a removed feed), looked up together; they leave the index."""
+        gone: list[Candidate] = []
+        for start in range(0, len(candidates), LOOKUP_IDS):
+            chunk = candidates[start : start + LOOKUP_IDS]
+            rows = await conn.fetchall(
+                f"SELECT id, story_id FROM items WHERE id IN ({placeholders(len(chunk))})",
+                [c.item_id for c in chunk],
+            )
+            stored = {int(r[0]): r[1] for r in rows}
+            gone += [c for c in chunk if stored.get(c.item_id) != c.story_id]
+        self.forget(gone)
+        return gone
 
     def _evict(self, keep: set[int]) -> None:
         while len(self.index) > MAX_CANDIDATES:
