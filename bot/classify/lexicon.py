@@ -24,6 +24,7 @@ Matching splits the folded text into words once and looks each word up in a dict
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, NamedTuple
@@ -228,10 +229,7 @@ class TermIndex:
                 if len(words[term_id]) == 1:
                     start, end = bounds[i] if same else span(*bounds[i])
                     also = head if head is not None and bounds[i][1] <= cut else None
-                    for group in groups[term_id]:
-                        found.setdefault(group, []).append(hit := Span(start, end, group))
-                        if also is not None:
-                            also.setdefault(group, []).append(hit)
+                    _record(found, also, start, end, groups[term_id])
                 elif second[term_id] is None or second[term_id] == following:
                     self._extend(found, head, cut, text, bounds, folded_tokens, i, term_id)
         if self.original_side.exact or self.original_side.prefix:
@@ -294,10 +292,7 @@ class TermIndex:
             also = head if head is not None and m.end() <= cut else None
             for offset, body in self._cjk_inner[m.group()]:
                 start, end = text.span(m.start() + offset, m.start() + offset + len(body))
-                for group in self.cjk[body]:
-                    found.setdefault(group, []).append(hit := Span(start, end, group))
-                    if also is not None:
-                        also.setdefault(group, []).append(hit)
+                _record(found, also, start, end, self.cjk[body])
 
     def _extend(
         self,
@@ -316,10 +311,22 @@ class TermIndex:
             return
         start, end = text.span(bounds[i][0], bounds[last][1])
         also = head if head is not None and bounds[last][1] <= cut else None
-        for group in self.groups[term_id]:
-            found.setdefault(group, []).append(hit := Span(start, end, group))
-            if also is not None:
-                also.setdefault(group, []).append(hit)
+        _record(found, also, start, end, self.groups[term_id])
+
+
+def _record(
+    found: dict[str, list[Span]],
+    also: dict[str, list[Span]] | None,
+    start: int,
+    end: int,
+    groups: Iterable[str],
+) -> None:
+    """One term found at start:end: a span for each of its groups, in `found` and, when the
+    term lies within the headline and lead, in `also` too."""
+    for group in groups:
+        found.setdefault(group, []).append(hit := Span(start, end, group))
+        if also is not None:
+            also.setdefault(group, []).append(hit)
 
 
 def _joined(
