@@ -395,7 +395,7 @@ _ADVERT = re.compile(
 
 
 def _advert(title: str, lead: str) -> bool:
-    return bool(_ADVERT.match(html.unescape(title)) or _ADVERT.match(lead))
+    return bool(_ADVERT.match(title) or _ADVERT.match(lead))
 
 
 _HEADLINE_SUBJECT = re.compile(r"^\W*(?:\S+\s+){0,2}\S*")  # the first three words
