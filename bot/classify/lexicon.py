@@ -208,6 +208,7 @@ class TermIndex:
         in the order `find` would put them for that part of the text alone."""
         folded = text.folded
         found: dict[str, list[Span]] = {}
+        record = _Hits(found, head, cut)
         bounds: list[tuple[int, int]] = []
         folded_tokens: list[str] = []
         for m in _WORD.finditer(folded):
@@ -228,24 +229,16 @@ class TermIndex:
             for term_id in hits:
                 if len(words[term_id]) == 1:
                     start, end = bounds[i] if same else span(*bounds[i])
-                    also = head if head is not None and bounds[i][1] <= cut else None
-                    _record(found, also, start, end, groups[term_id])
+                    record.add(start, end, bounds[i][1], groups[term_id])
                 elif second[term_id] is None or second[term_id] == following:
-                    self._extend(found, head, cut, text, bounds, folded_tokens, i, term_id)
+                    self._extend(record, text, bounds, folded_tokens, i, term_id)
         if self.original_side.exact or self.original_side.prefix:
-            self._find_cased(found, head, cut, text, bounds)
+            self._find_cased(record, text, bounds)
         if self.cjk and _CJK.search(folded):
-            self._find_cjk(found, head, cut, text)
+            self._find_cjk(record, text)
         return found
 
-    def _find_cased(
-        self,
-        found: dict[str, list[Span]],
-        head: dict[str, list[Span]] | None,
-        cut: int,
-        text: FoldedText,
-        bounds: list[tuple[int, int]],
-    ) -> None:
+    def _find_cased(self, record: _Hits, text: FoldedText, bounds: list[tuple[int, int]]) -> None:
         """Terms in capitals, matched on the original words; only capitalised words are tried."""
         original = text.original
         same = text.offsets is None
@@ -265,7 +258,7 @@ class TermIndex:
             if tokens is None:
                 tokens = [original[slice(*text.span(s, e))] for s, e in bounds]
             for term_id in hits:
-                self._extend(found, head, cut, text, bounds, tokens, i, term_id)
+                self._extend(record, text, bounds, tokens, i, term_id)
 
     def _compile_cjk(self) -> re.Pattern[str]:
         bodies = sorted(self.cjk, key=len, reverse=True)
@@ -279,26 +272,17 @@ class TermIndex:
         self._cjk_regex = re.compile(_trie_pattern(bodies))
         return self._cjk_regex
 
-    def _find_cjk(
-        self,
-        found: dict[str, list[Span]],
-        head: dict[str, list[Span]] | None,
-        cut: int,
-        text: FoldedText,
-    ) -> None:
+    def _find_cjk(self, record: _Hits, text: FoldedText) -> None:
         """Chinese and Japanese terms: the longest term at each place, and every term in it."""
         regex = self._cjk_regex or self._compile_cjk()
         for m in regex.finditer(text.folded):
-            also = head if head is not None and m.end() <= cut else None
             for offset, body in self._cjk_inner[m.group()]:
                 start, end = text.span(m.start() + offset, m.start() + offset + len(body))
-                _record(found, also, start, end, self.cjk[body])
+                record.add(start, end, m.end(), self.cjk[body])
 
     def _extend(
         self,
-        found: dict[str, list[Span]],
-        head: dict[str, list[Span]] | None,
-        cut: int,
+        record: _Hits,
         text: FoldedText,
         bounds: list[tuple[int, int]],
         tokens: list[str],
@@ -310,23 +294,28 @@ class TermIndex:
         if last is None:
             return
         start, end = text.span(bounds[i][0], bounds[last][1])
-        also = head if head is not None and bounds[last][1] <= cut else None
-        _record(found, also, start, end, self.groups[term_id])
+        record.add(start, end, bounds[last][1], self.groups[term_id])
 
 
-def _record(
-    found: dict[str, list[Span]],
-    also: dict[str, list[Span]] | None,
-    start: int,
-    end: int,
-    groups: Iterable[str],
-) -> None:
-    """One term found at start:end: a span for each of its groups, in `found` and, when the
-    term lies within the headline and lead, in `also` too."""
-    for group in groups:
-        found.setdefault(group, []).append(hit := Span(start, end, group))
-        if also is not None:
-            also.setdefault(group, []).append(hit)
+class _Hits:
+    """Where one pass of `TermIndex._find` puts what it finds: every match by group, and,
+    with a head, the matches ending by folded position `cut` in the head's dict too."""
+
+    __slots__ = ("cut", "found", "head")
+
+    def __init__(
+        self, found: dict[str, list[Span]], head: dict[str, list[Span]] | None, cut: int
+    ) -> None:
+        self.found, self.head, self.cut = found, head, cut
+
+    def add(self, start: int, end: int, folded_end: int, groups: Iterable[str]) -> None:
+        """A term at start:end of the original text, ending at `folded_end` of the folded
+        one: a span for each of its groups."""
+        also = self.head if self.head is not None and folded_end <= self.cut else None
+        for group in groups:
+            self.found.setdefault(group, []).append(hit := Span(start, end, group))
+            if also is not None:
+                also.setdefault(group, []).append(hit)
 
 
 def _joined(
