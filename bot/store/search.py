@@ -128,8 +128,8 @@ class Searcher(PagedSearch):
         recently stored items holding every term's CJK runs (all of them for all but very
         common words, as for other words). Terms made only of CJK are decided by the index;
         others (`比特币ETF`, `币安 Binance`) are checked in the candidates' text, newest first,
-        until the page is full. Either way
-        the hits are those of a scan of every item's text."""
+        until the page is full. Either way the hits are those of a scan of every item's
+        text."""
         spellings = [chinese_spellings(t) for t in terms]
         where = " AND ".join(
             "(" + " OR ".join("instr(i.title || ' ' || i.text, ?) > 0" for _ in s) + ")"
@@ -139,18 +139,19 @@ class Searcher(PagedSearch):
         assert match is not None  # noqa: S101 - called only when a term has CJK
         candidates = max(CANDIDATES, limit + offset)
         words = [w for s in spellings for w in s]
-        cand = (
+        # The candidates with their dates, from a covering index (no item row is read).
+        dated = (
             f"WITH cand AS (SELECT rowid AS id FROM {cjk.TABLE} WHERE {cjk.TABLE} MATCH ?"
-            "  ORDER BY rowid DESC LIMIT ?)"
+            "  ORDER BY rowid DESC LIMIT ?),"
+            " dated AS (SELECT p.id, p.published FROM cand"
+            "  JOIN items p INDEXED BY items_id_published ON p.id = cand.id)"
         )
         joins = "JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
         if cjk.exact(spellings):
-            # The index decides: candidates are ordered by date from a covering index, and
-            # only the page's rows are read (and their text checked).
+            # The index decides: only the page's rows are read (and their text checked).
             rows = await self.db.fetchall(
-                f"{cand}, page AS (SELECT p.id, p.published FROM cand"
-                "  JOIN items p INDEXED BY items_id_published ON p.id = cand.id"
-                "  ORDER BY p.published DESC, p.id DESC LIMIT ? OFFSET ?)"
+                f"{dated}, page AS (SELECT id, published FROM dated"
+                "  ORDER BY published DESC, id DESC LIMIT ? OFFSET ?)"
                 f" SELECT {ITEM_COLUMNS} FROM page JOIN items i ON i.id = page.id {joins}"
                 f" WHERE {where} ORDER BY page.published DESC, page.id DESC",
                 (match, candidates, limit, offset, *words),
@@ -162,9 +163,7 @@ class Searcher(PagedSearch):
             ordered = [
                 int(row["id"])
                 for row in await self.db.fetchall(
-                    f"{cand} SELECT p.id FROM cand"
-                    "  JOIN items p INDEXED BY items_id_published ON p.id = cand.id"
-                    "  ORDER BY p.published DESC, p.id DESC",
+                    f"{dated} SELECT id FROM dated ORDER BY published DESC, id DESC",
                     (match, candidates),
                 )
             ]
