@@ -276,6 +276,24 @@ def _compound_start(text: str, start: int) -> int:
     return start
 
 
+def _cut_off(f: _Found) -> bool:
+    """A bank or payment network blocking payments for crypto in the headline, with the
+    scams or fraud told after the action as its reason ("Chase UK to block crypto purchases,
+    citing scams"); not a lender pausing its own withdrawals."""
+    first = min((a.end for a in f.weak), default=0)
+    return (
+        any(p.group in PAYMENT_PLATFORMS for p in f.platforms)
+        and any(
+            o.group == "obj:payment ban"
+            and o.start < f.title_end
+            # payments for crypto ("crypto purchases", "payments to crypto exchanges")
+            and any(-3 <= o.start - c.end <= 3 or 0 <= c.start - o.end <= 20 for c in f.cryptos)
+            for o in f.objects
+        )
+        and all(i.start > first for i in f.incidents)
+    )
+
+
 def _paying(target: Span, payments: list[Span]) -> bool:
     """Is the banned object crypto taken as payment (its object word a payment word)?"""
     return target.group == "obj:payment ban" and any(target.overlaps(p) for p in payments)
@@ -1063,23 +1081,8 @@ class Classifier:
             i.start >= f.title_end and i.start > min((a.end for a in f.weak), default=0)
             for i in f.incidents
         )
-        # A bank or payment network blocking payments, with the scams or fraud told after
-        # the action as its reason ("Chase UK to block crypto purchases, citing scams").
-        first = min((a.end for a in f.weak), default=0)
-        cut_off = (
-            any(p.group in PAYMENT_PLATFORMS for p in f.platforms)
-            and any(
-                o.group == "obj:payment ban"
-                and o.start < f.title_end
-                # payments for crypto ("crypto purchases", "payments to crypto exchanges"),
-                # not a lender's own withdrawals
-                and any(-3 <= o.start - c.end <= 3 or 0 <= c.start - o.end <= 20 for c in f.cryptos)
-                for o in f.objects
-            )
-            and all(i.start > first for i in f.incidents)
-        )
         if f.ordinary and f.weak and t.on("ban.incident"):
-            if (seized or cut_off) and f.incidents:
+            if (seized or _cut_off(f)) and f.incidents:
                 t.fire("ban.incident", note="told as the takedown's cause: not lowered")
             else:
                 t.fire("ban.incident", [*f.incidents[:1], *f.weak[:1]], "sanctions story")
