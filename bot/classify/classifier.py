@@ -34,6 +34,7 @@ LIFT_WINDOW = 15  # characters between a lifting verb ("overturns", "lève") and
 NEAR_NEGATION = 8  # characters between a short negator ("no", "pas", "不会") and a ban word
 DEADLINE_WINDOW = 120  # characters between "must" and the "or wind down" that ends it
 DETECT_CHARS = 400  # characters of title + text given to language detection
+BUYING_GAP = 25  # characters from customers to "buying", and from it to the crypto bought
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class _Found:
     police: bool  # law enforcement named: police, prosecutors, FBI, BKA, 公安
     bankruptcy: bool  # a bankruptcy case: its court and judge do not regulate
     payments: list[Span]  # crypto taken as payment or donation: "Bitcoin-Zahlungen", "dons"
+    buying: list[Span]  # buying or trading: "buying", "from trading", "comprar", "kaufen"
     violence: bool  # violent crime (kidnapping, robbery): its police and courts do not regulate
     courts: list[Span]  # courts and judges: they hear suits, they do not bring them
     delists: list[Span]  # delisting words: an exchange's business unless someone presses
@@ -294,9 +296,24 @@ def _cut_off(f: _Found) -> bool:
     )
 
 
-def _paying(target: Span, payments: list[Span]) -> bool:
-    """Is the banned object crypto taken as payment (its object word a payment word)?"""
-    return target.group == "obj:payment ban" and any(target.overlaps(p) for p in payments)
+def _paying(text: str, target: Span, f: _Found) -> bool:
+    """Does a company turn its own customers away from crypto? The banned object is crypto
+    taken as payment (its object word a payment word: "Tesla stoppt Bitcoin-Zahlungen"), or
+    customers or purchases followed by buying and a crypto word in the same sentence
+    ("blocks clients from trading bitcoin futures", "stops customers buying bitcoin with
+    credit cards", "suspende compras de carros com bitcoin")."""
+    if target.group == "obj:payment ban" and any(target.overlaps(p) for p in f.payments):
+        return True
+    if target.group not in ("obj:account closure", "obj:payment ban"):
+        return False
+    return any(
+        (b.overlaps(target) or 0 <= b.start - target.end <= BUYING_GAP)
+        and any(
+            0 <= c.start - b.end <= BUYING_GAP and _same_sentence(text, target, c)
+            for c in f.cryptos
+        )
+        for b in f.buying
+    )
 
 
 def _apart(spans: list[Span], guards: list[Span]) -> list[Span]:
@@ -935,6 +952,7 @@ class Classifier:
             bankruptcy="guards.bankruptcy" in hits,
             violence="guards.violence" in hits,
             payments=hits.get("guards.payment", []),
+            buying=hits.get("guards.buying", []),
             courts=hits.get("guards.court", []),
             delists=hits.get("guards.delist", []),
             privacy="guards.privacy" in hits,
@@ -1155,7 +1173,7 @@ class Classifier:
                 # company's own business: "Exchange drops 14 thinly traded tokens".
                 # A company that stops taking crypto as payment ("Tesla stoppt
                 # Bitcoin-Zahlungen") bans it itself: it is the actor.
-                if not actor and not _paying(target, f.payments) and t.on("ban.no-actor"):
+                if not actor and not _paying(f.text.original, target, f) and t.on("ban.no-actor"):
                     t.fire("ban.no-actor", [action])
                     score = min(score, w["ban.lone-word"])
                 found.append((score, action, target))

@@ -125,7 +125,8 @@ RULES: tuple[Rule, ...] = (
         "ban.no-actor",
         "An action with no platform, bank, regulator, authority, country or pressure named; "
         "a delisting with no regulator, authority, rule or pressure named (privacy coins "
-        "aside); not a company refusing crypto as payment ('Tesla stoppt Bitcoin-Zahlungen')",
+        "aside); not a company refusing crypto as payment ('Tesla stoppt Bitcoin-Zahlungen') "
+        "or keeping its customers from buying it ('stops clients from trading bitcoin')",
         "ban at most 0.5 (a company's own business)",
     ),
     Rule(
