@@ -34,6 +34,8 @@ LIFT_WINDOW = 15  # characters between a lifting verb ("overturns", "lève") and
 NEAR_NEGATION = 8  # characters between a short negator ("no", "pas", "不会") and a ban word
 DEADLINE_WINDOW = 120  # characters between "must" and the "or wind down" that ends it
 DETECT_CHARS = 400  # characters of title + text given to language detection
+LEAD_OPENING = 40  # characters of the lead where a regulator opens it
+AFTER_GAP = 6  # characters between "after" and the regulator it makes a time
 BUYING_GAP = 25  # characters from customers to "buying", and from it to the crypto bought
 
 
@@ -124,6 +126,7 @@ class _Found:
     launch_headline: bool  # a launch, deal, people move or record in the headline
     rules_in_headline: bool  # a rule, regulator, authority or ban word in the headline
     state_headline: bool  # a country or jurisdiction opens the headline ("Chile: …")
+    lead_acts: bool  # the lead opens with a regulator at work ("The FSA issued orders to …")
     other_field: bool  # the headline is about tariffs, oil or rates, with no rule of its own
     # Where the headline tells a price move ("Ether avanza…", "Le bitcoin stable…"), or 0.
     price_headline: int
@@ -434,6 +437,23 @@ def _advert(title: str, lead: str) -> bool:
 
 
 _HEADLINE_SUBJECT = re.compile(r"^\W*(?:\S+\s+){0,2}\S*")  # the first three words
+
+
+def _lead_acts(
+    text: str, title_end: int, regulators: list[Span], rules: list[Span], after: list[Span]
+) -> bool:
+    """The lead's first words name a regulator, and a rule or enforcement word follows it in
+    that sentence: "The Financial Services Agency issued business improvement orders …",
+    "La CNV aprobó un registro obligatorio …". A headline too vague to say so ("A busy week
+    for Japan's exchanges") leaves the news to the lead; not a regulator named as a time
+    ("Shortly after the FCA statement, …") nor the cause of a headline's price move."""
+    opening = [
+        r
+        for r in regulators
+        if title_end <= r.start < title_end + LEAD_OPENING
+        and not any(0 <= r.start - a.end <= AFTER_GAP for a in after)
+    ]
+    return any(x.start >= r.end and _same_sentence(text, r, x) for r in opening for x in rules)
 
 
 def _heads_headline(spans: Iterable[Span], title: str) -> bool:
@@ -1015,6 +1035,10 @@ class Classifier:
             # "US$ 1", "HK$ 5 million": a currency, not a country acting.
             countries=countries,
             state_headline=_heads_headline(countries, title),
+            lead_acts=not price
+            and _lead_acts(
+                full.original, title_end, regulators, regulation, hits.get("guards.with", [])
+            ),
         )
 
     def _ban(self, f: _Found) -> tuple[float, Span | None, Span | None]:
@@ -1269,7 +1293,7 @@ class Classifier:
             ),
             ("item.people-move", f.people),
             ("item.false-report", f.false_report),
-            ("reg.headline", not (f.rules_in_headline or f.state_headline)),
+            ("reg.headline", not (f.rules_in_headline or f.state_headline or f.lead_acts)),
             # "Bitcoin cai para US$ 42 mil; anúncio do Banco do Povo da China pesa": the
             # rule or regulator after the headline's price move is the move's cause.
             ("reg.price-move", f.rules_after_price),

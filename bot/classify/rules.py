@@ -199,7 +199,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "reg.headline",
         "The headline names no rule, regulator, authority or ban: rule words in the lead are "
-        "background to other news (a market wrap, a purchase, a people move, an advert)",
+        "background to other news (a market wrap, a purchase, a people move, an advert); not "
+        "when the lead opens with a regulator at work ('The FSA fined two exchanges …')",
         "regulation at most 0.4",
     ),
     Rule(
