@@ -119,6 +119,7 @@ class _Found:
     own: list[Span]  # a company's own things: office, plant, quarter, server…
     ordinary: bool  # hack, maintenance… anywhere in the item, or a sanctions headline
     opinion: bool  # an opinion piece, reading list or podcast, said in the headline
+    event: bool  # a conference announced in the headline: speakers, panels, 嘉年华
     community: bool  # a DAO or token holders making their own rules
     pressure: bool  # "under pressure", "to comply with regulatory requirements"
     business: bool  # a company's funding or results ("raises $30 million to help … comply")
@@ -991,6 +992,7 @@ class Classifier:
                 for s in hits.get("guards.opinion", ())
             )
             or bool(_ARGUED.search(title)),
+            event=_in_headline(hits.get("guards.event", ()), title_end),
             community="guards.community" in hits,
             pressure=pressure,
             business="guards.business" in hits,
@@ -1224,6 +1226,7 @@ class Classifier:
             ("ban.not-crypto", not (f.crypto or f.regulators)),
             ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
+            ("item.event", f.event),
             ("item.people-move", f.people),
             ("item.false-report", f.false_report),
         ):
@@ -1261,6 +1264,7 @@ class Classifier:
             # "How regulators think about stablecoins: a list", "Sponsored: a licensed exchange"
             ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
+            ("item.event", f.event),
             (
                 "reg.incidental",
                 incidental

@@ -197,6 +197,12 @@ RULES: tuple[Rule, ...] = (
         "regulation at most 0.4",
     ),
     Rule(
+        "item.event",
+        "A conference or event announced in the headline (speakers, panels, 'sur scène', "
+        "嘉年华): regulators on its programme are not a rule",
+        "regulation at most 0.4",
+    ),
+    Rule(
         "reg.headline",
         "The headline names no rule, regulator, authority or ban: rule words in the lead are "
         "background to other news (a market wrap, a purchase, a people move, an advert); not "
