@@ -300,6 +300,19 @@ def _cut_off(f: _Found) -> bool:
     )
 
 
+def _law_first(f: _Found) -> bool:
+    """A law or rule word in the headline before every incident of the item, the incidents
+    being all that makes the rule words incidental (no DAO, business or price story)."""
+    if not f.incidents or f.community or f.business or f.price_headline:
+        return False
+    return any(
+        x.group == "reg:law"
+        and x.start < f.title_end
+        and all(x.start < i.start for i in f.incidents)
+        for x in f.regulation
+    )
+
+
 def _paying(text: str, target: Span, f: _Found) -> bool:
     """Does a company turn its own customers away from crypto? The banned object is crypto
     taken as payment (its object word a payment word: "Tesla stoppt Bitcoin-Zahlungen"), or
@@ -1268,6 +1281,9 @@ class Classifier:
             (
                 "reg.incidental",
                 incidental
+                # a law or rule that opens the headline, before any incident told with it
+                # ("Entra en vigor la Ley Bitcoin … entre caídas y fallas") is the news
+                and not _law_first(f)
                 and not (f.regulators or (f.authorities and not (f.bankruptcy or f.violence)))
                 # a sentence or verdict in the headline is a court at work (not a
                 # bankruptcy court running a failed company's estate)

@@ -181,7 +181,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "reg.incidental",
         "Rule words in a DAO vote, a funding round, a price headline or an incident, no "
-        "regulator; violent crime against holders (kidnapping) even with police and charges",
+        "regulator; violent crime against holders (kidnapping) even with police and charges; "
+        "not a law that opens the headline before its incidents ('Ley Bitcoin entra en vigor "
+        "entre fallas')",
         "regulation at most 0.4",
     ),
     Rule(
