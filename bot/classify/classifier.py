@@ -36,6 +36,7 @@ DEADLINE_WINDOW = 120  # characters between "must" and the "or wind down" that e
 DETECT_CHARS = 400  # characters of title + text given to language detection
 LEAD_OPENING = 40  # characters of the lead where a regulator opens it
 AFTER_GAP = 6  # characters between "after" and the regulator it makes a time
+REFUSED_GAP = 12  # characters between "no longer accepts" and the crypto refused
 BUYING_GAP = 25  # characters from customers to "buying", and from it to the crypto bought
 
 
@@ -300,6 +301,21 @@ def _cut_off(f: _Found) -> bool:
     )
 
 
+_ACCEPTING = re.compile(r"accept|acept|aceit|akzept|接受|收取")
+
+
+def _refused(text: str, action: Span, cryptos: list[Span]) -> Span | None:
+    """Crypto refused as payment: "no longer accepts bitcoin", "n'accepte plus le bitcoin",
+    "deja de aceptar criptomonedas". The crypto named right after the refusal is what is
+    banned, as payment; the company refusing it is the one banning."""
+    if not _ACCEPTING.search(text[action.start : action.end].casefold()):
+        return None
+    for c in cryptos:
+        if 0 <= c.start - action.end <= REFUSED_GAP and _same_sentence(text, action, c):
+            return Span(c.start, c.end, "obj:payment ban")
+    return None
+
+
 def _law_first(f: _Found) -> bool:
     """A law or rule word in the headline before every incident of the item, the incidents
     being all that makes the rule words incidental (no DAO, business or price story)."""
@@ -319,7 +335,10 @@ def _paying(text: str, target: Span, f: _Found) -> bool:
     customers or purchases followed by buying and a crypto word in the same sentence
     ("blocks clients from trading bitcoin futures", "stops customers buying bitcoin with
     credit cards", "suspende compras de carros com bitcoin")."""
-    if target.group == "obj:payment ban" and any(target.overlaps(p) for p in f.payments):
+    if target.group == "obj:payment ban" and (
+        any(target.overlaps(p) for p in f.payments)
+        or any((target.start, target.end) == (c.start, c.end) for c in f.cryptos)  # refused
+    ):
         return True
     if target.group not in ("obj:account closure", "obj:payment ban"):
         return False
@@ -1094,7 +1113,9 @@ class Classifier:
             if f.price_headline and action.start >= f.price_headline and t.on("ban.price-move"):
                 t.fire("ban.price-move", [action])
                 continue
-            target = _target(f.text.original, action, f.objects)
+            target = _refused(f.text.original, action, f.cryptos) or _target(
+                f.text.original, action, f.objects
+            )
             score = w["ban.word"] + w["ban.object"] * (target is not None) + w["ban.actor"] * actor
             score += w["ban.headline"] * (action.start < f.title_end)
             if target is None and not actor:  # "Verboten gut: …", "Prohibido perderse: …"
@@ -1166,7 +1187,9 @@ class Classifier:
             if t.on("ban.own-business") and _acts_on_own(f.text.original, action, objects, f.own):
                 t.fire("ban.own-business", [action])
                 continue
-            target = _target(f.text.original, action, objects)
+            target = _refused(f.text.original, action, f.cryptos) or _target(
+                f.text.original, action, objects
+            )
             if target is None and action.start < f.title_end and t.on("ban.off-topic"):
                 # The headline shuts a platform itself ("Nepal blocks Facebook and YouTube"):
                 # with no crypto in its clause, that ban is about something else.

@@ -126,7 +126,8 @@ RULES: tuple[Rule, ...] = (
         "An action with no platform, bank, regulator, authority, country or pressure named; "
         "a delisting with no regulator, authority, rule or pressure named (privacy coins "
         "aside); not a company refusing crypto as payment ('Tesla stoppt Bitcoin-Zahlungen') "
-        "or keeping its customers from buying it ('stops clients from trading bitcoin')",
+        "or keeping its customers from buying it ('stops clients from trading bitcoin'), or "
+        "no longer accepting it ('n'accepte plus le bitcoin')",
         "ban at most 0.5 (a company's own business)",
     ),
     Rule(
