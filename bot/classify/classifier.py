@@ -1249,6 +1249,10 @@ class Classifier:
             where = _nearest(leaving, after, OBJECT_WINDOW)
             if leaving.start >= f.title_end or where is None:
                 continue
+            # "Bitcoin Drops to $104K as Trump Leaves G7 Early": the move's cause, not an exit
+            if f.price_headline and leaving.start >= f.price_headline and t.on("ban.price-move"):
+                t.fire("ban.price-move", [leaving])
+                continue
             if not _same_sentence(f.text.original, leaving, where):
                 continue
             t.fire("ban.exit", [leaving, where])
