@@ -387,7 +387,7 @@ def _outside(text: str, title_end: int, spans: list[Span], other: list[Span]) ->
 # 25 mil endereços": a count of things).
 _UNITS = (
     r"%|k\b|mil\b(?!\s+(?!d[óo]lares|reais|euros?\b|usd\b)[^\W\d_])|万|美元|dollars?\b|prozent|"
-    r"por ciento|pour cent|por cento|euros?\b|€"
+    r"por ciento|pour cent|por cento|euros?\b|€|\$"
 )
 # Between the verb and its figure: spaces and up to two small words ("drops to", "cai para",
 # "drops nearly").
@@ -425,15 +425,22 @@ def _people_move(text: str, title_end: int, people: list[Span], said: list[Span]
     )
 
 
-def _price_move(title: str, prices: list[Span], at_figure: list[Span], weak: list[Span]) -> int:
+def _price_move(
+    title: str, prices: list[Span], at_figure: list[Span], weak: list[Span], cryptos: list[Span]
+) -> int:
     """Where the headline's price move ends, or 0: a price verb ("steadies", "recule", "下跌"),
-    or a reaching, closing or dropping word followed by a figure ("XRP hits $1.96", "Bitcoin
-    drops 5%")."""
+    a reaching, closing or dropping word followed by a figure ("XRP hits $1.96", "Bitcoin
+    drops 5%"), or a coin that opens the headline at a price ("Bitcoin à 60 000 $ : …",
+    "Bitcoin über 50.000 Dollar")."""
     ends = [p.end for p in prices if p.start < len(title)]
     ends += [
         w.end for w in (*at_figure, *weak) if w.start < len(title) and _FIGURE.match(title, w.end)
     ]
+    ends += [c.end for c in cryptos if c.start <= OPENING and _FIGURE.match(title, c.end)]
     return min(ends, default=0)
+
+
+OPENING = 2  # characters before a headline's first word (a quote, a bracket)
 
 
 # A platform's name followed by one of these names something else: its newsroom, research
@@ -981,7 +988,7 @@ class Classifier:
         # "US seizes $15B in bitcoin": seizing or freezing a sum is not a price move.
         seizing = hits.get("guards.seizure", [])
         moving = [w for w in weak if not any(w.overlaps(x) for x in seizing)]
-        price = _price_move(title, prices, at_figure, moving)
+        price = _price_move(title, prices, at_figure, moving, hits.get("context.crypto", []))
         # What the headline tells of rules, regulators and bans, the price verb aside.
         said = [x for x in (*regulation, *strong) if x.start < title_end]
         said += [
