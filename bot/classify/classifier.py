@@ -1220,7 +1220,9 @@ class Classifier:
                     action,
                     (
                         *f.cryptos,
-                        *f.regulators,
+                        # after a headline that bans something else, a regulator in the
+                        # lead is that ban's (a media regulator blocking a messenger)
+                        *(f.regulators if not (elsewhere and action.start >= f.title_end) else ()),
                         *(
                             [target]
                             if target.group in _RANK
