@@ -329,6 +329,21 @@ def _law_first(f: _Found) -> bool:
     )
 
 
+def _ordered_for(f: _Found) -> bool:
+    """A regulator or authority ordering the action, with the incidents told after it as
+    its cause ("Iran's Central Bank Orders Crypto Exchanges to Shut Overnight After Nobitex
+    Hack"): the order is the news, not an incident's ordinary business."""
+    if not (f.regulators or f.authorities):
+        return False
+    return any(
+        0 <= a.start - o.end <= ORDER_WINDOW
+        and _same_sentence(f.text.original, o, a)
+        and all(i.start > a.end for i in f.incidents)
+        for o in f.orders
+        for a in f.weak
+    )
+
+
 def _paying(text: str, target: Span, f: _Found) -> bool:
     """Does a company turn its own customers away from crypto? The banned object is crypto
     taken as payment (its object word a payment word: "Tesla stoppt Bitcoin-Zahlungen"), or
@@ -1167,7 +1182,7 @@ class Classifier:
             for i in f.incidents
         )
         if f.ordinary and f.weak and t.on("ban.incident"):
-            if (seized or _cut_off(f)) and f.incidents:
+            if (seized or _cut_off(f) or _ordered_for(f)) and f.incidents:
                 t.fire("ban.incident", note="told as the takedown's cause: not lowered")
             else:
                 t.fire("ban.incident", [*f.incidents[:1], *f.weak[:1]], "sanctions story")

@@ -134,7 +134,8 @@ RULES: tuple[Rule, ...] = (
         "ban.incident",
         "Hacks, outages, maintenance, low liquidity: ordinary business; unless told after a "
         "named party's ban on others' accounts, apps, ads or media, or a bank's block on "
-        "payments for crypto ('citing scams'), as its cause",
+        "payments for crypto ('citing scams'), or a regulator's order ('orders exchanges to "
+        "shut after a hack'), as its cause",
         "ban word -0.35; actions do not count (not when told as the ban's cause)",
     ),
     Rule(
