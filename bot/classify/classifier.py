@@ -301,7 +301,7 @@ def _cut_off(f: _Found) -> bool:
     )
 
 
-_ACCEPTING = re.compile(r"accept|acept|aceit|akzept|接受|收取")
+_ACCEPTING = re.compile(r"accept|acept|aceit|akzept|tak(?:e|es|ing)\b|接受|收取")
 
 
 def _refused(text: str, action: Span, cryptos: list[Span]) -> Span | None:
