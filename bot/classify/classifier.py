@@ -104,6 +104,7 @@ class _Found:
     bankruptcy: bool  # a bankruptcy case: its court and judge do not regulate
     payments: list[Span]  # crypto taken as payment or donation: "Bitcoin-Zahlungen", "dons"
     buying: list[Span]  # buying or trading: "buying", "from trading", "comprar", "kaufen"
+    seizures: list[Span]  # seizing or freezing: "seizes", "beschlagnahmt", "congela"
     violence: bool  # violent crime (kidnapping, robbery): its police and courts do not regulate
     courts: list[Span]  # courts and judges: they hear suits, they do not bring them
     delists: list[Span]  # delisting words: an exchange's business unless someone presses
@@ -327,6 +328,35 @@ def _law_first(f: _Found) -> bool:
         and all(x.start < i.start for i in f.incidents)
         for x in f.regulation
     )
+
+
+def _stopped(f: _Found, action: Span) -> Span | None:
+    """A state or regulator that stops a crypto business it names, in the headline:
+    "Kenia stoppt Worldcoin", "Quênia suspende a Worldcoin". The state comes before the
+    action, the crypto name right after it."""
+    if action.start >= f.title_end or any(action.overlaps(x) for x in f.seizures):
+        return None
+    states = (*f.regulators, *f.authorities, *f.countries)
+    if not any(s.end <= action.start for s in states):
+        return None
+    text = f.text.original
+    for c in f.cryptos:
+        name = text[c.start : c.end]
+        if (
+            0 <= c.start - action.end <= REFUSED_GAP
+            and name[:1].isupper()
+            and _GENERIC.fullmatch(name) is None
+            and _same_sentence(text, action, c)
+        ):
+            return Span(c.start, c.end, "obj:order to stop")
+    return None
+
+
+# Crypto words that name no business: "stoppt Krypto-Gesetz", "blocks stablecoin bill".
+_GENERIC = re.compile(
+    r"(?i)(?:crypto|krypto|cripto|bitcoin|btc|ether|ethereum|eth|blockchain|stablecoins?|"
+    r"tokens?|nfts?|defi|web3|altcoins?|memecoins?)\w*"
+)
 
 
 def _ordered_for(f: _Found) -> bool:
@@ -1028,6 +1058,7 @@ class Classifier:
             violence="guards.violence" in hits,
             payments=hits.get("guards.payment", []),
             buying=hits.get("guards.buying", []),
+            seizures=hits.get("guards.seizure", []),
             courts=hits.get("guards.court", []),
             delists=hits.get("guards.delist", []),
             privacy="guards.privacy" in hits,
@@ -1224,7 +1255,7 @@ class Classifier:
                     continue
             erasing = any(action.overlaps(e) for e in f.erasures)
             if target is None and state and not erasing and t.on("ban.order"):
-                target = _ordered(f.text.original, action, f.orders)
+                target = _ordered(f.text.original, action, f.orders) or _stopped(f, action)
                 if target is not None:
                     t.fire("ban.order", [target, action])
             if (
