@@ -1237,7 +1237,12 @@ class Classifier:
                 for o in f.objects
                 if not o.overlaps(action) or (action.start < o.start and o.end < action.end)
             ]
-            if t.on("ban.own-business") and _acts_on_own(f.text.original, action, objects, f.own):
+            # not a takedown: the police shutting "its" servers shut someone else's
+            if (
+                t.on("ban.own-business")
+                and not f.police
+                and _acts_on_own(f.text.original, action, objects, f.own)
+            ):
                 t.fire("ban.own-business", [action])
                 continue
             target = _refused(f.text.original, action, f.cryptos) or _target(
@@ -1385,7 +1390,14 @@ class Classifier:
                 # the suit in the headline; the court that hears it only in the lead
                 and all(
                     x.group == "reg:lawsuit"
-                    or (x.group == "reg:court ruling" and x.start >= f.title_end)
+                    or (
+                        x.group == "reg:court ruling"
+                        # the court it is brought to: "takes its partner to court"
+                        and (
+                            x.start >= f.title_end
+                            or any(x.overlaps(y) for y in f.regulation if y.group == "reg:lawsuit")
+                        )
+                    )
                     for x in f.regulation
                 )
                 and _in_headline(f.regulation, f.title_end)
