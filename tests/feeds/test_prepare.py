@@ -136,6 +136,53 @@ def test_workers_leave_when_the_bot_is_killed() -> None:
     assert not alive(pid), "the parse worker outlived the bot"
 
 
+MAIN_SCRIPT = """
+import sys
+from pathlib import Path
+
+import bot.cli  # what `banwatch`, the console script, imports
+
+with open(sys.argv[1], "a") as runs:  # every process that runs this file says so
+    print("ran", file=runs)
+
+if __name__ == "__main__":
+    import asyncio
+
+    from bot.classify import Classifier
+    from bot.feeds.prepare import Preparer
+    from tests.feeds import workerjobs
+
+    async def main() -> None:
+        preparer = Preparer(Classifier(), workers=1)
+        await preparer.start()
+        [worker] = preparer._all
+        print(worker.call(workerjobs.imported, ("bot.cli",), 60))
+        preparer.close()
+
+    asyncio.run(main())
+"""
+
+
+def test_a_worker_does_not_run_the_bots_main_script(tmp_path: Path) -> None:
+    """multiprocessing's spawn would run the bot's main script again in each worker (for
+    `banwatch run`, the whole CLI: about 30 MB a worker); a worker imports only what its
+    jobs need."""
+    script, runs = tmp_path / "main_script.py", tmp_path / "runs"
+    script.write_text(MAIN_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), str(runs)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"]  # the worker has not imported bot.cli
+    assert runs.read_text(encoding="utf-8").split() == ["ran"]  # the bot only
+
+
 async def test_stopping_does_not_wait_on_a_long_feed() -> None:
     """A stop (SIGTERM) gives a busy worker a grace period, then kills it: the bot exits in
     seconds even while a 20,000-item feed is being parsed."""

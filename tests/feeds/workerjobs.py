@@ -38,3 +38,10 @@ class SlowToStart(Thresholds):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_thresholds_once_released, (self.release,))
+
+
+def imported(name: str) -> bool:
+    """Whether the worker has imported the module `name`."""
+    import sys
+
+    return name in sys.modules
