@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import socket
 import ssl
 import time
@@ -64,6 +65,11 @@ class FetchResult:
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
     elapsed: float = 0.0  # seconds, all hops
+
+
+def body_digest(body: bytes) -> str:
+    """A fingerprint of the body: equal digests mean the feed has not changed."""
+    return hashlib.sha256(body).hexdigest()
 
 
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:

@@ -21,10 +21,9 @@ from bot.classify import Classifier
 from bot.clock import Clock, wait_event
 from bot.config import Settings
 from bot.errors import FeedError, FetchError, StoreError
-from bot.feeds.fetch import Fetcher
+from bot.feeds.fetch import Fetcher, body_digest
 from bot.feeds.health import HealthWriter
 from bot.feeds.network import NetworkWatch
-from bot.feeds.parse import body_digest
 from bot.feeds.prepare import FeedInfo, Preparer
 from bot.feeds.schedule import DISABLED_RETRY, next_poll, should_disable
 from bot.models import Feed, Item

@@ -34,7 +34,6 @@ from bot.classify import Classifier, Thresholds
 from bot.errors import FeedError, ParseError
 from bot.feeds.fetch import FetchResult
 from bot.feeds.normalize import clean_title, normalize_entry, stored_already
-from bot.feeds.parse import parse_bytes
 from bot.feeds.text import remembering
 from bot.feeds.workers import START_TIMEOUT_S, Worker, WorkerDied, WorkerOverran
 from bot.models import Item
@@ -76,6 +75,10 @@ def prepare(
 ) -> Prepared:
     """Parse the body, normalise its entries to items and classify each one; raise
     ParseError once this has taken more than `timeout` seconds."""
+    # The parsers (feedparser, fastfeedparser and lxml: about 7 MB) are imported where
+    # feeds are parsed: a worker, or the bot's own process only with BOT_PARSE_WORKERS=0.
+    from bot.feeds.parse import parse_bytes
+
     deadline = time.monotonic() + timeout
     parsed = parse_bytes(result)
     items = []
@@ -112,6 +115,7 @@ def _start_worker(thresholds: Thresholds) -> None:
     # workers need not print a traceback each.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_classifier = Classifier(thresholds)
+    _worker_classifier.load()  # at start, not on the worker's first feed
 
 
 def _prepare_in_worker(

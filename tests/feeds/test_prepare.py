@@ -74,6 +74,7 @@ async def test_items_parsed_in_a_worker_are_stored_flagged(
     assert ban.flag is not None
     assert "WeChat" in ban.flag.entities.platforms
     assert (await store.search.search("deepchain")).hits
+    assert poller.classifier.loaded() == ()  # the bot's process built no word lists
 
 
 async def test_a_dead_worker_fails_its_feed_and_the_next_poll_recovers(
