@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import socket
 import ssl
 import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -36,6 +34,7 @@ from bot import __version__
 from bot.clock import SYSTEM, Clock
 from bot.errors import FetchError
 from bot.feeds.decode import ACCEPT_ENCODING, BoundedBody, check_declared_length
+from bot.feeds.fetched import FetchResult
 from bot.feeds.guard import GuardedBackend, Resolver, check_url, feed_host, system_resolver
 from bot.feeds.pool import pool_class
 
@@ -52,24 +51,6 @@ DRAIN_BYTES = 64_000
 # Failures before any server answered: perhaps the feed's, perhaps the machine's network.
 UNREACHABLE = ("DNS lookup failed", "connection failed", "connect timed out")
 _DNS_HINTS = ("name or service", "nodename", "getaddrinfo", "name resolution", "no address")
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    status_code: int
-    not_modified: bool
-    body: bytes
-    etag: str | None
-    last_modified: str | None
-    final_url: str
-    content_type: str
-    headers: dict[str, str] = field(default_factory=dict)
-    elapsed: float = 0.0  # seconds, all hops
-
-
-def body_digest(body: bytes) -> str:
-    """A fingerprint of the body: equal digests mean the feed has not changed."""
-    return hashlib.sha256(body).hexdigest()
 
 
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:

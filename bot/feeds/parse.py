@@ -26,7 +26,7 @@ import feedparser
 
 from bot.errors import ParseError
 from bot.feeds.fastparse import fast_parse
-from bot.feeds.fetch import FetchResult
+from bot.feeds.fetched import FetchResult
 from bot.feeds.xmlguard import (
     check_charset,
     check_depth,

@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import ParseError
 from bot.feeds import parse as parse_module
-from bot.feeds.fetch import FetchResult, body_digest
+from bot.feeds.fetched import FetchResult, body_digest
 from bot.feeds.parse import ParsedFeed, check_markup, parse_bytes, parse_feed
 from tests.hardening import feeds as hostile
 
