@@ -17,7 +17,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.classify import Classifier, Thresholds
 from bot.clock import SYSTEM, Clock
@@ -32,10 +32,12 @@ from bot.feeds.poller import Poller, PollReport
 from bot.models import Item
 from bot.ops.admin import AdminWatch
 from bot.ops.logjson import JsonFormatter
-from bot.ops.metrics import Metrics, MetricsServer
 from bot.redact import install as mask_secrets
 from bot.redact import mask_handlers
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +246,9 @@ def metrics_server(
     settings = svc.settings
     if settings.metrics_port is None:
         return None, []
+    # aiohttp and prometheus-client (about 10 MB) only when the metrics are served
+    from bot.ops.metrics import Metrics, MetricsServer
+
     metrics = Metrics(svc.store)
     metrics.sender = sender
     metrics.poller = svc.poller if poll else None

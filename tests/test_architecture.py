@@ -1,4 +1,5 @@
-"""The core stays free of chat libraries: only bot/adapters/ may import them."""
+"""The core stays free of chat libraries: only bot/adapters/ may import them; the bot's own
+process imports no feed parser (its parse workers do)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,24 @@ def test_the_check_sees_imports_of_every_form(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import telegram.ext\nfrom discord import Client\nfrom . import local\n")
     assert imported_roots(sample) == {"telegram", "discord"}
+
+
+# What the bot's own process leaves to the processes that need it (memory: about 7 MB for
+# the parsers, which run in the parse workers; 10 MB for the metrics server, when asked).
+NOT_IN_THE_BOT = ("feedparser", "fastfeedparser", "lxml", "aiohttp", "prometheus_client")
+
+
+def test_the_bot_process_imports_no_feed_parser_nor_metrics_server() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, bot.cli, bot.app; print(*sorted(set(sys.modules) & set(sys.argv[1:])))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *NOT_IN_THE_BOT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=BOT.parent,
+    )
+    assert done.stdout.split() == []

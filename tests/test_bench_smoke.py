@@ -32,7 +32,7 @@ FIRST = {
     *(
         f"5 feeds, {cycle}: {figure}"
         for cycle in ("cold", "all 304", "5 % changed")
-        for figure in ("CPU per feed", "wall", "peak RSS")
+        for figure in ("CPU per feed", "wall", "peak RSS", "peak PSS")
     ),
 }
 # The rows of the second half: the benches run on a store of many items.

@@ -792,7 +792,18 @@ class Classifier:
         self.thresholds = thresholds or Thresholds()
         self.disabled = frozenset(disabled)
         check_rules(self.disabled)
-        self._lexicons: dict[str, Lexicon] = {lang: load_lexicon(lang) for lang in LANGUAGES}
+        # Word lists are built on first use (about 12 MB for the six languages): the bot's
+        # own process, whose parse workers classify, may never need them.
+        self._lexicons: dict[str, Lexicon] = {}
+
+    def loaded(self) -> tuple[str, ...]:
+        """The languages whose word lists are built."""
+        return tuple(self._lexicons)
+
+    def load(self) -> None:
+        """Build every language's word lists now rather than on first use."""
+        for lang in LANGUAGES:
+            self.lexicon(lang)
 
     def lexicon(self, lang: str) -> Lexicon:
         if lang not in self._lexicons:

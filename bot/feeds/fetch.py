@@ -21,7 +21,6 @@ import socket
 import ssl
 import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -35,6 +34,7 @@ from bot import __version__
 from bot.clock import SYSTEM, Clock
 from bot.errors import FetchError
 from bot.feeds.decode import ACCEPT_ENCODING, BoundedBody, check_declared_length
+from bot.feeds.fetched import FetchResult
 from bot.feeds.guard import GuardedBackend, Resolver, check_url, feed_host, system_resolver
 from bot.feeds.pool import pool_class
 
@@ -51,19 +51,6 @@ DRAIN_BYTES = 64_000
 # Failures before any server answered: perhaps the feed's, perhaps the machine's network.
 UNREACHABLE = ("DNS lookup failed", "connection failed", "connect timed out")
 _DNS_HINTS = ("name or service", "nodename", "getaddrinfo", "name resolution", "no address")
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    status_code: int
-    not_modified: bool
-    body: bytes
-    etag: str | None
-    last_modified: str | None
-    final_url: str
-    content_type: str
-    headers: dict[str, str] = field(default_factory=dict)
-    elapsed: float = 0.0  # seconds, all hops
 
 
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:

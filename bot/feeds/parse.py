@@ -19,7 +19,6 @@ or a DTD (where entities are declared), elements nested deeper than a thousand l
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,7 @@ import feedparser
 
 from bot.errors import ParseError
 from bot.feeds.fastparse import fast_parse
-from bot.feeds.fetch import FetchResult
+from bot.feeds.fetched import FetchResult
 from bot.feeds.xmlguard import (
     check_charset,
     check_depth,
@@ -47,11 +46,6 @@ class ParsedFeed:
     link: str = ""  # the site's home page, if the feed names one
     base_url: str = ""  # the URL the body was fetched from, after redirects
     parser: str = "feedparser"  # or "fastfeedparser"
-
-
-def body_digest(body: bytes) -> str:
-    """A fingerprint of the body: equal digests mean the feed has not changed."""
-    return hashlib.sha256(body).hexdigest()
 
 
 def _looks_like_html(result: FetchResult) -> bool:

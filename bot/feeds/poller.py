@@ -2,7 +2,7 @@
 feed's health. A failing feed is a value on the feed, never a crash of the poller.
 
 Parsing, normalising and classifying are CPU work: they run in worker processes (see
-`bot.feeds.prepare`), so the event loop keeps answering chat commands while a burst of feeds is
+`bot.feeds.preparer`), so the event loop keeps answering chat commands while a burst of feeds is
 ingested. A body whose digest equals the last one is not parsed at all.
 """
 
@@ -22,10 +22,11 @@ from bot.clock import Clock, wait_event
 from bot.config import Settings
 from bot.errors import FeedError, FetchError, StoreError
 from bot.feeds.fetch import Fetcher
+from bot.feeds.fetched import body_digest
 from bot.feeds.health import HealthWriter
 from bot.feeds.network import NetworkWatch
-from bot.feeds.parse import body_digest
-from bot.feeds.prepare import FeedInfo, Preparer
+from bot.feeds.prepare import FeedInfo
+from bot.feeds.preparer import Preparer
 from bot.feeds.schedule import DISABLED_RETRY, next_poll, should_disable
 from bot.models import Feed, Item
 from bot.store import Store

@@ -17,6 +17,13 @@ A worker leaves when the bot dies, however it dies (SIGKILL, the OOM killer) and
 
 PR_SET_PDEATHSIG follows the *thread* that started the process: workers are started from
 the event loop's thread, which lives as long as the bot.
+
+A worker does not import the bot's `__main__`. multiprocessing's spawn runs the parent's
+main module again in each child, so that functions defined there can be unpickled; under
+`banwatch run` that is the console script, which imports the whole CLI (the chat adapters'
+settings, the store, the metrics server: about 30 MB a worker, for nothing). Every function
+a worker runs here is one of an importable module, so a worker is started as if the bot had
+no main module, and imports only what its jobs need.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+import types
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import SpawnContext
 from typing import Any
@@ -102,6 +110,18 @@ def _serve(
             conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
+@contextlib.contextmanager
+def _no_main_module() -> Iterator[None]:
+    """While a process is spawned: the main module seen by multiprocessing is an empty one,
+    without a file or an import name, so the child imports no main module at all."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 class Worker:
     """One worker process and the bot's end of its pipe."""
 
@@ -112,7 +132,8 @@ class Worker:
         self.process = context.Process(
             target=_serve, args=(theirs, os.getpid(), initializer, initargs), daemon=True
         )
-        self.process.start()
+        with _no_main_module():
+            self.process.start()
         theirs.close()
         self.conn = mine
         self.ready = False

@@ -29,7 +29,7 @@ from bot.stories import BODY_CHARS, WINDOW, Candidate, StoryIndex, normalise
 from bot.text import fold
 
 DAY = 86_400
-MAX_CANDIDATES = 40_000  # about 40 MB of titles and openings
+MAX_CANDIDATES = 40_000  # about 70 MB: 1.7 KB a candidate (bench items), index included
 LOOKUP_IDS = 500  # ids a lookup (under SQLite's oldest limit of 999 values)
 
 

@@ -65,3 +65,17 @@ def test_the_head_of_a_text_matches_as_if_alone(head: str, body: str, lang: str)
     assert list(whole.items()) == list(index.find(FoldedText.of(head + body)).items())
     with pytest.raises(ValueError, match="line break"):
         index.find_with_head(FoldedText.of(head + body), len(alone.folded) - 1)
+
+
+def test_word_lists_are_built_on_first_use() -> None:
+    """A bot whose parse workers classify never builds its own word lists (about 12 MB)."""
+    from bot.classify import Classifier
+    from bot.classify.wordlists import LANGUAGES
+
+    classifier = Classifier()
+    assert classifier.loaded() == ()
+    flag = classifier.classify("China bans crypto mining", "", "en")
+    assert classifier.loaded() == ("en",)
+    classifier.load()
+    assert sorted(classifier.loaded()) == sorted(LANGUAGES)
+    assert classifier.classify("China bans crypto mining", "", "en") == flag

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.feeds import parse as parse_module
-from bot.feeds.fetch import FetchResult
+from bot.feeds.fetched import FetchResult
 from bot.feeds.normalize import normalize_entry
 from bot.feeds.parse import ParsedFeed, parse_bytes
 

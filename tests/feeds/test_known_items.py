@@ -13,9 +13,10 @@ import pytest
 from bot.app import make_fetcher
 from bot.classify import Classifier, Thresholds
 from bot.config import Settings, load_settings
-from bot.feeds.fetch import FetchResult
+from bot.feeds.fetched import FetchResult
 from bot.feeds.poller import Poller
-from bot.feeds.prepare import FeedInfo, Prepared, Preparer
+from bot.feeds.prepare import FeedInfo, Prepared
+from bot.feeds.preparer import Preparer
 from bot.models import Feed, Flag
 from bot.store import Store
 from tests.support.feedserver import FeedServer

@@ -9,8 +9,8 @@ import pytest
 
 from bot.errors import ParseError
 from bot.feeds import parse as parse_module
-from bot.feeds.fetch import FetchResult
-from bot.feeds.parse import ParsedFeed, body_digest, check_markup, parse_bytes, parse_feed
+from bot.feeds.fetched import FetchResult, body_digest
+from bot.feeds.parse import ParsedFeed, check_markup, parse_bytes, parse_feed
 from tests.hardening import feeds as hostile
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "feeds"

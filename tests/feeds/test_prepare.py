@@ -20,10 +20,11 @@ from bot.app import make_classifier, make_fetcher
 from bot.classify import Classifier, Thresholds
 from bot.config import Settings, load_settings
 from bot.errors import FeedError, ParseError
-from bot.feeds import prepare as prepare_module
-from bot.feeds.fetch import FetchResult
+from bot.feeds import preparer as preparer_module
+from bot.feeds.fetched import FetchResult
 from bot.feeds.poller import Poller
-from bot.feeds.prepare import FeedInfo, Preparer
+from bot.feeds.prepare import FeedInfo
+from bot.feeds.preparer import Preparer
 from bot.models import Category
 from bot.store import Store
 from tests.feeds import workerjobs
@@ -74,6 +75,7 @@ async def test_items_parsed_in_a_worker_are_stored_flagged(
     assert ban.flag is not None
     assert "WeChat" in ban.flag.entities.platforms
     assert (await store.search.search("deepchain")).hits
+    assert poller.classifier.loaded() == ()  # the bot's process built no word lists
 
 
 async def test_a_dead_worker_fails_its_feed_and_the_next_poll_recovers(
@@ -98,9 +100,10 @@ async def test_a_dead_worker_fails_its_feed_and_the_next_poll_recovers(
 CHILD = """
 import asyncio, datetime, os, sys
 from bot.classify import Classifier, Thresholds
-from bot.feeds.fetch import FetchResult
-from bot.feeds import prepare as prepare_module
-from bot.feeds.prepare import FeedInfo, Preparer
+from bot.feeds.fetched import FetchResult
+from bot.feeds import preparer as preparer_module
+from bot.feeds.prepare import FeedInfo
+from bot.feeds.preparer import Preparer
 
 async def main() -> None:
     preparer = Preparer(Classifier(), workers=1)
@@ -134,6 +137,54 @@ def test_workers_leave_when_the_bot_is_killed() -> None:
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(pid), "the parse worker outlived the bot"
+
+
+MAIN_SCRIPT = """
+import sys
+from pathlib import Path
+
+import bot.cli  # what `banwatch`, the console script, imports
+
+with open(sys.argv[1], "a") as runs:  # every process that runs this file says so
+    print("ran", file=runs)
+
+if __name__ == "__main__":
+    import asyncio
+
+    from bot.classify import Classifier
+    from bot.feeds.preparer import Preparer
+    from tests.feeds import workerjobs
+
+    async def main() -> None:
+        preparer = Preparer(Classifier(), workers=1)
+        await preparer.start()
+        [worker] = preparer._all
+        print("imported:", *worker.call(workerjobs.imported, ("bot.cli", "httpx", "asyncio"), 60))
+        preparer.close()
+
+    asyncio.run(main())
+"""
+
+
+def test_a_worker_does_not_run_the_bots_main_script(tmp_path: Path) -> None:
+    """multiprocessing's spawn would run the bot's main script again in each worker (for
+    `banwatch run`, the whole CLI: about 30 MB a worker); a worker imports only what its
+    jobs need (not even asyncio and httpx, which the pool's side uses: 7 MB)."""
+    script, runs = tmp_path / "main_script.py", tmp_path / "runs"
+    script.write_text(MAIN_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), str(runs)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    assert done.returncode == 0, done.stderr
+    # The worker imported neither the CLI nor the bot's event loop and HTTP client.
+    assert done.stdout.split() == ["imported:"]
+    assert runs.read_text(encoding="utf-8").split() == ["ran"]  # the bot only
 
 
 async def test_stopping_does_not_wait_on_a_long_feed() -> None:
@@ -183,7 +234,7 @@ async def test_without_worker_processes_the_bot_parses_in_its_own(
 EARLY_KILL = """
 import asyncio, os, sys
 from bot.classify import Classifier
-from bot.feeds.prepare import Preparer
+from bot.feeds.preparer import Preparer
 from tests.feeds.workerjobs import SlowToStart
 
 async def main() -> None:
@@ -239,7 +290,7 @@ async def test_a_worker_that_hangs_is_replaced_and_only_its_feed_fails(
     """A parse stuck where no check of the time runs (in C, say): past the limit its worker
     is killed and replaced, that feed fails with the limit in its error, the next one parses.
     (The job never ends, so the short limits cannot make this pass or fail by speed.)"""
-    monkeypatch.setattr(prepare_module, "KILL_AFTER_S", 0.2)
+    monkeypatch.setattr(preparer_module, "KILL_AFTER_S", 0.2)
     preparer = Preparer(Classifier(), workers=1, timeout=0.5, work=workerjobs.hang_or_prepare)
     try:
         await preparer.start()

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.classify import Thresholds
-from bot.feeds.fetch import FetchResult
+from bot.feeds.fetched import FetchResult
 from bot.feeds.prepare import FeedInfo, Prepared, _prepare_in_worker
 
 HANG = "/hang"
@@ -38,3 +38,10 @@ class SlowToStart(Thresholds):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_thresholds_once_released, (self.release,))
+
+
+def imported(*names: str) -> list[str]:
+    """Those of these modules the worker has imported."""
+    import sys
+
+    return [name for name in names if name in sys.modules]

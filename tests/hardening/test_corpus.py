@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.feeds.fetch import FetchResult
+from bot.feeds.fetched import FetchResult
 from bot.feeds.normalize import normalize_entry
 from bot.feeds.parse import parse_bytes
 from bot.feeds.poller import Poller

@@ -150,3 +150,21 @@ def test_the_index_finds_the_stories_comparing_with_everything_finds() -> None:
         expected = _brute_force(index, item)
         assert index.match(item) == expected, title
         index.add(Candidate.of(item, expected if expected is not None else n))
+
+
+def test_candidates_share_their_title_keys_with_the_index() -> None:
+    """The index holds every flagged item of the window: a word of many titles is one string,
+    held once, not a copy in each candidate."""
+    start = FakeClock().now()
+    flag = Flag(Category.BAN, 0.9, (), Entities(platforms=("WeChat",)), "en")
+    index = StoryIndex()
+    for n in range(1, 201):
+        title = f"Regulator bans crypto exchange accounts number{n % 7}"
+        item = Item(
+            feed_id=n, guid=str(n), url="", title=title, text="", published=start,
+            fetched=start, flag=flag, id=n,
+        )  # fmt: skip
+        index.add(Candidate.of(item, n))
+    keys = [key for candidate in index.candidates.values() for key in candidate.keys]
+    assert len(keys) == 200 * 6
+    assert len({id(key) for key in keys}) == len(set(keys)) == 5 + 7
