@@ -36,7 +36,9 @@ DEADLINE_WINDOW = 120  # characters between "must" and the "or wind down" that e
 DETECT_CHARS = 400  # characters of title + text given to language detection
 LEAD_OPENING = 40  # characters of the lead where a regulator opens it
 AFTER_GAP = 6  # characters between "after" and the regulator it makes a time
-REFUSED_GAP = 12  # characters between "no longer accepts" and the crypto refused
+NAMED_GAP = 12  # characters between an action and the crypto it names ("no longer accepts
+# bitcoin", "stoppt Worldcoin")
+OPENING = 2  # characters before a headline's first word (a quote, a bracket)
 BUYING_GAP = 25  # characters from customers to "buying", and from it to the crypto bought
 
 
@@ -312,7 +314,7 @@ def _refused(text: str, action: Span, cryptos: list[Span]) -> Span | None:
     if not _ACCEPTING.search(text[action.start : action.end].casefold()):
         return None
     for c in cryptos:
-        if 0 <= c.start - action.end <= REFUSED_GAP and _same_sentence(text, action, c):
+        if _precedes(text, action, c, NAMED_GAP):
             return Span(c.start, c.end, "obj:payment ban")
     return None
 
@@ -343,10 +345,9 @@ def _stopped(f: _Found, action: Span) -> Span | None:
     for c in f.cryptos:
         name = text[c.start : c.end]
         if (
-            0 <= c.start - action.end <= REFUSED_GAP
+            _precedes(text, action, c, NAMED_GAP)
             and name[:1].isupper()
             and _GENERIC.fullmatch(name) is None
-            and _same_sentence(text, action, c)
         ):
             return Span(c.start, c.end, "obj:order to stop")
     return None
@@ -366,9 +367,7 @@ def _ordered_for(f: _Found) -> bool:
     if not (f.regulators or f.authorities):
         return False
     return any(
-        0 <= a.start - o.end <= ORDER_WINDOW
-        and _same_sentence(f.text.original, o, a)
-        and all(i.start > a.end for i in f.incidents)
+        _precedes(f.text.original, o, a, ORDER_WINDOW) and all(i.start > a.end for i in f.incidents)
         for o in f.orders
         for a in f.weak
     )
@@ -483,9 +482,6 @@ def _price_move(
     ]
     ends += [c.end for c in cryptos if c.start <= OPENING and _FIGURE.match(title, c.end)]
     return min(ends, default=0)
-
-
-OPENING = 2  # characters before a headline's first word (a quote, a bracket)
 
 
 # A platform's name followed by one of these names something else: its newsroom, research
