@@ -5,7 +5,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.store import MARK_END, MARK_START, Store
+from bot.store import search as search_module
 from tests.support.builders import make_item, seed_item
+
+
+@pytest.fixture(params=[False, True], ids=["rare words", "common words"])
+def common_words(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Run a ranking test as for rare words (bm25) and as for words in more items than
+    COMMON_ITEMS (ranked by where the words are, without bm25), on SQLite."""
+    if request.param:
+        monkeypatch.setattr(search_module, "COMMON_ITEMS", 0)
+    return bool(request.param)
 
 
 @pytest.fixture
@@ -82,6 +92,7 @@ async def test_any_user_input_is_a_safe_query(store: Store, feed_id: int, query:
     assert (await store.items.stats()).items == 5  # and nothing was dropped
 
 
+@pytest.mark.usefixtures("common_words")
 async def test_pages_and_has_more(store: Store) -> None:
     feed, _ = await store.feeds.add("https://b.example/rss")
     assert feed.id
@@ -97,6 +108,7 @@ async def test_pages_and_has_more(store: Store) -> None:
     assert not {h.item.id for h in first.hits} & {h.item.id for h in second.hits}
 
 
+@pytest.mark.usefixtures("common_words")
 async def test_recent_items_rank_above_old_equally_relevant_ones(store: Store) -> None:
     feed, _ = await store.feeds.add("https://c.example/rss")
     assert feed.id
@@ -111,6 +123,7 @@ async def test_recent_items_rank_above_old_equally_relevant_ones(store: Store) -
     assert page.hits[0].item.published > page.hits[1].item.published
 
 
+@pytest.mark.usefixtures("common_words")
 async def test_accents_are_ignored_in_the_query_and_in_the_text_alike(store: Store) -> None:
     feed, _ = await store.feeds.add("https://d.example/rss")
     assert feed.id
@@ -128,6 +141,7 @@ async def test_accents_are_ignored_in_the_query_and_in_the_text_alike(store: Sto
         }, query
 
 
+@pytest.mark.usefixtures("common_words")
 async def test_a_word_in_the_title_ranks_above_the_same_word_in_the_text(store: Store) -> None:
     feed, _ = await store.feeds.add("https://e.example/rss")
     assert feed.id

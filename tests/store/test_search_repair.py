@@ -4,6 +4,8 @@ items with one warning line: /search finds the items again instead of "Nothing f
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from bot.commands import Commands, Invocation
 from bot.config import load_settings
 from bot.store import Store
+from bot.store.db import clean_note_path
 from tests.support.builders import SEED_TITLE, make_item, seed_item
 
 # Ways to damage the index that a crash, a bad copy or a hand in the file can leave.
@@ -28,6 +31,7 @@ DAMAGE = {
         "INSERT INTO items_fts(items_fts, rowid, title, text)"
         " SELECT 'delete', id, title, text FROM items WHERE id % 2 = 0"
     ),
+    "rows of no item": "INSERT INTO items_fts(rowid, title, text) VALUES (900, 'wechat', 'gone')",
 }
 
 
@@ -44,8 +48,17 @@ async def fill(path: Path) -> None:
 
 
 def damage(path: Path, sql: str) -> None:
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute(sql)
+
+
+def note_clean(path: Path) -> None:
+    """Leave the file as if Banwatch had closed it cleanly (damage it left itself before a
+    clean close): the next open then skips the whole-file check and the index's counts."""
+    stat = path.stat()
+    clean_note_path(path).write_text(
+        json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}), encoding="utf-8"
+    )
 
 
 async def wechat_hits(store: Store) -> int:
@@ -53,15 +66,19 @@ async def wechat_hits(store: Store) -> int:
     return len(page.hits)
 
 
+@pytest.mark.parametrize("noted_clean", [False, True], ids=["changed file", "noted clean"])
 @pytest.mark.parametrize("sql", DAMAGE.values(), ids=DAMAGE.keys())
 async def test_a_damaged_index_is_rebuilt_when_the_store_opens(
-    tmp_path: Path, sql: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, sql: str, noted_clean: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "banwatch.db"
     await fill(path)
     damage(path, sql)
+    if noted_clean:
+        note_clean(path)
     with caplog.at_level(logging.WARNING, logger="bot.store.index_repair"):
         async with Store.open(path) as store:
+            assert store.db.checked_fully is not noted_clean
             assert await wechat_hits(store) == 30
             commands = Commands(store, load_settings(None))
             reply = await commands.run(Invocation("telegram", "7", "search", "chinois"))
