@@ -165,14 +165,13 @@ class Searcher(PagedSearch):
         until the page is full. Either way the hits are those of a scan of every item's
         text."""
         spellings = [chinese_spellings(t) for t in terms]
-        where = " AND ".join(
-            "(" + " OR ".join("instr(i.title || ' ' || i.text, ?) > 0" for _ in s) + ")"
-            for s in spellings
-        )
+        # The ASCII terms first: their test is the cheapest and fails the most items.
+        tests = sorted(map(_contains, spellings), key=lambda t: not t[0].endswith("GLOB ?"))
+        where = " AND ".join(f"({sql})" for sql, _ in tests)
+        words = [p for _, params in tests for p in params]
         match = cjk.match_query(spellings)
         assert match is not None  # noqa: S101 - called only when a term has CJK
         candidates = max(CANDIDATES, limit + offset)
-        words = [w for s in spellings for w in s]
         # The candidates with their dates, from a covering index (no item row is read).
         dated = (
             f"WITH cand AS (SELECT rowid AS id FROM {cjk.TABLE} WHERE {cjk.TABLE} MATCH ?"
@@ -223,6 +222,30 @@ class Searcher(PagedSearch):
             )
             rows.sort(key=lambda row: place[int(row["id"])])
         return substring_hits(rows, spellings)
+
+
+def _contains(spellings: list[str]) -> tuple[str, list[str]]:
+    """SQL for "the item's title or text holds the term in one of its spellings"
+    (case-sensitive), with its parameters. Terms are word characters (`query_terms`), so
+    none holds a GLOB wildcard (`*`, `?`, `[`).
+
+    GLOB '*x*' skips to x's first character with a byte scan when that is ASCII: about a
+    third of the cost of instr(), which compares at every character. From a Chinese
+    character on, GLOB decodes every character and one instr() is the faster; but the
+    spellings of a Chinese term (simplified, traditional) differ in a few characters, so
+    one GLOB with a class at each of those (`*比特[币幣]ETF*`) passes over the items that hold
+    none of them in one scan instead of one instr() each."""
+    text = "(i.title || ' ' || i.text)"
+    exact = " OR ".join(f"instr({text}, ?) > 0" for _ in spellings)
+    if len(spellings) == 1:
+        if spellings[0][:1].isascii():
+            return f"{text} GLOB ?", [f"*{spellings[0]}*"]
+        return exact, spellings
+    if len({len(w) for w in spellings}) > 1:
+        return f"({exact})", spellings
+    columns = ("".join(dict.fromkeys(chars)) for chars in zip(*spellings, strict=True))
+    pattern = "".join(c if len(c) == 1 else f"[{c}]" for c in columns)
+    return f"({text} GLOB ? AND ({exact}))", [f"*{pattern}*", *spellings]
 
 
 def substring_snippet(text: str, term: str, width: int = 60) -> str:

@@ -104,6 +104,42 @@ async def test_the_index_finds_what_a_scan_of_every_text_finds(store: Store) -> 
         assert scan == found, word
 
 
+MIXED_TEXTS = [
+    ("比特币ETF获批", "美国批准现货比特币ETF。"),
+    ("比特幣ETF在香港上市", "現貨比特幣ETF開始交易，SEC 表示關注。"),
+    ("比特币矿工", "ETF 资金流入放缓，币安 Binance_Pay 上线。"),
+    ("監管機構 SEC 回應", "比特幣 etf 小寫不算。"),
+]
+
+
+async def test_queries_mixing_scripts_find_what_a_scan_finds(store: Store) -> None:
+    """Terms that mix Chinese and latin (`比特币ETF`, in either script), separate terms of
+    each (`比特币 ETF`), and latin only as case-sensitive substrings: the same hits as a scan
+    of every text for each term in any of its spellings."""
+    feed, _ = await store.feeds.add("https://hk.example/rss")
+    assert feed.id
+    await store.items.add_many(
+        [
+            make_item(feed.id, n, title=title, text=text, lang="zh")
+            for n, (title, text) in enumerate(MIXED_TEXTS)
+        ]
+    )
+    queries = [
+        *("比特币ETF", "比特幣ETF", "ETF比特币", "比特币 ETF", "比特幣 SEC", "币安 Binance_Pay"),
+        *("监管 SEC", "特币E", "比特币 etf", "SEC 監管", "币 Binance"),
+    ]
+    for query in queries:
+        page = await store.search.search(query, limit=20)
+        terms = [chinese_spellings(t) for t in query.split()]
+        scan = {
+            title
+            for title, text in MIXED_TEXTS
+            if all(any(s in f"{title} {text}" for s in spellings) for spellings in terms)
+        }
+        assert {h.item.title for h in page.hits} == scan, query
+    assert len(await _titles(store, "比特币ETF")) == 2  # either script: both headlines
+
+
 async def test_chinese_hits_are_newest_first_and_page(store: Store) -> None:
     feed, _ = await store.feeds.add("https://zh.example/rss")
     assert feed.id
