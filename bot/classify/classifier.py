@@ -310,11 +310,12 @@ _ACCEPTING = re.compile(r"accept|acept|aceit|akzept|tak(?:e|es|ing)\b|接受|收
 def _refused(text: str, action: Span, cryptos: list[Span]) -> Span | None:
     """Crypto refused as payment: "no longer accepts bitcoin", "n'accepte plus le bitcoin",
     "deja de aceptar criptomonedas". The crypto named right after the refusal is what is
-    banned, as payment; the company refusing it is the one banning."""
+    banned, as payment; the company refusing it is the one banning. So is a crypto named
+    inside a spread-out refusal ("akzeptiert kein Bitcoin mehr")."""
     if not _ACCEPTING.search(text[action.start : action.end].casefold()):
         return None
     for c in cryptos:
-        if _precedes(text, action, c, NAMED_GAP):
+        if (action.start < c.start and c.end < action.end) or _precedes(text, action, c, NAMED_GAP):
             return Span(c.start, c.end, "obj:payment ban")
     return None
 
@@ -457,11 +458,14 @@ APPOINTER_WINDOW = 3  # characters between the body that appoints and its verb (
 def _people_move(text: str, title_end: int, people: list[Span], said: list[Span]) -> bool:
     """Whether the headline is a people move ("Paul Atkins sworn in as chairman of the SEC",
     "Michelle Bowman, confirmada como vicepresidenta de supervisión"): a people word in it,
-    and no rule or ban word there but those of the post's title, right after it, or of the
-    body that fills the post, right before it ("Senate confirms Gensler as SEC chair")."""
+    and no rule or ban word there but the rule words of the post's title, right after it, or
+    of the body that fills the post, right before it ("Senate confirms Gensler as SEC
+    chair")."""
     moves = [p for p in people if p.start < title_end]
     return bool(moves) and all(
-        any(
+        # a ban word is never a post's title: "Twitter joins Facebook in cracking down on …"
+        x.group.startswith("reg:")
+        and any(
             _precedes(text, p, x, POST_WINDOW) or _precedes(text, x, p, APPOINTER_WINDOW)
             for p in moves
         )
@@ -644,7 +648,7 @@ def _without_licensing_rules(
     """Drop ban words that state a licensing rule: an obligation on whoever lacks a licence
     ("firms without an authorisation must wind down", "未完成登记的业者不得提供服务")."""
     unlicensed, modal = hits.get("guards.unlicensed", []), hits.get("guards.modal", [])
-    if not modal:
+    if not modal and not hits.get("guards.otherwise"):
         return strong, weak
 
     intermediaries = hits.get("guards.intermediary", [])
@@ -669,11 +673,18 @@ def _without_licensing_rules(
     # A deadline's alternative: "must be licensed by June 1 or wind down", "deberán
     # inscribirse antes de la fecha límite o dejar de prestar servicios", "müssen … besitzen,
     # andernfalls ihr Geschäft einstellen".
+    # So is an imperative one: "Register by September 24 or stop trading".
     otherwise = hits.get("guards.otherwise", [])
+    licences = hits.get("reg:licence", [])
 
     def alternative(span: Span) -> bool:
-        return any(_precedes(original, o, span, GUARD_WINDOW) for o in otherwise) and any(
-            _precedes(original, m, span, DEADLINE_WINDOW) for m in modal
+        return any(
+            _precedes(original, o, span, GUARD_WINDOW)
+            and (
+                any(_precedes(original, m, span, DEADLINE_WINDOW) for m in modal)
+                or any(_precedes(original, x, o, DEADLINE_WINDOW) for x in licences)
+            )
+            for o in otherwise
         )
 
     def licensing_or_deadline(span: Span) -> bool:
