@@ -678,8 +678,16 @@ def _without_licensing_rules(
     licences = hits.get("reg:licence", [])
 
     def alternative(span: Span) -> bool:
+        # "faute de quoi les plateformes devront cesser": a modal may stand between.
         return any(
-            _precedes(original, o, span, GUARD_WINDOW)
+            (
+                _precedes(original, o, span, GUARD_WINDOW)
+                or any(
+                    _precedes(original, o, m, GUARD_WINDOW)
+                    and _precedes(original, m, span, GUARD_WINDOW)
+                    for m in modal
+                )
+            )
             and (
                 any(_precedes(original, m, span, DEADLINE_WINDOW) for m in modal)
                 or any(_precedes(original, x, o, DEADLINE_WINDOW) for x in licences)
