@@ -442,6 +442,12 @@ _TO = (
     r"the|les|la|le|los|las|os|as|die|der|"
     r"unter|über|uber|bei|fast|rund|etwa)"
 )
+# A block height: "block 840,000 and …", "bloque 630.000," (five digits or more, then no noun:
+# "block 17 apps" and "blocks 12,000 websites" are counts of what is blocked).
+_BLOCK_HEIGHT = re.compile(
+    r"(?i)(?:block|bloque|bloco|bloc)\s+#?\s?\d{1,3}(?:[,.\u00a0\u202f ]?\d{3})+"
+    r"(?![\d,.]?\d)(?=\s*(?:$|[^\w\s]|(?:and|on|at|in|was|is|y|e|et|und|en|em|wurde)\b))"
+)
 _FIGURE = re.compile(
     rf"[\s(]{{0,3}}(?:{_TO}\s+){{0,2}}(?:(?:US|R|HK|A|C)?[$€£¥]\s?\d|"
     rf"\d(?:[\d.,]|[\s\u00a0\u202f](?=\d))*\s?(?:{_UNITS}))",
@@ -915,6 +921,9 @@ class Classifier:
         # Market talk, and interest rates ("corte de juros": a rate cut), are not bans.
         market = hits.get("guards.market", []) + hits.get("guards.monetary", [])
         weak = t.keep("ban.market", weak, _apart(weak, market), market)
+        # A block with its height ("block 840,000", "bloque 630.000") is the chain's, not a ban.
+        heights = [w for w in weak if _BLOCK_HEIGHT.match(full.original, w.start)]
+        weak = t.keep("ban.market", weak, [w for w in weak if w not in heights], heights)
         # An obligation on whoever lacks a licence ("firms without a licence must wind down")
         # is one of a rule's provisions, like an explainer's list (ban.provisions below).
         if t.on("ban.provisions"):
