@@ -124,6 +124,7 @@ class _Found:
     ordinary: bool  # hack, maintenance… anywhere in the item, or a sanctions headline
     opinion: bool  # an opinion piece, reading list or podcast, said in the headline
     event: bool  # a conference announced in the headline: speakers, panels, 嘉年华
+    cbdc: bool  # a central bank's digital currency in a headline with no rule or ban word
     community: bool  # a DAO or token holders making their own rules
     pressure: bool  # "under pressure", "to comply with regulatory requirements"
     business: bool  # a company's funding or results ("raises $30 million to help … comply")
@@ -1113,6 +1114,9 @@ class Classifier:
             )
             or bool(_ARGUED.search(title)),
             event=_in_headline(hits.get("guards.event", ()), title_end),
+            cbdc=t.on("item.cbdc")
+            and _in_headline(hits.get("guards.cbdc", ()), title_end)
+            and not _in_headline((*regulation, *strong, *weak, *lifted), title_end),
             community="guards.community" in hits,
             pressure=pressure,
             business="guards.business" in hits,
@@ -1362,6 +1366,7 @@ class Classifier:
             ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
             ("item.event", f.event),
+            ("item.cbdc", f.cbdc),
             ("item.people-move", f.people),
             ("item.false-report", f.false_report),
         ):
@@ -1400,6 +1405,7 @@ class Classifier:
             ("item.opinion", f.opinion or f.advert),
             ("item.other-field", f.other_field),
             ("item.event", f.event),
+            ("item.cbdc", f.cbdc),
             (
                 "reg.incidental",
                 incidental

@@ -207,6 +207,13 @@ RULES: tuple[Rule, ...] = (
         "regulation at most 0.4",
     ),
     Rule(
+        "item.cbdc",
+        "A central bank's own digital currency in the headline (a pilot, test or launch: "
+        "e-CNY, the digital euro, Drex, eNaira, 数码港元) with no rule or ban word there: "
+        "monetary work, not a rule for crypto",
+        "ban and regulation at most 0.4",
+    ),
+    Rule(
         "reg.headline",
         "The headline names no rule, regulator, authority or ban: rule words in the lead are "
         "background to other news (a market wrap, a purchase, a people move, an advert); not "
