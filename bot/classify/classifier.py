@@ -1048,8 +1048,10 @@ class Classifier:
         # A tax word that is itself a loose guard ("Steuerrabatt", "tax break") stays a rule
         # word: the guard is there for ban words near it.
         taxed = [r for r in rules if r.group == "reg:tax" and any(r.overlaps(g) for g in loose)]
-        kept = [r for r in _apart(rules, loose) if r not in taxed] + taxed
-        regulation = _outside(full.original, title_end, sorted(kept, key=lambda r: r.start), other)
+        spared = sorted(
+            [r for r in _apart(rules, loose) if r not in taxed] + taxed, key=lambda r: r.start
+        )
+        regulation = _outside(full.original, title_end, spared, other)
         regulators = _acting(
             pick(hits, "regulator"), hits.get("guards.former", []), hits.get("guards.monetary", [])
         )
