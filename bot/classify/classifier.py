@@ -1282,17 +1282,19 @@ class Classifier:
                 for o in f.objects
                 if not o.overlaps(action) or (action.start < o.start and o.end < action.end)
             ]
-            # not a takedown: the police shutting "its" servers shut someone else's
+            # Crypto refused as payment is never the company's own business ("stops
+            # accepting bitcoin, cites fees"); nor is a takedown: the police shutting "its"
+            # servers shut someone else's.
+            refused = _refused(f.text.original, action, f.cryptos)
             if (
                 t.on("ban.own-business")
                 and not f.police
+                and refused is None
                 and _acts_on_own(f.text.original, action, objects, f.own)
             ):
                 t.fire("ban.own-business", [action])
                 continue
-            target = _refused(f.text.original, action, f.cryptos) or _target(
-                f.text.original, action, objects
-            )
+            target = refused or _target(f.text.original, action, objects)
             if target is None and action.start < f.title_end and t.on("ban.off-topic"):
                 # The headline shuts a platform itself ("Nepal blocks Facebook and YouTube"):
                 # with no crypto in its clause, that ban is about something else.
