@@ -443,7 +443,7 @@ _TO = (
     r"the|les|la|le|los|las|os|as|die|der|"
     r"unter|über|uber|bei|fast|rund|etwa)"
 )
-# A block height: "block 840,000 and …", "bloque 630.000," (five digits or more, then no noun:
+# A block height: "block 840,000 and …", "bloque 630.000," (four digits or more, then no noun:
 # "block 17 apps" and "blocks 12,000 websites" are counts of what is blocked).
 _BLOCK_HEIGHT = re.compile(
     r"(?i)(?:block|bloque|bloco|bloc)\s+#?\s?\d{1,3}(?:[,.\u00a0\u202f ]?\d{3})+"

@@ -53,7 +53,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ban.market",
-        "Market talk and interest rates around an action ('cuts rates', 'price drops')",
+        "Market talk, interest rates and block heights around an action ('cuts rates', "
+        "'price drops', 'block 840,000')",
         "the action does not count",
     ),
     Rule(
