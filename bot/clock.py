@@ -59,8 +59,16 @@ async def wait_event(clock: Clock, event: asyncio.Event, seconds: float) -> bool
     Returns whether the event was set."""
     if event.is_set():
         return True
+    # The deadline is fixed now, not when the nap's task first runs: time may move before
+    # it does (a busy loop, or a test's clock advanced meanwhile), and a nap counted from
+    # then would end late, sleeping past the moment it was asked to wake at.
+    deadline = clock.monotonic() + seconds
+
+    async def nap_until() -> None:
+        await clock.sleep(deadline - clock.monotonic())
+
     waiter = asyncio.ensure_future(event.wait())
-    nap = asyncio.ensure_future(clock.sleep(seconds))
+    nap = asyncio.ensure_future(nap_until())
     try:
         await asyncio.wait({waiter, nap}, return_when=asyncio.FIRST_COMPLETED)
     finally:
