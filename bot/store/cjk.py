@@ -1,21 +1,26 @@
 """The index of Chinese, Japanese and Korean text (`items_cjk`, FTS5), for `/search`.
 
 The word index (`items_fts`, unicode61) sees an unspaced run of Chinese as one token, so a
-Chinese word inside it cannot be found there. `items_cjk` holds each item's CJK runs (of
-title and text, `CJK_CLASS` in bot.text) as overlapping character bigrams, plus the run's
-last character alone: `加密货币` is indexed as `加密 密货 货币 币`; FTS5 also indexes each
-token's first character (`prefix='1'`).
+Chinese word inside it cannot be found there, nor a latin word glued to it (`比特币ETF`).
+`items_cjk` holds, for each item with CJK text (`CJK_CLASS` in bot.text), its title and
+text as a stream of tokens in reading order: each CJK run as its overlapping character
+bigrams plus its last character alone (`加密货币` is `加密 密货 货币 币`), each other word
+folded (`ETF` is `etf`, `Régulation` is `regulation`), with spaces and punctuation dropped;
+FTS5 also indexes each token's first character (`prefix='1'`).
 
-A term is then found as a phrase of its bigrams (`"加密 密货 货币"`: consecutive within one
-run, so the run holds the whole term), and a single character as a prefix (`"币"*`: every
-occurrence starts a bigram or ends its run). For terms made only of CJK characters the
-index is exact: search checks only the page's text. Terms mixing scripts (`比特币ETF`) are
-checked in the text of every candidate.
+A query term is then the phrase of its own tokens: `加密货币` is `"加密 密货 货币"`
+(consecutive within one run, so the run holds the whole term), `币` is the prefix `"币"*`
+(every occurrence starts a bigram or ends its run), `比特币ETF` is `"比特 特币 币 etf"` (the
+run ends where the latin word starts) and `ETF` is `"etf"`: a latin word is found as the
+word index finds it, any case, accents ignored, also where it is glued to Chinese. Every
+term of a Chinese query, latin ones included, is decided by this index: no item's text is
+read to check it (`contains` is the same test in Python, for PostgreSQL and the tests).
 
 Written by the same code path that inserts items (`ItemRepo.add_many`), backfilled for
-stores made before it (migration 5), and kept in step with deletes (retention, a removed
-feed) by a trigger on `items`. The grams are tokens of FTS5's `ascii` tokenizer: every
-non-ASCII character is a token character there, so only the spaces split them.
+stores made before it (migration 5) and rewritten in this form (migration 13), and kept in
+step with deletes (retention, a removed feed) by a trigger on `items`. The tokens are
+tokens of FTS5's `ascii` tokenizer: every non-ASCII character is a token character there,
+so only the spaces split them.
 """
 
 from __future__ import annotations
@@ -27,24 +32,37 @@ from operator import add
 import aiosqlite
 
 from bot.store.sql import Dialect
-from bot.text import CJK_CLASS
+from bot.text import CJK_CLASS, fold
 
 log = logging.getLogger(__name__)
 
 TABLE = "items_cjk"
 _RUN = re.compile(f"[{CJK_CLASS}]+")
+# A CJK run (group 1), or a word of other letters and digits (as unicode61 cuts words).
+_SEGMENT = re.compile(f"([{CJK_CLASS}]+)|[^\\W_{CJK_CLASS}]+")
 BACKFILL_BATCH = 2_000
 
 
-def grams(*texts: str) -> str:
-    """The index's tokens for these texts: for each CJK run its bigrams then its last
-    character, space-separated ("" when there is no CJK)."""
+def tokens(*texts: str) -> list[str]:
+    """The token stream of these texts, in reading order: each CJK run's bigrams then its
+    last character, each other word folded."""
     out: list[str] = []
     for text in texts:
-        for run in _RUN.findall(text):
-            out += map(add, run, run[1:])  # its bigrams: run[k] + run[k + 1]
-            out.append(run[-1])
-    return " ".join(out)
+        for segment in _SEGMENT.finditer(text):
+            if run := segment.group(1):
+                out += map(add, run, run[1:])  # its bigrams: run[k] + run[k + 1]
+                out.append(run[-1])
+            else:
+                out.append(fold(segment.group()))
+    return out
+
+
+def grams(*texts: str) -> str:
+    """What the index holds for an item with these texts: its token stream, space-separated
+    ("" when there is no CJK: such items are found through the word index alone)."""
+    if not any(_RUN.search(text) for text in texts):
+        return ""
+    return " ".join(tokens(*texts))
 
 
 def gram_set(*texts: str) -> list[str]:
@@ -71,39 +89,65 @@ def insert_sql(dialect: Dialect) -> str:
     return f"INSERT INTO {TABLE} (rowid, grams) VALUES (?, ?)"
 
 
-def _run_query(run: str) -> str:
-    if len(run) == 1:
-        return f'"{run}"*'
-    return '"' + " ".join(run[k : k + 2] for k in range(len(run) - 1)) + '"'
-
-
-def exact(spellings: list[list[str]]) -> bool:
-    """Does the index alone decide these terms (every spelling made only of CJK)?"""
-    return all(_RUN.fullmatch(s) for term in spellings for s in term)
+def term_tokens(spelling: str) -> tuple[list[str], bool]:
+    """A term's phrase: its tokens, and whether the last one is a prefix. A CJK run that
+    ends the term is its bigrams only (the text's run may go on), or its character as a
+    prefix when it is one character; a run followed by a latin word ends there, as in the
+    text's stream."""
+    segments = list(_SEGMENT.finditer(spelling))
+    out: list[str] = []
+    prefix = False
+    for n, segment in enumerate(segments):
+        last = n == len(segments) - 1
+        if run := segment.group(1):
+            out += map(add, run, run[1:])
+            if len(run) == 1 or not last:
+                out.append(run[-1])
+            prefix = last and len(run) == 1
+        elif word := fold(segment.group()):
+            out.append(word)
+    return out, prefix
 
 
 def spelling_query(spelling: str) -> str | None:
-    """The FTS5 query an item must match to contain `spelling` (all its CJK runs), or None
-    when it has no CJK character (the index cannot narrow it)."""
-    runs = _RUN.findall(spelling)
-    if not runs:
+    """The FTS5 phrase an item must match to hold `spelling`, or None when it has no word
+    character."""
+    phrase, prefix = term_tokens(spelling)
+    if not phrase:
         return None
-    return " AND ".join(_run_query(r) for r in runs)
+    return '"' + " ".join(phrase) + '"' + ("*" if prefix else "")
 
 
 def match_query(spellings: list[list[str]]) -> str | None:
-    """The query for a search: every term (AND) in any of its spellings (OR). Terms with no
-    CJK are left to the text check. None when no term has CJK."""
+    """The query for a search: every term (AND) in any of its spellings (OR); None when a
+    term has no word character (query_terms gives none such)."""
     parts = []
     for term in spellings:
-        ways = [q for q in (spelling_query(s) for s in term) if q is not None]
-        if len(ways) == len(term) and ways:  # a spelling without CJK would match anything
-            parts.append("(" + " OR ".join(f"({w})" for w in ways) + ")")
+        ways = [spelling_query(s) for s in term]
+        if not ways or None in ways:
+            return None
+        parts.append("(" + " OR ".join(f"({w})" for w in ways) + ")")
     return " AND ".join(parts) if parts else None
 
 
+def contains(stream: list[str], spelling: str) -> bool:
+    """Does a token stream (`tokens`) hold the phrase of `spelling`? What the index's MATCH
+    decides, in Python."""
+    phrase, prefix = term_tokens(spelling)
+    if not phrase:
+        return False
+    *body, tail = phrase
+    size = len(phrase)
+    for at in range(len(stream) - size + 1):
+        if stream[at : at + size - 1] == body:
+            end = stream[at + size - 1]
+            if end.startswith(tail) if prefix else end == tail:
+                return True
+    return False
+
+
 async def backfill(conn: aiosqlite.Connection) -> None:
-    """Index every stored item (migration 5), from scratch: read in batches of rowid, only
+    """Index every stored item (migrations 9 and 13), from scratch: read in batches of rowid, only
     items with CJK written. Runs inside the migration's transaction."""
     await conn.execute(f"DELETE FROM {TABLE}")
     last, indexed = 0, 0
@@ -121,3 +165,23 @@ async def backfill(conn: aiosqlite.Connection) -> None:
         indexed += len(found)
     if indexed:
         log.info("indexed the Chinese, Japanese and Korean text of %d stored items", indexed)
+
+
+async def rewrite(conn: aiosqlite.Connection) -> None:
+    """Write the index's rows again in the current form (migration 13: the latin words of
+    items with Chinese joined their bigrams). Only items already indexed are read: an item
+    without CJK has no row either way. Runs inside the migration's transaction."""
+    async with conn.execute(f"SELECT rowid FROM {TABLE} ORDER BY rowid") as cur:
+        ids = [int(r[0]) for r in await cur.fetchall()]
+    for at in range(0, len(ids), BACKFILL_BATCH):
+        batch = ids[at : at + BACKFILL_BATCH]
+        marks = ", ".join("?" * len(batch))
+        async with conn.execute(
+            f"SELECT id, title, text FROM items WHERE id IN ({marks})", batch
+        ) as cur:
+            rows = list(await cur.fetchall())
+        await conn.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", batch)
+        found = [(int(r[0]), g) for r in rows if (g := grams(str(r[1]), str(r[2])))]
+        await conn.executemany(f"INSERT INTO {TABLE} (rowid, grams) VALUES (?, ?)", found)
+    if ids:
+        log.info("wrote the Chinese, Japanese and Korean index of %d stored items again", len(ids))

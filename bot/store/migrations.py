@@ -286,4 +286,8 @@ MIGRATIONS: list[Migration] = [
     );
     CREATE INDEX IF NOT EXISTS request_effects_seen ON request_effects(seen);
     """,
+    # 13: items_cjk in its second form: an item's latin words folded among its Chinese
+    # bigrams, so a query mixing scripts (`比特币 ETF`) is decided by the index alone
+    # (bot/store/cjk.py). Only the items already indexed are read again; safe to run again.
+    cjk.rewrite,
 ]

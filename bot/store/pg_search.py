@@ -11,7 +11,8 @@ and MARK_END).
 
 Chinese, Japanese, Korean: `items_cjk` holds each item's CJK characters and bigrams as an
 array under a GIN index. A term's spellings (bot.text.chinese_spellings) become the arrays
-an item must hold; the text check (`strpos`) then decides, newest published first.
+an item must hold; the token stream of their text (`cjk.contains`) then decides, as
+SQLite's index does, newest published first.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from bot.store.search import (
     SearchHit,
     substring_hits,
 )
-from bot.store.sql import Database
+from bot.store.sql import Database, Row
 from bot.text import CJK_CLASS, chinese_spellings
 
+CHUNK = 25  # candidates whose text is read at once, growing fourfold while the page is short
 CONFIG = pg_schema.SEARCH_CONFIG
 TEXT_INDEXED = pg_schema.TEXT_INDEXED  # snippets come from the words the index holds
 # ts_rank's weights, {D, C, B, A}: a title word (A) counts five times a text word (B).
@@ -74,10 +76,12 @@ class PgSearcher(PagedSearch):
         return [SearchHit(item_from_row(r), _marked(r["snip"], r["text"])) for r in rows]
 
     async def _search_substring(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
-        """Chinese has no spaces: such terms are matched as substrings, in any of their
-        spellings, newest published first; the index narrows the candidates to the
-        CANDIDATES most recently stored items holding every term's characters and
-        bigrams, as SQLite's does."""
+        """Chinese has no spaces: a query holding Chinese is found as SQLite's CJK index
+        finds it (bot/store/cjk.py): each term in any of its spellings, Chinese runs as
+        substrings, latin words as words in any case, glued to Chinese or not; newest
+        published first. The array index narrows the candidates to the CANDIDATES most
+        recently stored items holding every Chinese term's characters and bigrams; their
+        text is then checked a chunk at a time (`cjk.contains`) until the page is full."""
         spellings = [chinese_spellings(t) for t in terms]
         needs = _index_needs(spellings)
         assert needs  # noqa: S101 - called only when a term has CJK
@@ -87,18 +91,33 @@ class PgSearcher(PagedSearch):
             ways.append("(" + " OR ".join("grams @> ?::text[]" for _ in need) + ")")
             params += need
         candidates = max(CANDIDATES, limit + offset)
-        where = " AND ".join(
-            "(" + " OR ".join("strpos(i.title || ' ' || i.text, ?) > 0" for _ in s) + ")"
-            for s in spellings
-        )
-        rows = await self.db.fetchall(
-            f"WITH cand AS (SELECT item_id AS id FROM {cjk.TABLE} WHERE {' AND '.join(ways)}"
-            "  ORDER BY item_id DESC LIMIT ?)"
-            f" SELECT {ITEM_COLUMNS} FROM cand JOIN items i ON i.id = cand.id {_JOINS}"
-            f" WHERE {where} ORDER BY i.published DESC, i.id DESC LIMIT ? OFFSET ?",
-            (*params, candidates, *[w for s in spellings for w in s], limit, offset),
-        )
-        return substring_hits(rows, spellings)
+        ordered = [
+            int(row["id"])
+            for row in await self.db.fetchall(
+                f"WITH cand AS (SELECT item_id AS id FROM {cjk.TABLE}"
+                f"  WHERE {' AND '.join(ways)} ORDER BY item_id DESC LIMIT ?)"
+                " SELECT i.id FROM cand JOIN items i ON i.id = cand.id"
+                " ORDER BY i.published DESC, i.id DESC",
+                (*params, candidates),
+            )
+        ]
+        wanted, start, step = limit + offset, 0, max(limit + offset, CHUNK)
+        found: list[Row] = []
+        while start < len(ordered) and len(found) < wanted:
+            chunk = ordered[start : start + step]
+            rows = await self.db.fetchall(
+                f"SELECT {ITEM_COLUMNS} FROM items i {_JOINS}"
+                f" WHERE i.id IN ({', '.join('?' * len(chunk))})",
+                tuple(chunk),
+            )
+            place = {item_id: n for n, item_id in enumerate(chunk)}
+            rows.sort(key=lambda row: place[int(row["id"])])
+            for row in rows:
+                stream = cjk.tokens(str(row["title"]), str(row["text"]))
+                if all(any(cjk.contains(stream, s) for s in term) for term in spellings):
+                    found.append(row)
+            start, step = start + step, step * 4
+        return substring_hits(found[offset:wanted], spellings)
 
 
 def _index_needs(spellings: list[list[str]]) -> list[list[list[str]]]:

@@ -13,7 +13,7 @@ from bot.store.db import Database
 from bot.store.index_repair import check_search_index
 from bot.store.items import ITEM_COLUMNS, item_from_row
 from bot.store.sql import Row
-from bot.text import chinese_spellings, has_cjk
+from bot.text import CJK_CLASS, chinese_spellings, has_cjk
 
 MAX_TERMS = 12
 MAX_TERM_CHARS = 64
@@ -22,12 +22,12 @@ MARK_START = "\x02"
 MARK_END = "\x03"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A term's parts for its snippet: Chinese runs and the words between them.
+_PART = re.compile(f"[{CJK_CLASS}]+|[^\\W_{CJK_CLASS}]+")
 # A year-old item needs a twice better text match to rank beside today's one.
 _RANK = "relevance / (1.0 + (julianday('now') - julianday(i.published)) / 365.0)"
 # Matches ranked per query: the most recently stored ones (see Searcher._search_words).
 CANDIDATES = 500
-# Candidates whose text is read at once when a Chinese query mixes scripts.
-CHUNK = 25
 # A word in more items than this is common: bm25() would read its whole list of items for
 # its rarity (about 20 ms for a word in half of a 1M-item store), so queries holding one
 # rank their candidates by where the words are (all in the title first) instead.
@@ -59,15 +59,26 @@ def fts_query(terms: list[str]) -> str:
 
 
 def substring_hits(rows: Iterable[Row], spellings: list[list[str]]) -> list[SearchHit]:
-    """Hits of a substring search, each with its snippet: from the text, or from the title
-    when only the title holds the first term (in any of its spellings)."""
+    """Hits of a CJK search, each with its snippet: from the text, or from the title when
+    only the title holds the first term (in any of its spellings)."""
+    patterns = [_spelled(w) for w in spellings[0]]
     hits = []
     for row in rows:
         item = item_from_row(row)
-        found = [(t, w) for t in (item.text, item.title) for w in spellings[0] if w in t]
-        text, term = found[0] if found else (item.text or item.title, spellings[0][0])
-        hits.append(SearchHit(item, substring_snippet(text, term)))
+        found = (m for t in (item.text, item.title) for p in patterns if (m := p.search(t)))
+        hit = next(found, None)
+        if hit is None:
+            hits.append(SearchHit(item, substring_snippet(item.text or item.title, None)))
+        else:
+            hits.append(SearchHit(item, substring_snippet(hit.string, hit)))
     return hits
+
+
+def _spelled(spelling: str) -> re.Pattern[str]:
+    """Where a spelling stands in a text, as the CJK index finds it: its parts in order, any
+    case, with spaces or punctuation between a Chinese run and a latin word."""
+    parts = [re.escape(p) for p in _PART.findall(spelling)]
+    return re.compile(r"[\W_]*".join(parts) or re.escape(spelling), re.IGNORECASE)
 
 
 class PagedSearch:
@@ -155,106 +166,42 @@ class Searcher(PagedSearch):
 
     async def _search_substring(self, terms: list[str], limit: int, offset: int) -> list[SearchHit]:
         """Chinese has no spaces, so the unicode61 tokenizer sees whole runs as one token:
-        such queries are matched as substrings, newest published first. A term matches in
-        any of its spellings: simplified, or traditional as Taiwan or Hong Kong write it.
-
-        The CJK bigram index (bot/store/cjk.py) finds the candidates: the CANDIDATES most
-        recently stored items holding every term's CJK runs (all of them for all but very
-        common words, as for other words). Terms made only of CJK are decided by the index;
-        others (`比特币ETF`, `币安 Binance`) are checked in the candidates' text, newest first,
-        until the page is full. Either way the hits are those of a scan of every item's
-        text."""
+        such queries go to the CJK index (bot/store/cjk.py), which holds the Chinese of
+        every item that has some as bigrams and its other words as the word index does. A
+        term matches in any of its spellings: simplified, or traditional as Taiwan or Hong
+        Kong write it; a latin term (`比特币 ETF`) as a word, any case, glued to Chinese or
+        not. The index decides every term: among the CANDIDATES most recently stored
+        matches (all of them for all but very common words), the page's rows alone are
+        read, newest published first."""
         spellings = [chinese_spellings(t) for t in terms]
-        # The ASCII terms first: their test is the cheapest and fails the most items.
-        tests = sorted(map(_contains, spellings), key=lambda t: not t[0].endswith("GLOB ?"))
-        where = " AND ".join(f"({sql})" for sql, _ in tests)
-        words = [p for _, params in tests for p in params]
         match = cjk.match_query(spellings)
-        assert match is not None  # noqa: S101 - called only when a term has CJK
+        if match is None:
+            return []
         candidates = max(CANDIDATES, limit + offset)
-        # The candidates with their dates, from a covering index (no item row is read).
-        dated = (
+        # The candidates with their dates from a covering index: only the page's rows are read.
+        rows = await self.db.fetchall(
             f"WITH cand AS (SELECT rowid AS id FROM {cjk.TABLE} WHERE {cjk.TABLE} MATCH ?"
             "  ORDER BY rowid DESC LIMIT ?),"
-            " dated AS (SELECT p.id, p.published FROM cand"
-            "  JOIN items p INDEXED BY items_id_published ON p.id = cand.id)"
+            " page AS (SELECT p.id, p.published FROM cand"
+            "  JOIN items p INDEXED BY items_id_published ON p.id = cand.id"
+            "  ORDER BY p.published DESC, p.id DESC LIMIT ? OFFSET ?)"
+            f" SELECT {ITEM_COLUMNS} FROM page JOIN items i ON i.id = page.id"
+            " JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
+            " ORDER BY page.published DESC, page.id DESC",
+            (match, candidates, limit, offset),
         )
-        joins = "JOIN feeds f ON f.id = i.feed_id LEFT JOIN flags g ON g.item_id = i.id"
-        if cjk.exact(spellings):
-            # The index decides: only the page's rows are read (and their text checked).
-            rows = await self.db.fetchall(
-                f"{dated}, page AS (SELECT id, published FROM dated"
-                "  ORDER BY published DESC, id DESC LIMIT ? OFFSET ?)"
-                f" SELECT {ITEM_COLUMNS} FROM page JOIN items i ON i.id = page.id {joins}"
-                f" WHERE {where} ORDER BY page.published DESC, page.id DESC",
-                (match, candidates, limit, offset, *words),
-            )
-        else:
-            # Each candidate's text must be read to check the terms' other parts: newest
-            # first, in growing chunks, reading only ids until the page is full; then the
-            # page's rows alone.
-            ordered = [
-                int(row["id"])
-                for row in await self.db.fetchall(
-                    f"{dated} SELECT id FROM dated ORDER BY published DESC, id DESC",
-                    (match, candidates),
-                )
-            ]
-            place = {item_id: n for n, item_id in enumerate(ordered)}
-            need, start, step = limit + offset, 0, max(limit + offset, CHUNK)
-            found: list[int] = []
-            while start < len(ordered) and len(found) < need:
-                chunk = ordered[start : start + step]
-                passed = await self.db.fetchall(
-                    f"SELECT i.id FROM items i WHERE i.id IN ({', '.join('?' * len(chunk))})"
-                    f" AND {where}",
-                    (*chunk, *words),
-                )
-                found += sorted((int(row["id"]) for row in passed), key=place.__getitem__)
-                start, step = start + step, step * 4
-            page = found[offset:need]
-            if not page:
-                return []
-            rows = await self.db.fetchall(
-                f"SELECT {ITEM_COLUMNS} FROM items i {joins}"
-                f" WHERE i.id IN ({', '.join('?' * len(page))})",
-                tuple(page),
-            )
-            rows.sort(key=lambda row: place[int(row["id"])])
         return substring_hits(rows, spellings)
 
 
-def _contains(spellings: list[str]) -> tuple[str, list[str]]:
-    """SQL for "the item's title or text holds the term in one of its spellings"
-    (case-sensitive), with its parameters. Terms are word characters (`query_terms`), so
-    none holds a GLOB wildcard (`*`, `?`, `[`).
-
-    GLOB '*x*' skips to x's first character with a byte scan when that is ASCII: about a
-    third of the cost of instr(), which compares at every character. From a Chinese
-    character on, GLOB decodes every character and one instr() is the faster; but the
-    spellings of a Chinese term (simplified, traditional) differ in a few characters, so
-    one GLOB with a class at each of those (`*比特[币幣]ETF*`) passes over the items that hold
-    none of them in one scan instead of one instr() each."""
-    text = "(i.title || ' ' || i.text)"
-    exact = " OR ".join(f"instr({text}, ?) > 0" for _ in spellings)
-    if len(spellings) == 1:
-        if spellings[0][:1].isascii():
-            return f"{text} GLOB ?", [f"*{spellings[0]}*"]
-        return exact, spellings
-    if len({len(w) for w in spellings}) > 1:
-        return f"({exact})", spellings
-    columns = ("".join(dict.fromkeys(chars)) for chars in zip(*spellings, strict=True))
-    pattern = "".join(c if len(c) == 1 else f"[{c}]" for c in columns)
-    return f"({text} GLOB ? AND ({exact}))", [f"*{pattern}*", *spellings]
-
-
-def substring_snippet(text: str, term: str, width: int = 60) -> str:
-    at = text.find(term)
-    if at < 0:
+def substring_snippet(text: str, hit: re.Match[str] | None, width: int = 60) -> str:
+    """`width` characters either side of the hit, the hit marked (the text's start when
+    there is none)."""
+    if hit is None:
         return text[: width * 2]
+    at, stop = hit.span()
     start = max(0, at - width)
-    end = min(len(text), at + len(term) + width)
+    end = min(len(text), stop + width)
     head = "…" if start else ""
     tail = "…" if end < len(text) else ""
-    marked = f"{MARK_START}{term}{MARK_END}"
-    return head + text[start:at] + marked + text[at + len(term) : end] + tail
+    marked = f"{MARK_START}{text[at:stop]}{MARK_END}"
+    return head + text[start:at] + marked + text[stop:end] + tail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,8 +11,8 @@ import pytest
 
 from bot.store import Store, cjk
 from bot.store.migrations import MIGRATIONS
-from bot.store.search import CHUNK
-from bot.text import chinese_spellings
+from bot.store.search import MARK_END, MARK_START
+from bot.text import CJK_CLASS, chinese_spellings
 from tests.support.builders import make_item
 
 TEXTS = [
@@ -42,14 +43,17 @@ async def _titles(store: Store, query: str) -> list[str]:
     return [h.item.title for h in page.hits]
 
 
-def test_grams_are_bigrams_and_the_last_character_of_each_run() -> None:
-    assert cjk.grams("加密货币", "ok 监管!") == "加密 密货 货币 币 监管 管"
-    assert cjk.grams("Bitcoin", "") == ""
+def test_grams_are_bigrams_and_the_last_character_of_each_run_among_folded_words() -> None:
+    assert cjk.grams("加密货币", "OK 监管!") == "加密 密货 货币 币 ok 监管 管"
+    assert cjk.grams("比特币ETF获批", "Régulation") == "比特 特币 币 etf 获批 批 regulation"
+    assert cjk.grams("Bitcoin", "") == ""  # no Chinese: the word index finds it
 
 
-def test_a_single_character_is_a_prefix_query() -> None:
-    assert cjk.match_query([["币"]]) == '(("币"*))'
-    assert cjk.match_query([["ETF"]]) is None
+def test_a_term_is_the_phrase_of_its_tokens() -> None:
+    assert cjk.match_query([["币"]]) == '(("币"*))'  # a single character is a prefix
+    assert cjk.match_query([["ETF"]]) == '(("etf"))'
+    # The run ends where the latin word starts, as in the text's stream.
+    assert cjk.match_query([["比特币ETF"]]) == '(("比特 特币 币 etf"))'
 
 
 @pytest.mark.parametrize(
@@ -108,14 +112,42 @@ MIXED_TEXTS = [
     ("比特币ETF获批", "美国批准现货比特币ETF。"),
     ("比特幣ETF在香港上市", "現貨比特幣ETF開始交易，SEC 表示關注。"),
     ("比特币矿工", "ETF 资金流入放缓，币安 Binance_Pay 上线。"),
-    ("監管機構 SEC 回應", "比特幣 etf 小寫不算。"),
+    ("監管機構 SEC 回應", "比特幣 etf 小寫也算。"),
+    ("SECOND 市场", "比特币 ETFs 与 SECURITY 代币，Pay Binance。"),
 ]
+
+
+def _scan_holds(title: str, text: str, spellings: list[str]) -> bool:
+    """The meaning of a term, written out: Chinese as a substring (runs of the text);
+    latin words as whole words, any case, where spaces, punctuation or a change of script
+    separate words; the parts of a term in order, with nothing but separators between."""
+    words = re.findall(f"[{CJK_CLASS}]+|[^\\W_{CJK_CLASS}]+", f"{title} {text}")
+    for spelling in spellings:
+        parts = re.findall(f"[{CJK_CLASS}]+|[^\\W_{CJK_CLASS}]+", spelling)
+        for at in range(len(words) - len(parts) + 1):
+            pairs = list(zip(parts, words[at:], strict=False))
+            if all(_part_holds(p, w, n, len(parts)) for n, (p, w) in enumerate(pairs)):
+                return True
+    return False
+
+
+def _part_holds(part: str, word: str, n: int, count: int) -> bool:
+    if not re.fullmatch(f"[{CJK_CLASS}]+", part):
+        return part.casefold() == word.casefold()
+    if count == 1:
+        return part in word  # a lone Chinese term: anywhere in a run
+    if n == 0:
+        return word.endswith(part)  # a run followed by a latin word ends there
+    if n == count - 1:
+        return word.startswith(part)  # a run after a latin word starts there
+    return word == part
 
 
 async def test_queries_mixing_scripts_find_what_a_scan_finds(store: Store) -> None:
     """Terms that mix Chinese and latin (`比特币ETF`, in either script), separate terms of
-    each (`比特币 ETF`), and latin only as case-sensitive substrings: the same hits as a scan
-    of every text for each term in any of its spellings."""
+    each (`比特币 ETF`), and latin words in any case, glued to Chinese or not, never inside
+    a longer word (`SEC` is not in `SECOND`): the same hits as a scan of every text for each
+    term in any of its spellings."""
     feed, _ = await store.feeds.add("https://hk.example/rss")
     assert feed.id
     await store.items.add_many(
@@ -126,7 +158,8 @@ async def test_queries_mixing_scripts_find_what_a_scan_finds(store: Store) -> No
     )
     queries = [
         *("比特币ETF", "比特幣ETF", "ETF比特币", "比特币 ETF", "比特幣 SEC", "币安 Binance_Pay"),
-        *("监管 SEC", "特币E", "比特币 etf", "SEC 監管", "币 Binance"),
+        *("监管 SEC", "特币E", "比特币 etf", "SEC 監管", "币 Binance", "ETF币", "市场 second"),
+        *("代币 security", "Pay_Binance 代币", "币安Binance", "Pay 币"),
     ]
     for query in queries:
         page = await store.search.search(query, limit=20)
@@ -134,39 +167,32 @@ async def test_queries_mixing_scripts_find_what_a_scan_finds(store: Store) -> No
         scan = {
             title
             for title, text in MIXED_TEXTS
-            if all(any(s in f"{title} {text}" for s in spellings) for spellings in terms)
+            if all(_scan_holds(title, text, spellings) for spellings in terms)
         }
         assert {h.item.title for h in page.hits} == scan, query
-    assert len(await _titles(store, "比特币ETF")) == 2  # either script: both headlines
+    assert len(await _titles(store, "比特币ETF")) == 3  # either script, and glued or not
+    assert await _titles(store, "SEC 監管") == ["監管機構 SEC 回應"]  # not SECOND or SECURITY
+    assert len(await _titles(store, "比特币 etf")) == 4  # any case; not the plural ETFs
 
 
-async def test_chinese_hits_are_newest_first_and_page(store: Store) -> None:
-    feed, _ = await store.feeds.add("https://zh.example/rss")
+async def test_a_query_mixing_scripts_marks_the_word_in_its_snippet(store: Store) -> None:
+    feed, _ = await store.feeds.add("https://hk.example/rss")
     assert feed.id
-    now = datetime.now(UTC)
     await store.items.add_many(
-        [
-            make_item(feed.id, n, title=f"监管消息 {n}", published=now - timedelta(days=n % 7))
-            for n in range(7)
-        ]
+        [make_item(feed.id, 1, title="新闻", text="美国批准现货比特币 ETF，市场反应平淡。")]
     )
-    first = await store.search.search("监管", limit=4)
-    second = await store.search.search("监管", limit=4, offset=4)
-    assert first.has_more
-    assert not second.has_more
-    dates = [h.item.published for h in first.hits + second.hits]
-    assert dates == sorted(dates, reverse=True)
-    assert len({h.item.id for h in first.hits + second.hits}) == 7
+    [hit] = (await store.search.search("比特币etf")).hits
+    assert f"{MARK_START}比特币 ETF{MARK_END}" in hit.snippet
 
 
-async def test_a_query_mixing_scripts_pages_newest_first_past_a_chunk(store: Store) -> None:
-    """`比特币 ETF` is checked in the candidates' text a chunk at a time: every page, also
-    one that straddles chunks, is what a scan of every text sorted newest first gives."""
+async def test_a_query_mixing_scripts_pages_newest_first(store: Store) -> None:
+    """`比特币 ETF`: every page, also one past the first hundred candidates, is what a scan
+    of every text sorted newest first gives."""
     feed, _ = await store.feeds.add("https://zh.example/rss")
     assert feed.id
     now = datetime.now(UTC)
-    count = CHUNK * 2 + 7
-    # Every third item lacks "ETF": the index finds it, the text check drops it.
+    count = 137
+    # Every third item lacks "ETF": the index leaves it out.
     items = [
         make_item(
             feed.id,
@@ -180,7 +206,7 @@ async def test_a_query_mixing_scripts_pages_newest_first_past_a_chunk(store: Sto
     expected = [
         i.title for i in sorted(items, key=lambda i: i.published, reverse=True) if "ETF" in i.title
     ]
-    for offset in (0, 5, CHUNK - 2, CHUNK + 3, len(expected) - 3):
+    for offset in (0, 5, 23, 28, len(expected) - 3):
         page = await store.search.search("比特币 ETF", limit=5, offset=offset)
         assert [h.item.title for h in page.hits] == expected[offset : offset + 5], offset
         assert page.has_more == (offset + 5 < len(expected))
@@ -257,3 +283,29 @@ async def test_the_index_steps_run_again_without_doubling(tmp_path: Path) -> Non
         assert indexed is not None
         assert indexed[0] == len(TEXTS) - 1
         assert await _titles(store, "加密货币") == ["央行加强加密货币监管"]
+
+
+async def test_an_index_of_the_first_form_is_written_again_on_open(tmp_path: Path) -> None:
+    """A store indexed before migration 13 held Chinese bigrams only: on open its rows are
+    written again with the latin words, and `比特币 ETF` is found."""
+    path = tmp_path / "first-form.db"
+    async with Store.open(path) as store:
+        await _fill(store)
+        rows = await store.db.fetchall(f"SELECT rowid, grams FROM {cjk.TABLE}")
+        first_form = [
+            (" ".join(g for g in str(r[1]).split() if re.fullmatch(f"[{CJK_CLASS}]+", g)), r[0])
+            for r in rows
+        ]
+        async with store.db.transaction() as conn:
+            await conn.executemany(f"UPDATE {cjk.TABLE} SET grams = ? WHERE rowid = ?", first_form)
+        assert await _titles(store, "比特币 ETF") == []  # the latin word is not indexed
+        await store.db.writer.execute("PRAGMA user_version=12")
+    async with Store.open(path) as store:
+        assert await _titles(store, "比特币 ETF") == ["比特币ETF获批"]
+        assert sorted(await _titles(store, "币安 binance")) == [
+            "Binance adds new pairs",
+            "比特币ETF获批",
+        ]
+        indexed = await store.db.fetchone(f"SELECT count(*) FROM {cjk.TABLE}")
+        assert indexed is not None
+        assert indexed[0] == len(TEXTS) - 1  # nothing doubled, no item without CJK added
