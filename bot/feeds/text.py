@@ -49,6 +49,10 @@ _AT_START = (
     r"""(?:lire|voir)\s+la\s+suite.*""",
     r"""the\s+post\s+.+\s+appeared\s+first\s+on\s+.+""",
     r"""l[’']article\s+.+\s+est\s+apparu\s+en\s+premier\s+sur\s+.+""",
+    # WordPress's own footer in the other languages of the bundled feeds
+    r"""der\s+beitrag\s+.+\s+erschien\s+zuerst\s+auf\s+.+""",
+    r"""(?:la\s+entrada|el\s+post)\s+.+\s+(?:se\s+public[óo]|apareci[óo])\s+primero\s+en\s+.+""",
+    r"""o\s+post\s+.+\s+apareceu\s+primeiro\s+(?:em|no|na)\s+.+""",
     r"""(?:newsletter|infolettre)\s*:.{0,120}""",
     r"""(?:image|photo|illustration|cr[ée]dits?(?:\s+photo)?|source\s+de\s+l[’']image)
         \s*(?:de\s+une\s*)?(?::|by|par|via|©)\s*.{0,100}""",
