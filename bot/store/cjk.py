@@ -5,8 +5,11 @@ Chinese word inside it cannot be found there, nor a latin word glued to it (`比
 `items_cjk` holds, for each item with CJK text (`CJK_CLASS` in bot.text), its title and
 text as a stream of tokens in reading order: each CJK run as its overlapping character
 bigrams plus its last character alone (`加密货币` is `加密 密货 货币 币`), each other word
-folded (`ETF` is `etf`, `Régulation` is `regulation`), with spaces and punctuation dropped;
-FTS5 also indexes each token's first character (`prefix='1'`).
+folded (`ETF` is `etf`, `Régulation` is `regulation`), with spaces and punctuation dropped,
+and where a run and a word meet a join of their edges (`比特币ETF` holds `币etf`), so that a
+term spanning both (`"比特 特币 币 币etf etf"`) is found through that rare token rather than
+by checking the places of common ones. FTS5 also indexes each token's first character
+(`prefix='1'`).
 
 A query term is then the phrase of its own tokens: `加密货币` is `"加密 密货 货币"`
 (consecutive within one run, so the run holds the whole term), `币` is the prefix `"币"*`
@@ -45,15 +48,25 @@ BACKFILL_BATCH = 2_000
 
 def tokens(*texts: str) -> list[str]:
     """The token stream of these texts, in reading order: each CJK run's bigrams then its
-    last character, each other word folded."""
+    last character, each other word folded, and where a run and a word meet (glued or
+    spaced: `比特币ETF`, `币安 Binance`) a join of the run's edge character and the word
+    (`币etf`, `安binance`), so a term spanning both is found through one rare token."""
     out: list[str] = []
+    edge = ""  # the last segment's end: a run's last character, or a folded word
     for text in texts:
         for segment in _SEGMENT.finditer(text):
             if run := segment.group(1):
+                if edge and not _RUN.match(edge):
+                    out.append(edge + run[0])  # a word, then this run
                 out += map(add, run, run[1:])  # its bigrams: run[k] + run[k + 1]
                 out.append(run[-1])
+                edge = run[-1]
             else:
-                out.append(fold(segment.group()))
+                word = fold(segment.group())
+                if edge and _RUN.match(edge):
+                    out.append(edge + word)  # a run, then this word
+                out.append(word)
+                edge = word
     return out
 
 
@@ -90,22 +103,29 @@ def insert_sql(dialect: Dialect) -> str:
 
 
 def term_tokens(spelling: str) -> tuple[list[str], bool]:
-    """A term's phrase: its tokens, and whether the last one is a prefix. A CJK run that
-    ends the term is its bigrams only (the text's run may go on), or its character as a
-    prefix when it is one character; a run followed by a latin word ends there, as in the
-    text's stream."""
+    """A term's phrase: its tokens (as `tokens` gives them, joins included), and whether the
+    last one is a prefix. A CJK run that ends the term is its bigrams only (the text's run
+    may go on), or its character as a prefix when it is one character; a run followed by a
+    latin word ends there, as in the text's stream."""
     segments = list(_SEGMENT.finditer(spelling))
     out: list[str] = []
     prefix = False
+    edge = ""
     for n, segment in enumerate(segments):
         last = n == len(segments) - 1
         if run := segment.group(1):
+            if edge and not _RUN.match(edge):
+                out.append(edge + run[0])
             out += map(add, run, run[1:])
             if len(run) == 1 or not last:
                 out.append(run[-1])
             prefix = last and len(run) == 1
+            edge = run[-1]
         elif word := fold(segment.group()):
+            if edge and _RUN.match(edge):
+                out.append(edge + word)
             out.append(word)
+            edge = word
     return out, prefix
 
 

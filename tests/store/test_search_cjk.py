@@ -44,8 +44,11 @@ async def _titles(store: Store, query: str) -> list[str]:
 
 
 def test_grams_are_bigrams_and_the_last_character_of_each_run_among_folded_words() -> None:
-    assert cjk.grams("加密货币", "OK 监管!") == "加密 密货 货币 币 ok 监管 管"
-    assert cjk.grams("比特币ETF获批", "Régulation") == "比特 特币 币 etf 获批 批 regulation"
+    assert cjk.grams("加密货币", "OK 监管!") == "加密 密货 货币 币 币ok ok ok监 监管 管"
+    # Where a run and a word meet, a join of both edges: a term spanning them is one token.
+    assert cjk.grams("比特币ETF获批", "Régulation") == (
+        "比特 特币 币 币etf etf etf获 获批 批 批regulation regulation"
+    )
     assert cjk.grams("Bitcoin", "") == ""  # no Chinese: the word index finds it
 
 
@@ -53,7 +56,7 @@ def test_a_term_is_the_phrase_of_its_tokens() -> None:
     assert cjk.match_query([["币"]]) == '(("币"*))'  # a single character is a prefix
     assert cjk.match_query([["ETF"]]) == '(("etf"))'
     # The run ends where the latin word starts, as in the text's stream.
-    assert cjk.match_query([["比特币ETF"]]) == '(("比特 特币 币 etf"))'
+    assert cjk.match_query([["比特币ETF"]]) == '(("比特 特币 币 币etf etf"))'
 
 
 @pytest.mark.parametrize(
