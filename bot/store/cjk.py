@@ -103,30 +103,18 @@ def insert_sql(dialect: Dialect) -> str:
 
 
 def term_tokens(spelling: str) -> tuple[list[str], bool]:
-    """A term's phrase: its tokens (as `tokens` gives them, joins included), and whether the
-    last one is a prefix. A CJK run that ends the term is its bigrams only (the text's run
-    may go on), or its character as a prefix when it is one character; a run followed by a
-    latin word ends there, as in the text's stream."""
-    segments = list(_SEGMENT.finditer(spelling))
-    out: list[str] = []
-    prefix = False
-    edge = ""
-    for n, segment in enumerate(segments):
-        last = n == len(segments) - 1
-        if run := segment.group(1):
-            if edge and not _RUN.match(edge):
-                out.append(edge + run[0])
-            out += map(add, run, run[1:])
-            if len(run) == 1 or not last:
-                out.append(run[-1])
-            prefix = last and len(run) == 1
-            edge = run[-1]
-        elif word := fold(segment.group()):
-            if edge and _RUN.match(edge):
-                out.append(edge + word)
-            out.append(word)
-            edge = word
-    return out, prefix
+    """A term's phrase: its own stream (`tokens`), and whether the last token is a prefix.
+    A CJK run that ends the term gives its bigrams only (the text's run may go on), or its
+    character as a prefix when it is one character; a run followed by a word ends there, as
+    in the text's stream."""
+    out = tokens(spelling)
+    segments = _SEGMENT.findall(spelling)  # each: the run (group 1), or "" for a word
+    last_run = segments[-1] if segments else ""
+    if not last_run:
+        return out, False
+    if len(last_run) == 1:
+        return out, True
+    return out[:-1], False  # its last character alone: the text's run may not end there
 
 
 def spelling_query(spelling: str) -> str | None:
