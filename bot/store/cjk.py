@@ -181,6 +181,13 @@ async def rewrite(conn: aiosqlite.Connection) -> None:
     without CJK has no row either way. Runs inside the migration's transaction."""
     async with conn.execute(f"SELECT rowid FROM {TABLE} ORDER BY rowid") as cur:
         ids = [int(r[0]) for r in await cur.fetchall()]
+    if len(ids) > BACKFILL_BATCH:  # about a millisecond an item: say so before it starts
+        log.info(
+            "writing the Chinese, Japanese and Korean index of %d stored items again"
+            " (once, after an upgrade; about %d s)",
+            len(ids),
+            max(1, len(ids) // 1000),
+        )
     for at in range(0, len(ids), BACKFILL_BATCH):
         batch = ids[at : at + BACKFILL_BATCH]
         marks = ", ".join("?" * len(batch))
@@ -192,4 +199,4 @@ async def rewrite(conn: aiosqlite.Connection) -> None:
         found = [(int(r[0]), g) for r in rows if (g := grams(str(r[1]), str(r[2])))]
         await conn.executemany(f"INSERT INTO {TABLE} (rowid, grams) VALUES (?, ?)", found)
     if ids:
-        log.info("wrote the Chinese, Japanese and Korean index of %d stored items again", len(ids))
+        log.info("wrote the Chinese, Japanese and Korean index of %d stored items", len(ids))
