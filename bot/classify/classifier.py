@@ -568,6 +568,15 @@ def _target(text: str, action: Span, objects: list[Span]) -> Span | None:
     return min(near, key=lambda o: (_RANK.get(o.group, len(_RANK)), _gap(action, o)))
 
 
+def _made_to(text: str, action: Span, f: _Found) -> bool:
+    """Whether an order before the action, in its sentence, makes the company do it
+    ("ordnete an, dass die Tochter keine Stablecoins mehr ausgibt"): not its own business.
+    An order to freeze its funds is enforcement on its assets, and stays its own."""
+    if any(action.overlaps(x) for x in f.seizures):
+        return False
+    return any(o.end <= action.start and _same_sentence(text, o, action) for o in f.orders)
+
+
 def _acts_on_own(text: str, action: Span, objects: list[Span], own: list[Span]) -> bool:
     """Whether a weak action acts on the company's own things ("closes its office", "schließt
     Büro", "关闭旧服务器") rather than on what a platform or authority shuts for others: the
@@ -1290,6 +1299,7 @@ class Classifier:
                 t.on("ban.own-business")
                 and not f.police
                 and refused is None
+                and not _made_to(f.text.original, action, f)
                 and _acts_on_own(f.text.original, action, objects, f.own)
             ):
                 t.fire("ban.own-business", [action])

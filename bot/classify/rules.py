@@ -91,7 +91,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ban.own-business",
-        "A company closing or dropping its own things: office, pairs, servers, its own site",
+        "A company closing or dropping its own things: office, pairs, servers, its own site"
+        " (not when an order before it, in its sentence, makes it do so)",
         "the action does not count",
     ),
     Rule(
