@@ -152,10 +152,7 @@ class Searcher(PagedSearch):
             params = (query, candidates)
         rows = await self.db.fetchall(
             f"{scored}"
-            # The candidates' dates from a covering index: a row's date sits after its text,
-            # so reading it from the row walks the text's overflow pages (500 candidates).
-            f" page AS (SELECT cand.id, {_RANK} AS ranked FROM cand"
-            "  JOIN items i INDEXED BY items_id_published ON i.id = cand.id"
+            f" page AS (SELECT cand.id, {_RANK} AS ranked FROM cand JOIN items i ON i.id = cand.id"
             "  ORDER BY ranked LIMIT ? OFFSET ?)"
             f" SELECT {ITEM_COLUMNS},"
             f" snippet(items_fts, 1, '{MARK_START}', '{MARK_END}', '…', 16) AS snip"
