@@ -29,6 +29,7 @@ from bot.models import Category, Entities, Flag
 from bot.text import has_cjk
 
 OBJECT_WINDOW = 40  # characters between a ban action and what it bans
+NOUN_BANS = frozenset({"ban", "ban's", "blackout", "shutdown"})  # "the Twitter ban"
 GUARD_WINDOW = 20  # characters between a ban word and a loose-usage guard
 LIFT_WINDOW = 15  # characters between a lifting verb ("overturns", "lève") and a ban word
 NEAR_NEGATION = 8  # characters between a short negator ("no", "pas", "不会") and a ban word
@@ -1201,10 +1202,13 @@ class Classifier:
             about = (*f.cryptos, *f.regulators)
             # What it bans is a platform named right after it that is not a crypto one
             # ("India bans TikTok and 58 other apps"): the apps are that platform's kind.
+            # So is one named just before the noun ("Nigeria's Twitter ban pushes users to
+            # VPNs"): a ban of that platform, not by it ("Twitter bans" is the verb).
+            noun = f.text.original[action.start : action.end].casefold() in NOUN_BANS
             banned = [
                 p
                 for p in f.platforms
-                if 0 <= p.start - action.end <= 3
+                if (0 <= p.start - action.end <= 3 or (noun and 0 <= action.start - p.end <= 1))
                 and _same_sentence(f.text.original, action, p)
                 and not any(p.overlaps(c) for c in f.cryptos)
             ]

@@ -98,7 +98,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "ban.off-topic",
         "A ban whose clause names neither crypto nor what it shuts: microplastics, scooters, "
-        "a video app on state phones, told beside crypto news",
+        'a video app on state phones, a platform named before the noun ("the Twitter ban"),'
+        " told beside crypto news",
         "the ban word or action does not count; in the headline, regulation at most 0.4 too",
     ),
     Rule(
