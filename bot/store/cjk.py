@@ -63,6 +63,8 @@ def tokens(*texts: str) -> list[str]:
                 edge = run[-1]
             else:
                 word = fold(segment.group())
+                if not word:  # folds to nothing: no token (the index would hold none)
+                    continue
                 if edge and _RUN.match(edge):
                     out.append(edge + word)  # a run, then this word
                 out.append(word)
