@@ -142,18 +142,27 @@ def match_query(spellings: list[list[str]]) -> str | None:
 
 def contains(stream: list[str], spelling: str) -> bool:
     """Does a token stream (`tokens`) hold the phrase of `spelling`? What the index's MATCH
-    decides, in Python."""
+    decides, in Python: only the places of the phrase's first token are compared (found by
+    `list.index`), so a long text whose tokens never start the phrase costs one C scan."""
     phrase, prefix = term_tokens(spelling)
     if not phrase:
         return False
     *body, tail = phrase
-    size = len(phrase)
-    for at in range(len(stream) - size + 1):
+    if not body:
+        return any(t == tail or (prefix and t.startswith(tail)) for t in stream)
+    size, first = len(phrase), body[0]
+    at = -1
+    while True:
+        try:
+            at = stream.index(first, at + 1)
+        except ValueError:
+            return False
+        if at + size > len(stream):
+            return False
         if stream[at : at + size - 1] == body:
             end = stream[at + size - 1]
             if end.startswith(tail) if prefix else end == tail:
                 return True
-    return False
 
 
 async def backfill(conn: aiosqlite.Connection) -> None:
