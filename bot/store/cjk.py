@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 TABLE = "items_cjk"
 _RUN = re.compile(f"[{CJK_CLASS}]+")
 # A CJK run (group 1), or a word of other letters and digits (as unicode61 cuts words).
-_SEGMENT = re.compile(f"([{CJK_CLASS}]+)|[^\\W_{CJK_CLASS}]+")
+SEGMENT = re.compile(f"([{CJK_CLASS}]+)|[^\\W_{CJK_CLASS}]+")
 BACKFILL_BATCH = 2_000
 
 
@@ -54,7 +54,7 @@ def tokens(*texts: str) -> list[str]:
     out: list[str] = []
     edge = ""  # the last segment's end: a run's last character, or a folded word
     for text in texts:
-        for segment in _SEGMENT.finditer(text):
+        for segment in SEGMENT.finditer(text):
             if run := segment.group(1):
                 if edge and not _RUN.match(edge):
                     out.append(edge + run[0])  # a word, then this run
@@ -110,7 +110,7 @@ def term_tokens(spelling: str) -> tuple[list[str], bool]:
     character as a prefix when it is one character; a run followed by a word ends there, as
     in the text's stream."""
     out = tokens(spelling)
-    segments = _SEGMENT.findall(spelling)  # each: the run (group 1), or "" for a word
+    segments = SEGMENT.findall(spelling)  # each: the run (group 1), or "" for a word
     last_run = segments[-1] if segments else ""
     if not last_run:
         return out, False
@@ -142,9 +142,15 @@ def match_query(spellings: list[list[str]]) -> str | None:
 
 def contains(stream: list[str], spelling: str) -> bool:
     """Does a token stream (`tokens`) hold the phrase of `spelling`? What the index's MATCH
-    decides, in Python: only the places of the phrase's first token are compared (found by
-    `list.index`), so a long text whose tokens never start the phrase costs one C scan."""
-    phrase, prefix = term_tokens(spelling)
+    decides, in Python."""
+    return holds(stream, term_tokens(spelling))
+
+
+def holds(stream: list[str], term: tuple[list[str], bool]) -> bool:
+    """`contains` for a phrase already made (`term_tokens`), to test many streams: only the
+    places of the phrase's first token are compared (found by `list.index`), so a long text
+    whose tokens never start the phrase costs one C scan."""
+    phrase, prefix = term
     if not phrase:
         return False
     *body, tail = phrase
@@ -165,8 +171,15 @@ def contains(stream: list[str], spelling: str) -> bool:
                 return True
 
 
+async def _write(conn: aiosqlite.Connection, rows: list[aiosqlite.Row]) -> int:
+    """Index these `(id, title, text)` rows (those with CJK); how many were."""
+    found = [(int(r[0]), g) for r in rows if (g := grams(str(r[1]), str(r[2])))]
+    await conn.executemany(insert_sql("sqlite"), found)
+    return len(found)
+
+
 async def backfill(conn: aiosqlite.Connection) -> None:
-    """Index every stored item (migrations 9 and 13), from scratch: read in batches of rowid, only
+    """Index every stored item (migration 9), from scratch: read in batches of rowid, only
     items with CJK written. Runs inside the migration's transaction."""
     await conn.execute(f"DELETE FROM {TABLE}")
     last, indexed = 0, 0
@@ -179,9 +192,7 @@ async def backfill(conn: aiosqlite.Connection) -> None:
         if not rows:
             break
         last = int(rows[-1][0])
-        found = [(int(r[0]), g) for r in rows if (g := grams(str(r[1]), str(r[2])))]
-        await conn.executemany(f"INSERT INTO {TABLE} (rowid, grams) VALUES (?, ?)", found)
-        indexed += len(found)
+        indexed += await _write(conn, rows)
     if indexed:
         log.info("indexed the Chinese, Japanese and Korean text of %d stored items", indexed)
 
@@ -207,7 +218,6 @@ async def rewrite(conn: aiosqlite.Connection) -> None:
         ) as cur:
             rows = list(await cur.fetchall())
         await conn.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({marks})", batch)
-        found = [(int(r[0]), g) for r in rows if (g := grams(str(r[1]), str(r[2])))]
-        await conn.executemany(f"INSERT INTO {TABLE} (rowid, grams) VALUES (?, ?)", found)
+        await _write(conn, rows)
     if ids:
         log.info("wrote the Chinese, Japanese and Korean index of %d stored items", len(ids))

@@ -101,6 +101,7 @@ class PgSearcher(PagedSearch):
                 (*params, candidates),
             )
         ]
+        phrases = [[cjk.term_tokens(s) for s in term] for term in spellings]
         wanted, start, step = limit + offset, 0, max(limit + offset, CHUNK)
         found: list[Row] = []
         while start < len(ordered) and len(found) < wanted:
@@ -114,7 +115,7 @@ class PgSearcher(PagedSearch):
             rows.sort(key=lambda row: place[int(row["id"])])
             for row in rows:
                 stream = cjk.tokens(str(row["title"]), str(row["text"]))
-                if all(any(cjk.contains(stream, s) for s in term) for term in spellings):
+                if all(any(cjk.holds(stream, p) for p in term) for term in phrases):
                     found.append(row)
             start, step = start + step, step * 4
         return substring_hits(found[offset:wanted], spellings)

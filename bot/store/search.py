@@ -13,7 +13,7 @@ from bot.store.db import Database
 from bot.store.index_repair import check_search_index
 from bot.store.items import ITEM_COLUMNS, item_from_row
 from bot.store.sql import Row
-from bot.text import CJK_CLASS, chinese_spellings, has_cjk
+from bot.text import chinese_spellings, has_cjk
 
 MAX_TERMS = 12
 MAX_TERM_CHARS = 64
@@ -22,8 +22,6 @@ MARK_START = "\x02"
 MARK_END = "\x03"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# A term's parts for its snippet: Chinese runs and the words between them.
-_PART = re.compile(f"[{CJK_CLASS}]+|[^\\W_{CJK_CLASS}]+")
 # A year-old item needs a twice better text match to rank beside today's one.
 _RANK = "relevance / (1.0 + (julianday('now') - julianday(i.published)) / 365.0)"
 # Matches ranked per query: the most recently stored ones (see Searcher._search_words).
@@ -77,7 +75,7 @@ def substring_hits(rows: Iterable[Row], spellings: list[list[str]]) -> list[Sear
 def _spelled(spelling: str) -> re.Pattern[str]:
     """Where a spelling stands in a text, as the CJK index finds it: its parts in order, any
     case, with spaces or punctuation between a Chinese run and a latin word."""
-    parts = [re.escape(p) for p in _PART.findall(spelling)]
+    parts = [re.escape(p.group()) for p in cjk.SEGMENT.finditer(spelling)]
     return re.compile(r"[\W_]*".join(parts) or re.escape(spelling), re.IGNORECASE)
 
 
